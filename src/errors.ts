@@ -1,0 +1,53 @@
+/**
+ * Every failure stagegate reports on purpose is a StagegateError with a stable
+ * `code`, so the CLI can map it to an exit code and tests can assert on it
+ * without matching message text.
+ */
+export type ErrorCode =
+  | 'E_SPEC_INVALID'
+  | 'E_CONFIG_INVALID'
+  | 'E_USAGE'
+  | 'E_PROVIDER_UNREACHABLE'
+  | 'E_PROVIDER_AUTH'
+  | 'E_PROVIDER_BAD_REQUEST'
+  | 'E_PROVIDER_RATE_LIMITED'
+  | 'E_PROVIDER_RESPONSE'
+  | 'E_TOGGLE_NOT_FOUND'
+  | 'E_TOGGLE_REJECTED'
+  | 'E_STORE_CONFLICT'
+  | 'E_STORE_LOCKED'
+  | 'E_STORE_IO'
+  | 'E_SNAPSHOT_INVALID'
+  | 'E_COMMAND_REFUSED'
+  | 'E_NOT_FOUND'
+  | 'E_UNKNOWN_TYPE';
+
+export class StagegateError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StagegateError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** CLI exit codes, DESIGN.md §1: 0 ok, 1 invalid input or failed check, 2 usage, 3 provider/store unreachable. */
+export function exitCodeFor(err: unknown): 1 | 2 | 3 {
+  if (!(err instanceof StagegateError)) return 1;
+  switch (err.code) {
+    case 'E_USAGE':
+      return 2;
+    case 'E_PROVIDER_UNREACHABLE':
+    case 'E_PROVIDER_AUTH':
+    case 'E_PROVIDER_RATE_LIMITED':
+    case 'E_PROVIDER_RESPONSE':
+    case 'E_STORE_IO':
+    case 'E_STORE_LOCKED':
+      return 3;
+    default:
+      return 1;
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/*
+ * config/stagegate.yaml (DESIGN.md §6). Secrets are never values here: only
+ * the names of environment variables that hold them (`tokenEnv`, `webhookEnv`,
+ * `secretEnv`; Datadog keys are always DD_API_KEY / DD_APP_KEY).
+ */
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const httpUrl = z.url({ protocol: /^https?$/ });
+const timeoutMs = z.int().positive().max(300_000);
+
+export const DATADOG_SITES = [
+  'datadoghq.com',
+  'us3.datadoghq.com',
+  'us5.datadoghq.com',
+  'datadoghq.eu',
+  'ap1.datadoghq.com',
+  'ap2.datadoghq.com',
+  'ddog-gov.com',
+  'us2.ddog-gov.com',
+] as const;
+
+const datadogProvider = z.strictObject({
+  type: z.literal('datadog'),
+  site: z.enum(DATADOG_SITES).default('datadoghq.com'),
+  /** overrides the site, e.g. http://127.0.0.1:8126 for the sandbox */
+  baseUrl: httpUrl.optional(),
+  timeoutMs: timeoutMs.default(10_000),
+  maxRetries: z.int().min(0).max(10).default(3),
+});
+
+const flipperToggle = z.strictObject({
+  type: z.literal('flipper'),
+  baseUrl: httpUrl,
+  tokenEnv: envName.optional(),
+  /** Flipper Cloud: flipper-cloud-token; default Authorization: Bearer */
+  tokenHeader: z.string().min(1).optional(),
+  timeoutMs: timeoutMs.default(5_000),
+  maxRetries: z.int().min(0).max(10).default(3),
+});
+
+const webhookToggle = z.strictObject({
+  type: z.literal('webhook'),
+  url: httpUrl,
+  stateUrl: httpUrl.optional(),
+  secretEnv: envName.optional(),
+  timeoutMs: timeoutMs.default(5_000),
+  maxRetries: z.int().min(0).max(10).default(3),
+});
+
+const fileToggle = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1),
+});
+
+const slackNotifier = z.strictObject({
+  type: z.literal('slack'),
+  webhookEnv: envName,
+});
+
+const webhookNotifier = z.strictObject({
+  type: z.literal('webhook'),
+  url: httpUrl,
+  secretEnv: envName.optional(),
+});
+
+export const configSchema = z.strictObject({
+  rolloutsDir: z.string().min(1).default('rollouts'),
+  state: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('file'), dir: z.string().min(1).default('.stagegate') }),
+      z.strictObject({ type: z.literal('memory') }),
+    ])
+    .default({ type: 'file', dir: '.stagegate' }),
+  metrics: z.record(z.string(), z.discriminatedUnion('type', [datadogProvider])).default({}),
+  toggles: z.record(z.string(), z.discriminatedUnion('type', [flipperToggle, webhookToggle, fileToggle])).default({}),
+  notifiers: z.record(z.string(), z.discriminatedUnion('type', [slackNotifier, webhookNotifier])).default({}),
+  server: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8080),
+      tokenEnv: envName.optional(),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type DatadogProviderConfig = z.output<typeof datadogProvider>;
+export type FlipperToggleConfig = z.output<typeof flipperToggle>;
+export type WebhookToggleConfig = z.output<typeof webhookToggle>;
+export type FileToggleConfig = z.output<typeof fileToggle>;
+export type SlackNotifierConfig = z.output<typeof slackNotifier>;
+export type WebhookNotifierConfig = z.output<typeof webhookNotifier>;
