@@ -1,32 +1,64 @@
 import { z } from 'zod';
+import { parseCriterion } from './criteria.js';
 import { parseDuration } from './duration.js';
+import { CriterionSyntaxError } from './errors.js';
+import { cronProblem, hoursProblem, percentDecimalsProblem, startProblem, timezoneProblem } from './field-checks.js';
 
 /*
- * The rollout file as written (DESIGN.md §2). Only structural rules live here,
- * so that `stagegate schema` can emit a faithful JSON Schema for editors;
- * cross-field rules (percents increasing, referenced metrics exist, criteria
- * syntax) are checked by the loader, which knows where each value sits in the
- * YAML and can point at it.
+ * The rollout file as written (DESIGN.md §2). Structure and single-value
+ * rules live here, so `stagegate schema` emits a faithful JSON Schema for
+ * editors and every value is checked where it sits. Rules that relate several
+ * values (percents increasing, referenced metrics exist, every xor cron) are
+ * in rules.ts, which runs on the same input and reports at the same positions.
  */
 
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const METRIC_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,63}$/;
 
-export const durationSchema = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, {
-    message: 'must be a duration like 90s, 15m, 4h, 1h30m or 2d',
-  })
-  .meta({ pattern: '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$', examples: ['90s', '15m', '4h', '1h30m', '2d'] });
+/** A refinement failure as an issue the loader can place: `column` is within the string scalar. */
+function refineWith(check: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx): void => {
+    const message = check(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+  };
+}
+
+function duration(message: string) {
+  return z
+    .string()
+    .refine((s) => parseDuration(s) !== undefined, { error: message })
+    .meta({ pattern: '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$', examples: ['90s', '15m', '4h', '1h30m', '2d'] });
+}
+
+export const durationSchema = duration('must be a duration like 90s, 15m, 4h, 1h30m or 2d');
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const GATES = ['percentage_of_actors', 'percentage_of_time'] as const;
 export const AGGREGATORS = ['sum', 'avg', 'min', 'max', 'last', 'count', 'percentile', 'mean', 'l2norm', 'area'] as const;
 
+/** A criterion: parsed here so a syntax error points at its character (params.column). */
+export const criterionSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    try {
+      parseCriterion(text);
+    } catch (err) {
+      if (!(err instanceof CriterionSyntaxError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.reason, params: { column: err.column }, input: text });
+    }
+  })
+  .meta({
+    description: '<metric> <op> <number>[%] [for <n> checks], op one of < <= > >= == !=',
+    examples: ['error_rate < 5%', 'error_rate > 5% for 2 checks', 'contact_center_calls < 2'],
+  });
+
 const toggleSchema = z.strictObject({
   provider: z.string().min(1).describe('A toggle provider named in config `toggles:`'),
   feature: z.string().min(1).max(200).describe('The feature (toggle) name in that provider'),
-  gate: z.enum(GATES).default('percentage_of_actors'),
+  gate: z
+    .enum(GATES)
+    .default('percentage_of_actors')
+    .describe('percentage_of_actors is sticky per user; percentage_of_time flips on every request'),
   onRollback: z
     .enum(['zero', 'disable'])
     .default('zero')
@@ -37,96 +69,128 @@ const toggleSchema = z.strictObject({
     .describe('keep: leave the percentage gate at 100; enable: turn the boolean gate on'),
 });
 
-const advanceDuringSchema = z.strictObject({
-  days: z.array(z.enum(DAYS)).min(1).optional(),
-  hours: z
-    .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be "HH:MM-HH:MM", e.g. "09:00-17:00"')
-    .optional(),
-});
+const advanceDuringSchema = z
+  .strictObject({
+    days: z.array(z.enum(DAYS)).min(1).optional().describe('Default: every day'),
+    hours: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be "HH:MM-HH:MM", e.g. "09:00-17:00"')
+      .superRefine(refineWith(hoursProblem))
+      .optional()
+      .describe('Local time in check.timezone, start inclusive, end exclusive; default: all day'),
+  })
+  .describe('Advancement happens only inside this window; rollback at any time');
 
 const checkSchema = z.strictObject({
-  every: durationSchema.optional(),
-  cron: z.string().min(1).optional().describe('5 or 6 field cron expression (node-cron)'),
-  timezone: z.string().default('UTC').describe('IANA time zone, e.g. America/New_York'),
+  every: durationSchema.optional().describe('Check interval; exactly one of every or cron'),
+  cron: z
+    .string()
+    .min(1)
+    .superRefine(refineWith(cronProblem))
+    .optional()
+    .describe('5 or 6 field cron expression (node-cron); exactly one of every or cron'),
+  timezone: z
+    .string()
+    .superRefine(refineWith(timezoneProblem))
+    .default('UTC')
+    .describe('IANA time zone for cron and advanceDuring, e.g. America/New_York'),
   advanceDuring: advanceDuringSchema.optional(),
 });
 
 const stageSchema = z.strictObject({
   name: z.string().regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes'),
-  percent: z.number().gt(0).lte(100),
-  minDuration: durationSchema.default('0s'),
-  minSamples: z.int().nonnegative().optional(),
-  approval: z.enum(['required', 'none']).default('none'),
+  percent: z
+    .number()
+    .gt(0, { abort: true })
+    .lte(100, { abort: true })
+    .refine((p) => percentDecimalsProblem(p) === undefined, { error: 'must have at most 3 decimals' })
+    .describe('Share of actors (or time) the toggle reaches: 0 < percent <= 100, at most 3 decimals'),
+  minDuration: durationSchema.default('0s').describe('Time to spend in the stage before advancing'),
+  minSamples: z.int().nonnegative().optional().describe('Samples (the `samples` metric) needed before advancing'),
+  approval: z.enum(['required', 'none']).default('none').describe('required: wait for `stagegate approve`'),
 });
 
-const valueSourceSchema = z.strictObject({
-  query: z.string().min(1),
-  aggregator: z.enum(AGGREGATORS).default('sum'),
-});
+const valueSourceSchema = z
+  .strictObject({
+    query: z.string().min(1).describe('Datadog metrics query'),
+    aggregator: z.enum(AGGREGATORS).default('sum').describe('How the series reduces to one value'),
+  })
+  .describe('A single value');
 
-const ratioSourceSchema = z.strictObject({
-  numerator: z.string().min(1),
-  denominator: z.string().min(1),
-});
+const ratioSourceSchema = z
+  .strictObject({
+    numerator: z.string().min(1).describe('Datadog metrics query for the events counted'),
+    denominator: z.string().min(1).describe('Datadog metrics query for all events'),
+  })
+  .describe('A ratio of two counts, judged on a confidence interval');
 
 const eventsSearchSchema = z.strictObject({
   search: z.string().describe('Datadog search query, e.g. "service:vets-api status:error"'),
   aggregation: z.enum(['count', 'cardinality']).default('count'),
   facet: z
     .string()
-    .regex(/^@?[\w.-]+$/)
+    .regex(/^@?[\w.-]+$/, 'must be a facet name, e.g. @usr.id')
     .optional()
     .describe('The facet whose distinct values `cardinality` counts, e.g. @usr.id'),
 });
 
-const logsSourceSchema = z.strictObject({ logs: eventsSearchSchema });
-const rumSourceSchema = z.strictObject({ rum: eventsSearchSchema });
+const logsSourceSchema = z.strictObject({ logs: eventsSearchSchema }).describe('Count of log events or unique facet values');
+const rumSourceSchema = z.strictObject({ rum: eventsSearchSchema }).describe('Count of RUM events or unique facet values');
 
-export const datadogSourceSchema = z.union([valueSourceSchema, ratioSourceSchema, logsSourceSchema, rumSourceSchema]);
+export const datadogSourceSchema = z.union([valueSourceSchema, ratioSourceSchema, logsSourceSchema, rumSourceSchema], {
+  error: 'must have query (+ aggregator), numerator + denominator, logs or rum',
+});
 
 const metricSchema = z.strictObject({
-  provider: z.string().optional().describe('A metrics provider named in config; default: the only one'),
+  provider: z.string().min(1).optional().describe('A metrics provider named in config; default: the only one'),
   datadog: datadogSourceSchema,
   window: z
-    .union([z.literal('stage'), durationSchema])
+    .union([z.literal('stage'), duration('must be a duration like 15m or 1h, or stage')], {
+      error: 'must be a duration like 15m or 1h, or stage',
+    })
     .default('stage')
     .describe('A duration ([now - window, now]) or `stage` (since the current stage began)'),
 });
 
 const policySchema = z.strictObject({
-  noData: z.enum(['hold', 'pause', 'rollback']).default('hold'),
-  maxConsecutiveErrors: z.int().min(1).default(4),
-  confidence: z.number().gt(0.5).lt(1).default(0.95),
-  maxStageDuration: durationSchema.optional(),
+  noData: z.enum(['hold', 'pause', 'rollback']).default('hold').describe('What a check without data does'),
+  maxConsecutiveErrors: z.int().min(1).default(4).describe('Provider errors in a row before pause + alert'),
+  confidence: z.number().gt(0.5).lt(1).default(0.95).describe('Confidence level of ratio intervals'),
+  maxStageDuration: durationSchema.optional().describe('A stage held longer pauses and alerts'),
 });
 
-export const rolloutFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes (max 63)'),
-  description: z.string().optional(),
-  toggle: toggleSchema,
-  start: z
-    .union([z.enum(['immediately', 'manual']), z.iso.datetime({ offset: true })])
-    .default('immediately')
-    .describe('immediately | manual | an ISO 8601 timestamp with offset'),
-  check: checkSchema,
-  stages: z.array(stageSchema).min(1),
-  samples: z.string().optional().describe('The metric that minSamples counts'),
-  metrics: z.record(z.string().regex(METRIC_NAME_PATTERN), metricSchema).default({}),
-  criteria: z
-    .strictObject({
-      advance: z.array(z.string()).default([]),
-      rollback: z.array(z.string()).default([]),
-    })
-    .default({ advance: [], rollback: [] }),
-  policy: policySchema.default({ noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95 }),
-  postLaunch: z
-    .array(durationSchema)
-    .default([])
-    .describe('Check-ins after completion, e.g. [7d, 30d]'),
-  notify: z.array(z.string()).default([]),
-});
+export const rolloutFileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes (max 63)')
+      .describe('Unique rollout name, also the state key'),
+    description: z.string().optional(),
+    toggle: toggleSchema,
+    start: z
+      .union([z.enum(['immediately', 'manual']), z.iso.datetime({ offset: true, error: (iss) => startProblem(iss.input) })], {
+        error: (iss) => startProblem(iss.input),
+      })
+      .default('immediately')
+      .describe('immediately | manual | an ISO 8601 timestamp with offset'),
+    check: checkSchema,
+    stages: z.array(stageSchema).min(1),
+    samples: z.string().optional().describe('The metric that minSamples counts'),
+    metrics: z
+      .record(z.string().regex(METRIC_NAME_PATTERN, 'must be lowercase letters, digits and _ (max 64)'), metricSchema)
+      .default({}),
+    criteria: z
+      .strictObject({
+        advance: z.array(criterionSchema).default([]).describe('All must pass to advance; otherwise hold'),
+        rollback: z.array(criterionSchema).default([]).describe('Any breach rolls the toggle back'),
+      })
+      .default({ advance: [], rollback: [] }),
+    policy: policySchema.default({ noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95 }),
+    postLaunch: z.array(durationSchema).default([]).describe('Check-ins after completion, e.g. [7d, 30d]'),
+    notify: z.array(z.string().min(1)).default([]).describe('Notifiers named in config'),
+  })
+  .meta({ title: 'stagegate rollout', description: 'One staged rollout of a feature toggle (stagegate)' });
 
 export type RolloutFile = z.output<typeof rolloutFileSchema>;
 export type RolloutFileInput = z.input<typeof rolloutFileSchema>;

@@ -1,13 +1,82 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { applyOperatorCommand } from '../../controller/commands.js';
+import { OPERATOR_COMMANDS, type OperatorCommand } from '../../controller/engine-session.js';
+import { createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
+import { silentLogger } from '../../log.js';
+import { loadConfig } from '../../spec/config-loader.js';
+import { formatProblem } from '../../spec/errors.js';
+import { loadRolloutsDir } from '../../spec/loader.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+/*
+ * `stagegate pause|resume|approve|abort|promote|retry <name> [--reason ..] [--by ..]`.
+ * Applied through the state store (no lock, no provider): a running
+ * controller picks the change up within a second and makes any toggle write
+ * it implies; without one, the next `stagegate run` does. Refused commands
+ * exit 1 with the reason; both outcomes are recorded in history.
+ */
+
+const DESCRIPTIONS: Record<OperatorCommand, string> = {
+  pause: 'stop advancing (rollback criteria still apply)',
+  resume: 'continue a paused rollout',
+  approve: 'approve a stage that requires approval',
+  abort: 'roll back now: the toggle goes off',
+  promote: 'advance to the next stage now, skipping its gates',
+  retry: 'start a rolled-back rollout again from its first stage',
+};
+
+interface OperatorOptions {
+  readonly config: string;
+  readonly reason?: string;
+  readonly by?: string;
+  readonly json?: boolean;
+}
+
+function defaultUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
 export function register(program: Command): void {
-  program
-    .command('operator')
-    .description('not implemented yet')
-    .allowUnknownOption()
-    .action(() => {
-      throw new StagegateError('E_USAGE', 'operator is not implemented yet');
-    });
+  for (const name of OPERATOR_COMMANDS) {
+    program
+      .command(name)
+      .description(DESCRIPTIONS[name])
+      .argument('<rollout>', 'the rollout name')
+      .option('--reason <text>', 'why: recorded in history')
+      .option('--by <who>', 'who: recorded in history (default: the OS user)')
+      .option('--json', 'print the result as JSON')
+      .action(async (rolloutName: string, _opts: unknown, cmd: Command) => {
+        const opts = cmd.optsWithGlobals<OperatorOptions>();
+        const config = await loadConfig(opts.config);
+        const { rollouts, problems } = await loadRolloutsDir(config.rolloutsDir);
+        const rollout = rollouts.find((r) => r.name === rolloutName);
+        if (!rollout) {
+          const related = problems.map(formatProblem);
+          throw new StagegateError(
+            'E_NOT_FOUND',
+            `no valid rollout named "${rolloutName}" in ${config.rolloutsDir}` +
+              (related.length > 0 ? `; problems in rollout files:\n${related.join('\n')}` : ''),
+          );
+        }
+        const store = createStore(config, silentLogger());
+        const result = await applyOperatorCommand(store, rollout, name, {
+          by: opts.by ?? defaultUser(),
+          reason: opts.reason ?? null,
+          now: Date.now(),
+        });
+        if (opts.json) {
+          const { accepted, message, summary } = result;
+          process.stdout.write(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);
+          if (!accepted) process.exitCode = 1;
+          return;
+        }
+        if (!result.accepted) throw new StagegateError('E_COMMAND_REFUSED', result.message);
+        process.stdout.write(`${result.message}\n`);
+      });
+  }
 }

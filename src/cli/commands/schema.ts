@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { StagegateError } from '../../errors.js';
+import { rolloutJsonSchemaText } from '../../spec/json-schema.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+/** `stagegate schema`: the JSON Schema of rollout files, for editors. config/rollout.schema.json is this output. */
 export function register(program: Command): void {
   program
     .command('schema')
-    .description('not implemented yet')
-    .allowUnknownOption()
+    .description('print the JSON Schema of rollout files (for # yaml-language-server: $schema=...)')
     .action(() => {
-      throw new StagegateError('E_USAGE', 'schema is not implemented yet');
+      process.stdout.write(rolloutJsonSchemaText());
     });
 }

@@ -1,0 +1,284 @@
+import { StagegateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { MetricsRecorder } from '../server/metrics.js';
+import type { Rollout } from '../spec/types.js';
+import { acquireStateLock, type StateLock } from '../store/state-lock.js';
+import { applyOperatorCommand, type CommandResult } from './commands.js';
+import { forEachConcurrently } from './concurrency.js';
+import { openEngineSession } from './engine-adapter.js';
+import type { OperatorCommand } from './engine-session.js';
+import { createKeyedSerializer } from './keyed-serializer.js';
+import type { RolloutChange } from './rollout-diff.js';
+import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
+import { createRunner, type CheckReport, type Runner } from './runner.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import type { Wiring } from './wiring.js';
+
+/*
+ * The long-running controller (`stagegate run`) and the single pass
+ * (`stagegate run --once`). Both hold the state dir's lock, so two
+ * controllers never write the same toggles. While running:
+ *   - the loader watches the rollouts dir (added / changed / removed);
+ *   - the scheduler runs each rollout's checks on its own schedule, plus one
+ *     check of everything at start (re-applying writes a crash left pending);
+ *   - a 1 s poll of the store notices records changed by someone else (an
+ *     operator command from the CLI or the API) and applies the toggle write
+ *     such a command left pending, and retries failed rollbacks when due;
+ *   - work on one rollout never interleaves (keyed serializer).
+ * stop() (SIGTERM/SIGINT): no new checks, the ones in flight finish,
+ * notifications drain, the lock is released.
+ */
+
+export interface ControllerOptions {
+  readonly wiring: Wiring;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** how often the store is polled for operator commands; default 1000 ms */
+  readonly pollMs?: number;
+  /** checks in flight at once during a pass over every rollout; default 32 */
+  readonly concurrency?: number;
+  readonly observer?: MetricsRecorder;
+  /** shown to a second controller refused by the lock */
+  readonly owner?: string;
+}
+
+export interface PassReport {
+  readonly rollouts: number;
+  readonly checked: number;
+  /** finished rollouts (completed, rolled back) that needed no check */
+  readonly finished: number;
+  /** checks that failed (store unreachable, state unreadable) */
+  readonly failed: readonly string[];
+  /** rollout files with problems (logged with path:line:col) */
+  readonly problems: number;
+  readonly durationMs: number;
+}
+
+export interface Controller {
+  readonly store: StateStore;
+  /** acquires the lock, loads and schedules every rollout, checks each once, starts watching and polling */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** one check of every rollout, then release (for --once); the lock is taken and released here */
+  runOnce(): Promise<PassReport>;
+  rollouts(): Rollout[];
+  rollout(name: string): Rollout | undefined;
+  /** an operator command applied through the store, with its toggle write applied right away */
+  command(name: string, cmd: OperatorCommand, meta: { by: string; reason: string | null }): Promise<CommandResult>;
+  /** false while starting or stopping, or when the store cannot be listed */
+  ready(): Promise<{ ready: boolean; reason: string | null }>;
+}
+
+export function createController(opts: ControllerOptions): Controller {
+  const { wiring, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const store = wiring.store;
+  const serializer = createKeyedSerializer();
+  // versions this process saved: any other version in the store was written by someone else
+  const lastSeen = new Map<string, number>();
+  let lock: StateLock | undefined;
+  let loader: RolloutLoader | undefined;
+  let scheduler: Scheduler | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let polling = false;
+  let running = false;
+  let stopping = false;
+
+  const runner: Runner = createRunner({
+    store,
+    metricsFor: (p) => wiring.metricsFor(p),
+    toggleFor: (p) => wiring.toggleFor(p),
+    openSession: openEngineSession,
+    notify: (names, event) => wiring.notify(names, event),
+    logger,
+    now,
+    ...(opts.observer && { observer: opts.observer }),
+    onSaved: (rec: RolloutRecord) => lastSeen.set(rec.name, rec.version),
+  });
+
+  function loaderFor(): RolloutLoader {
+    loader ??= createRolloutLoader({ dir: wiring.config.rolloutsDir, logger, config: wiring.config });
+    return loader;
+  }
+
+  async function acquire(): Promise<void> {
+    if (wiring.stateDir === undefined || lock) return;
+    lock = await acquireStateLock(wiring.stateDir, { owner: opts.owner ?? 'stagegate run', logger });
+  }
+
+  async function release(): Promise<void> {
+    await lock?.release();
+    lock = undefined;
+  }
+
+  /** One serialized check; failures are logged and reported, never thrown into the scheduler. */
+  async function checkNow(name: string): Promise<CheckReport | Error> {
+    return serializer.run(name, async () => {
+      const rollout = loader?.get(name);
+      if (!rollout) return new Error('no longer loaded');
+      try {
+        return await runner.check(rollout);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        logger.error(
+          { rollout: name, error: error.message, code: err instanceof StagegateError ? err.code : undefined },
+          'check failed',
+        );
+        return error;
+      }
+    });
+  }
+
+  async function pass(rollouts: readonly Rollout[]): Promise<PassReport> {
+    const started = now();
+    let checked = 0;
+    let finished = 0;
+    const failed: string[] = [];
+    await forEachConcurrently(rollouts, opts.concurrency ?? 32, async (r) => {
+      if (stopping && running) return;
+      const report = await checkNow(r.name);
+      if (report instanceof Error) failed.push(r.name);
+      else if (report.checked) checked++;
+      else if (report.record?.summary.state === 'completed' || report.record?.summary.state === 'rolled_back') finished++;
+      else failed.push(r.name);
+    });
+    const problems = loader?.problems().length ?? 0;
+    return { rollouts: rollouts.length, checked, finished, failed, problems, durationMs: now() - started };
+  }
+
+  function reload(): Promise<RolloutChange[]> {
+    return loaderFor().reload();
+  }
+
+  function applyChanges(changes: readonly RolloutChange[]): void {
+    for (const change of changes) {
+      if (change.type === 'removed') {
+        scheduler?.remove(change.previous.name);
+        opts.observer?.forgetRollout(change.previous.name);
+        logger.warn({ rollout: change.previous.name, file: change.previous.source }, 'rollout file removed: no longer checked, state kept');
+        continue;
+      }
+      const r = change.rollout;
+      scheduler?.set(r.name, r.check.schedule, r.check.timezone);
+      if (change.type === 'added') {
+        logger.info({ rollout: r.name, file: r.source, specHash: r.specHash }, 'rollout added');
+        if (running) void checkNow(r.name);
+      } else {
+        logger.info({ rollout: r.name, file: r.source, specHash: r.specHash }, 'rollout spec changed, effective at the next check');
+      }
+    }
+  }
+
+  async function pollStore(): Promise<void> {
+    if (polling || stopping) return;
+    polling = true;
+    try {
+      for (const rec of await store.list()) {
+        const rollout = loader?.get(rec.name);
+        if (!rollout) continue;
+        const seen = lastSeen.get(rec.name);
+        lastSeen.set(rec.name, rec.version);
+        const external = seen !== undefined && seen !== rec.version;
+        if (external) {
+          logger.info(
+            { rollout: rec.name, version: rec.version, state: rec.summary.state, pendingWrite: rec.intent !== null },
+            'state changed outside the controller, picked up',
+          );
+        }
+        // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
+        if (rec.intent !== null && !serializer.busy(rec.name)) {
+          void serializer
+            .run(rec.name, () => runner.applyPending(rollout))
+            .catch((err: unknown) =>
+              logger.error({ rollout: rec.name, error: err instanceof Error ? err.message : String(err) }, 'pending toggle write failed'),
+            );
+        }
+      }
+    } catch (err) {
+      logger.error({ error: err instanceof Error ? err.message : String(err) }, 'state store poll failed');
+    } finally {
+      polling = false;
+    }
+  }
+
+  return {
+    store,
+    async start() {
+      await acquire();
+      try {
+        const changes = await reload();
+        scheduler = createScheduler({
+          logger,
+          onTick: async (name) => {
+            if (stopping) return;
+            await checkNow(name);
+          },
+        });
+        applyChanges(changes);
+        running = true;
+        loaderFor().watch((c) => applyChanges(c));
+        poll = setInterval(() => void pollStore(), opts.pollMs ?? 1_000);
+        logger.info(
+          { rollouts: loaderFor().all().length, stateDir: wiring.stateDir, rolloutsDir: wiring.config.rolloutsDir },
+          'controller started',
+        );
+        // the first check of everything now, not at the first tick: pending writes are re-applied at once
+        void pass(loaderFor().all());
+      } catch (err) {
+        await release();
+        throw err;
+      }
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      logger.info({}, 'controller stopping: finishing checks in flight');
+      if (poll) clearInterval(poll);
+      await scheduler?.stop();
+      loader?.close();
+      await serializer.idle();
+      await wiring.drain(5_000);
+      await release();
+      running = false;
+      logger.info({}, 'controller stopped');
+    },
+    async runOnce() {
+      await acquire();
+      try {
+        await reload();
+        const report = await pass(loaderFor().all());
+        await wiring.drain(5_000);
+        return report;
+      } finally {
+        await release();
+      }
+    },
+    rollouts() {
+      return loader?.all() ?? [];
+    },
+    rollout(name) {
+      return loader?.get(name);
+    },
+    async command(name, cmd, meta) {
+      const rollout = loader?.get(name);
+      if (!rollout) throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
+      return serializer.run(name, async () => {
+        const result = await applyOperatorCommand(store, rollout, cmd, { ...meta, now: now() });
+        if (result.record) lastSeen.set(name, result.record.version);
+        logger.info({ rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted }, 'operator command');
+        if (result.accepted && result.record?.intent) await runner.applyPending(rollout);
+        return result;
+      });
+    },
+    async ready() {
+      if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
+      try {
+        await store.list();
+        return { ready: true, reason: null };
+      } catch (err) {
+        return { ready: false, reason: `state store: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Measurement } from '../ports/metrics-provider.js';
+import type { RolloutEventType } from '../ports/notifier.js';
+import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-store.js';
+import type { ToggleState } from '../ports/toggle-provider.js';
+import type { Rollout } from '../spec/types.js';
+import type { JudgedCriterion } from './check-log.js';
+
+/*
+ * What the runtime needs from the engine, in the runtime's words. The
+ * engine's wrapper (src/engine/rollout-engine.ts) is restored from a record's
+ * snapshot, fed one event, and asked what it now wants; this module is the
+ * only place that knows its exact API, so the runner, the operator commands
+ * and the tests speak only this interface.
+ */
+
+export type OperatorCommand = 'pause' | 'resume' | 'approve' | 'abort' | 'promote' | 'retry';
+
+export const OPERATOR_COMMANDS: readonly OperatorCommand[] = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'];
+
+export interface Transition {
+  readonly from: RolloutState;
+  readonly to: RolloutState;
+  readonly stage: string | null;
+  readonly percent: number;
+  readonly reason: string | null;
+}
+
+export interface EngineNotice {
+  readonly type: RolloutEventType;
+  readonly reason: string | null;
+}
+
+export interface CheckDecision {
+  readonly action: string;
+  readonly reasons: readonly string[];
+  readonly results: readonly JudgedCriterion[];
+  /** the decision as the engine made it, kept in history for the report */
+  readonly raw: unknown;
+}
+
+/** What one event did. */
+export interface StepOutcome {
+  readonly transitions: readonly Transition[];
+  readonly notices: readonly EngineNotice[];
+  /** set for checks */
+  readonly decision: CheckDecision | null;
+}
+
+export interface TickInput {
+  readonly now: number;
+  readonly measurements: Readonly<Record<string, Measurement>>;
+  readonly toggle: ToggleState | null;
+}
+
+export interface CommandMeta {
+  readonly now: number;
+  readonly by: string;
+  readonly reason: string | null;
+}
+
+export interface EngineSession {
+  readonly rollout: Rollout;
+  /** whether a check should query metrics now (not for finished or paused rollouts) */
+  wantsMeasurements(): boolean;
+  /** when the current stage began, epoch ms, for `window: stage` */
+  stageStart(now: number): number;
+  tick(input: TickInput): StepOutcome;
+  /** refuses, with the reason, what makes no sense in the current state */
+  canAccept(cmd: OperatorCommand): { ok: true } | { ok: false; reason: string };
+  command(cmd: OperatorCommand, meta: CommandMeta): StepOutcome;
+  toggleApplied(now: number, state: ToggleState): StepOutcome;
+  toggleFailed(now: number, error: string): StepOutcome;
+  intent(): ToggleIntent | null;
+  /** epoch ms before which a failed toggle write is not retried; null when it may be retried now */
+  retryAt(): number | null;
+  persisted(): unknown;
+  summary(): RolloutSummary;
+}

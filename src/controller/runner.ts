@@ -1,0 +1,351 @@
+import { StagegateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Measurement } from '../ports/metrics-provider.js';
+import type { RolloutEvent } from '../ports/notifier.js';
+import type { HistoryEntry, RolloutRecord, StateStore, ToggleIntent } from '../ports/state-store.js';
+import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { MetricsRecorder } from '../server/metrics.js';
+import type { Rollout } from '../spec/types.js';
+import { checkLevel, metricFields, metricReadings } from './check-log.js';
+import type { EngineSession, StepOutcome } from './engine-session.js';
+import { measureRollout, type ProviderFor } from './measure.js';
+
+/*
+ * One check of one rollout (DESIGN.md §4), in this order:
+ *   load record → restore engine → re-apply a pending intent (a crash or an
+ *   operator command left one) → read the toggle → query metrics (one
+ *   queryMany per provider) → TICK → save the record WITH the new intent →
+ *   history (check, transitions) → log one line → notify → write the toggle
+ *   (history toggle-intent, write, history toggle-result) → save the result.
+ * Every save is optimistic: when an operator command changed the record
+ * meanwhile, the step is redone on the fresh record with the same inputs
+ * (the same measurements: a redo never queries again).
+ *
+ * Because the intent is saved before the write and cleared only after the
+ * result is saved, a SIGKILL anywhere in between leaves the intent in the
+ * record and the next check writes the same absolute value again.
+ */
+
+export interface RunnerDeps {
+  readonly store: StateStore;
+  readonly metricsFor: ProviderFor;
+  readonly toggleFor: (provider: string) => ToggleProvider;
+  readonly openSession: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
+  /** fire-and-forget: never awaited by a check */
+  readonly notify: (names: readonly string[], event: RolloutEvent) => void;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly observer?: MetricsRecorder;
+  /** every record this runner saved: the controller's poll tells its own writes from an operator's */
+  readonly onSaved?: (record: RolloutRecord) => void;
+  readonly settleMs?: number;
+}
+
+export interface CheckReport {
+  readonly rollout: string;
+  /** false when the check did not run (finished rollout, unreadable state) */
+  readonly checked: boolean;
+  readonly record: RolloutRecord | undefined;
+  readonly action: string | null;
+}
+
+export interface Runner {
+  check(rollout: Rollout): Promise<CheckReport>;
+  /** applies the record's pending toggle write, if any and if due (operator commands, rollback retries) */
+  applyPending(rollout: Rollout): Promise<boolean>;
+}
+
+const MAX_REDO = 5;
+const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+
+function isConflict(err: unknown): boolean {
+  return err instanceof StagegateError && err.code === 'E_STORE_CONFLICT';
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function toRecord(rollout: Rollout, session: EngineSession, previous: RolloutRecord | undefined, now: number): RolloutRecord {
+  return {
+    name: rollout.name,
+    version: previous?.version ?? 0,
+    specHash: rollout.specHash,
+    snapshot: session.persisted(),
+    intent: session.intent(),
+    summary: session.summary(),
+    updatedAt: now,
+  };
+}
+
+interface Step {
+  record: RolloutRecord;
+  session: EngineSession;
+  outcome: StepOutcome;
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const now = deps.now ?? Date.now;
+  const { store } = deps;
+  // held_too_long is notified once per rollout and stage, not on every check
+  const heldNotified = new Map<string, string>();
+
+  /** Runs `step` on the session and saves; on a version conflict reloads and redoes it. */
+  async function mutate(
+    rollout: Rollout,
+    record: RolloutRecord | undefined,
+    session: EngineSession,
+    step: (s: EngineSession) => StepOutcome,
+    log: Logger,
+  ): Promise<Step> {
+    let rec = record;
+    let sess = session;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = step(sess);
+      try {
+        const saved = await store.save(toRecord(rollout, sess, rec, now()), rec?.version ?? 0);
+        deps.onSaved?.(saved);
+        deps.observer?.recordSummary(rollout.name, saved.summary);
+        return { record: saved, session: sess, outcome };
+      } catch (err) {
+        if (!isConflict(err) || attempt >= MAX_REDO) throw err;
+        log.info({ attempt }, 'record changed during the check (operator command?), redoing the step on the new version');
+        rec = await store.load(rollout.name);
+        sess = deps.openSession(rollout, rec);
+      }
+    }
+  }
+
+  async function append(name: string, entries: readonly HistoryEntry[]): Promise<void> {
+    for (const e of entries) await store.appendHistory(name, e);
+  }
+
+  function transitionEntries(outcome: StepOutcome, at: number): HistoryEntry[] {
+    return outcome.transitions.map((t) => ({ type: 'transition', at, ...t }));
+  }
+
+  function announce(rollout: Rollout, step: Step, at: number, log: Logger): void {
+    const summary = step.session.summary();
+    for (const t of step.outcome.transitions) {
+      const fields = { from: t.from, to: t.to, stage: t.stage, percent: t.percent, reason: t.reason };
+      if (t.to === 'rolling_back' || t.to === 'rolled_back') log.error(fields, 'rollout state changed');
+      else log.info(fields, 'rollout state changed');
+      if (t.to === 'rolling_back') deps.observer?.recordRollback(rollout.name);
+    }
+    const readings = metricReadings(step.outcome.decision?.results ?? []);
+    for (const notice of step.outcome.notices) {
+      if (notice.type === 'held_too_long') {
+        const key = `${summary.stage}:${notice.reason}`;
+        if (heldNotified.get(rollout.name) === key) continue;
+        heldNotified.set(rollout.name, key);
+      }
+      const event: RolloutEvent = {
+        type: notice.type,
+        rollout: rollout.name,
+        feature: rollout.toggle.feature,
+        stage: summary.stage,
+        percent: summary.percent,
+        at,
+        reason: notice.reason,
+        readings,
+      };
+      deps.notify(rollout.notify, event);
+    }
+  }
+
+  async function readToggle(rollout: Rollout, log: Logger): Promise<ToggleState | null> {
+    try {
+      return await deps.toggleFor(rollout.toggle.provider).read(rollout.toggle.feature);
+    } catch (err) {
+      log.warn({ feature: rollout.toggle.feature, error: describeError(err) }, 'toggle read failed, drift not checked');
+      return null;
+    }
+  }
+
+  async function write(rollout: Rollout, intent: ToggleIntent): Promise<ToggleState> {
+    const provider = deps.toggleFor(rollout.toggle.provider);
+    const feature = rollout.toggle.feature;
+    switch (intent.action) {
+      case 'set':
+        return provider.setPercent(feature, intent.percent, intent.gate);
+      case 'disable':
+        return provider.disable(feature, intent.mode ?? rollout.toggle.onRollback);
+      case 'enable':
+        return provider.enable(feature);
+    }
+  }
+
+  /** history toggle-intent → write → history toggle-result → save the result into the record. */
+  async function applyIntent(rollout: Rollout, step: Omit<Step, 'outcome'>, log: Logger): Promise<Omit<Step, 'outcome'>> {
+    const intent = step.session.intent();
+    if (!intent) return step;
+    await store.appendHistory(rollout.name, { type: 'toggle-intent', at: now(), intent });
+    const started = now();
+    let state: ToggleState | undefined;
+    let error: string | null = null;
+    try {
+      state = await write(rollout, intent);
+    } catch (err) {
+      error = describeError(err);
+    }
+    const at = now();
+    const fields = {
+      feature: rollout.toggle.feature,
+      action: intent.action,
+      percent: intent.percent,
+      intent: intent.id,
+      ms: at - started,
+    };
+    await store.appendHistory(rollout.name, {
+      type: 'toggle-result',
+      at,
+      intentId: intent.id,
+      ok: state !== undefined,
+      percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+      error,
+    });
+    deps.observer?.recordToggleWrite({ rollout: rollout.name, action: intent.action, ok: state !== undefined });
+    const written = state;
+    const next = await mutate(
+      rollout,
+      step.record,
+      step.session,
+      (s) => {
+        // an operator command may have replaced the intent meanwhile: then this result is not its result
+        if (s.intent()?.id !== intent.id) return EMPTY;
+        return written ? s.toggleApplied(at, written) : s.toggleFailed(at, error ?? 'unknown error');
+      },
+      log,
+    );
+    if (written) {
+      log.info(fields, 'toggle written');
+    } else if (intent.action === 'disable') {
+      // the one thing that must eventually happen: critical on every failure, retried with backoff
+      log.fatal({ ...fields, error, retryAt: next.session.retryAt() }, 'rollback failed: toggle still on, retrying');
+      if (!next.outcome.notices.some((n) => n.type === 'rollback_failed')) {
+        next.outcome = { ...next.outcome, notices: [...next.outcome.notices, { type: 'rollback_failed', reason: error }] };
+      }
+    } else {
+      log.error({ ...fields, error }, 'toggle write failed, retrying at the next check');
+    }
+    await append(rollout.name, transitionEntries(next.outcome, at));
+    announce(rollout, next, at, log);
+    return next;
+  }
+
+  function due(session: EngineSession): boolean {
+    const at = session.retryAt();
+    return session.intent() !== null && (at === null || at <= now());
+  }
+
+  async function open(rollout: Rollout, log: Logger): Promise<Omit<Step, 'outcome'> | { record: RolloutRecord | undefined; session: undefined }> {
+    const record = await store.load(rollout.name);
+    try {
+      return { record: record as RolloutRecord, session: deps.openSession(rollout, record) };
+    } catch (err) {
+      log.error({ error: describeError(err), version: record?.version }, 'rollout state cannot be restored, not checked');
+      return { record, session: undefined };
+    }
+  }
+
+  async function check(rollout: Rollout): Promise<CheckReport> {
+    const started = now();
+    const log = deps.logger.child({ rollout: rollout.name });
+    const opened = await open(rollout, log);
+    if (!opened.session) return { rollout: rollout.name, checked: false, record: opened.record, action: null };
+    let current: Omit<Step, 'outcome'> = opened;
+    const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
+
+    // a write is attempted at most once per check; a failed one waits for its retry time
+    const attempted = new Set<string>();
+    const pendingBefore = current.session.intent();
+    if (pendingBefore && due(current.session)) {
+      attempted.add(pendingBefore.id);
+      current = await applyIntent(rollout, current, log);
+    }
+    const before = current.session.summary();
+    if (before.state === 'completed' || before.state === 'rolled_back') {
+      log.debug({ state: before.state }, 'rollout finished, nothing to check');
+      return { rollout: rollout.name, checked: false, record: current.record, action: null };
+    }
+
+    const toggle = await readToggle(rollout, log);
+    const measurements: Record<string, Measurement> = current.session.wantsMeasurements()
+      ? await measureRollout(rollout, deps.metricsFor, {
+          now: started,
+          stageStart: current.session.stageStart(started),
+          ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+        })
+      : {};
+    const tickAt = now();
+    const ticked = await mutate(
+      rollout,
+      current.record,
+      current.session,
+      (s) => s.tick({ now: tickAt, measurements, toggle }),
+      log,
+    );
+
+    const summary = ticked.session.summary();
+    const decision = ticked.outcome.decision;
+    const history: HistoryEntry[] = [];
+    if (specChanged) history.push({ type: 'spec', at: tickAt, specHash: rollout.specHash, source: rollout.source ?? null });
+    history.push({
+      type: 'check',
+      at: tickAt,
+      stage: summary.stage,
+      percent: summary.percent,
+      detail: {
+        state: summary.state,
+        measurements,
+        results: (decision?.results ?? []).map((r) => ({
+          criterion: r.text,
+          kind: r.kind,
+          verdict: r.verdict,
+          value: r.value,
+          interval: r.interval,
+          reason: r.reason,
+        })),
+        decision: decision ? { action: decision.action, reasons: decision.reasons } : null,
+        toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+        durationMs: tickAt - started,
+      },
+    });
+    history.push(...transitionEntries(ticked.outcome, tickAt));
+    await append(rollout.name, history);
+
+    const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
+    const action = decision?.action ?? 'none';
+    const line = {
+      stage: summary.stage,
+      percent: summary.percent,
+      state: summary.state,
+      decision: action,
+      reason: decision?.reasons.join('; ') || summary.reason,
+      metrics: metricFields(measurements, decision?.results ?? []),
+      ms: tickAt - started,
+    };
+    log[checkLevel(action, measurements, heldTooLong)](line, 'check');
+    for (const [metric, m] of Object.entries(measurements)) {
+      if (m.kind === 'error') log.warn({ metric, code: m.code, error: m.message }, 'metrics provider error');
+    }
+    if (heldTooLong) log.warn({ stage: summary.stage, reason: summary.reason }, 'stage held too long');
+    deps.observer?.recordCheck({ rollout: rollout.name, decision: action, measurements, criteria: rollout.criteria });
+    announce(rollout, ticked, tickAt, log);
+
+    let after: Omit<Step, 'outcome'> = ticked;
+    const pending = ticked.session.intent();
+    if (pending && !attempted.has(pending.id) && due(ticked.session)) after = await applyIntent(rollout, ticked, log);
+    return { rollout: rollout.name, checked: true, record: after.record, action };
+  }
+
+  async function applyPending(rollout: Rollout): Promise<boolean> {
+    const log = deps.logger.child({ rollout: rollout.name });
+    const opened = await open(rollout, log);
+    if (!opened.session || !due(opened.session)) return false;
+    await applyIntent(rollout, opened, log);
+    return true;
+  }
+
+  return { check, applyPending };
+}

@@ -1,0 +1,94 @@
+import type { RolloutRecord, RolloutState } from '../ports/state-store.js';
+import type { Rollout } from '../spec/types.js';
+
+/*
+ * `stagegate status`: the store's records joined with the rollout files, so a
+ * rollout that was never checked shows up as pending and a record whose file
+ * was removed still shows (with `file: null`) — on-call needs to see both.
+ */
+export interface StatusRow {
+  readonly name: string;
+  readonly state: RolloutState;
+  readonly stage: string | null;
+  readonly percent: number;
+  readonly reason: string | null;
+  /** ISO 8601, or null when never checked */
+  readonly lastCheck: string | null;
+  readonly feature: string | null;
+  /** the rollout file, or null when it is no longer in the rollouts dir */
+  readonly file: string | null;
+  /** a toggle write persisted but not yet confirmed (a running controller applies it within a second) */
+  readonly pendingIntent: boolean;
+  readonly version: number;
+}
+
+export function statusRows(records: readonly RolloutRecord[], rollouts: readonly Rollout[]): StatusRow[] {
+  const specs = new Map(rollouts.map((r) => [r.name, r]));
+  const rows = new Map<string, StatusRow>();
+  for (const rec of records) {
+    const spec = specs.get(rec.name);
+    const s = rec.summary;
+    rows.set(rec.name, {
+      name: rec.name,
+      state: s.state,
+      stage: s.stage,
+      percent: s.percent,
+      reason: s.reason,
+      lastCheck: s.lastCheck === null ? null : new Date(s.lastCheck).toISOString(),
+      feature: spec?.toggle.feature ?? null,
+      file: spec?.source ?? null,
+      pendingIntent: rec.intent !== null,
+      version: rec.version,
+    });
+  }
+  for (const spec of rollouts) {
+    if (rows.has(spec.name)) continue;
+    rows.set(spec.name, {
+      name: spec.name,
+      state: 'pending',
+      stage: spec.stages[0]?.name ?? null,
+      percent: 0,
+      reason: 'not checked yet',
+      lastCheck: null,
+      feature: spec.toggle.feature,
+      file: spec.source ?? null,
+      pendingIntent: false,
+      version: 0,
+    });
+  }
+  return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function formatPercent(p: number): string {
+  return `${Number(p.toFixed(3))}%`;
+}
+
+function formatCheck(iso: string | null, now: number): string {
+  if (iso === null) return 'never';
+  const ageS = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const age = ageS < 120 ? `${ageS}s` : ageS < 7200 ? `${Math.round(ageS / 60)}m` : `${Math.round(ageS / 3600)}h`;
+  return `${iso.replace(/\.\d{3}Z$/, 'Z')} (${age} ago)`;
+}
+
+/** A fixed-width table for people; `--json` prints the rows instead. */
+export function formatStatusTable(rows: readonly StatusRow[], now: number): string {
+  if (rows.length === 0) return 'no rollouts\n';
+  const header = ['NAME', 'STATE', 'STAGE', 'PERCENT', 'LAST CHECK', 'REASON'];
+  const body = rows.map((r) => [
+    r.name,
+    r.state + (r.pendingIntent ? '*' : ''),
+    r.stage ?? '-',
+    formatPercent(r.percent),
+    formatCheck(r.lastCheck, now),
+    (r.reason ?? '') + (r.file === null ? ' [rollout file removed: not checked]' : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...body.map(line)];
+  if (rows.some((r) => r.pendingIntent)) out.push('', '* a toggle write is pending: a running controller applies it within a second');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,219 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { client, v1, v2 } from '@datadog/datadog-api-client';
+import pRetry, { AbortError } from 'p-retry';
+import type { Logger } from '../../log.js';
+import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './datadog-errors.js';
+import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './datadog-rate-limit.js';
+import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './datadog-transport.js';
+
+/*
+ * A polite Datadog client: the official API classes for request building,
+ * auth headers, site selection and (de)serialization; our fetch transport
+ * for timeouts; and one retry loop (p-retry) for every call:
+ *   - 5xx, 408, timeouts and network errors: retried with exponential backoff
+ *     and jitter, at most `retries` times;
+ *   - 429: the provider-wide gate closes until X-RateLimit-Reset (+ jitter);
+ *     the retry waits there, unless the wait would exceed
+ *     `maxRateLimitWaitMs`, in which case the call fails at once (the next
+ *     check will try again) instead of hanging a check for minutes;
+ *   - 400/401/403/other 4xx: not retried; the failure says why.
+ * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
+ */
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface DatadogClientOptions {
+  readonly site: string;
+  /** overrides the site, e.g. http://127.0.0.1:8126 for the sandbox */
+  readonly baseUrl?: string | undefined;
+  readonly apiKey: string;
+  readonly appKey: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly logger: Logger;
+  /** first backoff delay; doubles per retry (default 500 ms) */
+  readonly minRetryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+  /** a rate-limit reset further away than this fails the call instead of waiting (default 30 s) */
+  readonly maxRateLimitWaitMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface ProviderStats {
+  /** HTTP requests sent, retries included */
+  readonly requests: number;
+  /** of those, the ones that failed (no answer, or a non-2xx answer) */
+  readonly errors: number;
+}
+
+const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {});
+
+export class DatadogClient implements AttemptObserver {
+  /** where requests go, for logs: https://api.<site> or the baseUrl */
+  readonly endpoint: string;
+  private readonly metricsApi: v2.MetricsApi;
+  private readonly logsApi: v2.LogsApi;
+  private readonly rumApi: v2.RUMApi;
+  private readonly authApi: v1.AuthenticationApi;
+  private readonly gate: RateLimitGate;
+  private readonly sleep: Sleep;
+  private readonly secrets: readonly string[];
+  private requests = 0;
+  private errors = 0;
+
+  constructor(private readonly opts: DatadogClientOptions) {
+    const baseUrl = opts.baseUrl?.replace(/\/+$/, '');
+    const configuration = client.createConfiguration({
+      authMethods: { apiKeyAuth: opts.apiKey, appKeyAuth: opts.appKey },
+      httpApi: new FetchHttpLibrary({ fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs, observer: this }),
+      // retries are ours (below): the client's would ignore the gate and the retry budget
+      enableRetry: false,
+      ...(baseUrl ? { baseServer: new client.BaseServerConfiguration(baseUrl, {}) } : {}),
+    });
+    if (!baseUrl) configuration.setServerVariables({ site: opts.site });
+    this.endpoint = baseUrl ?? `https://api.${opts.site}`;
+    this.metricsApi = new v2.MetricsApi(configuration);
+    this.logsApi = new v2.LogsApi(configuration);
+    this.rumApi = new v2.RUMApi(configuration);
+    this.authApi = new v1.AuthenticationApi(configuration);
+    this.gate = new RateLimitGate({ now: opts.now ?? Date.now, random: opts.random ?? Math.random, jitterMs: 1000 });
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.secrets = [opts.apiKey, opts.appKey];
+  }
+
+  queryScalar(body: v2.ScalarFormulaQueryRequest, signal?: AbortSignal): Promise<v2.ScalarFormulaQueryResponse> {
+    return this.call('metrics query', () => this.metricsApi.queryScalarData({ body }), signal);
+  }
+
+  aggregateLogs(body: v2.LogsAggregateRequest, signal?: AbortSignal): Promise<v2.LogsAggregateResponse> {
+    return this.call('logs aggregate', () => this.logsApi.aggregateLogs({ body }), signal);
+  }
+
+  aggregateRum(body: v2.RUMAggregateRequest, signal?: AbortSignal): Promise<v2.RUMAnalyticsAggregateResponse> {
+    return this.call('RUM aggregate', () => this.rumApi.aggregateRUMEvents({ body }), signal);
+  }
+
+  /**
+   * Asks /api/v1/validate whether the API key is good (it checks the API key
+   * only), to tell a bad API key from an application key without permission.
+   * undefined: could not tell (Datadog down, throttled).
+   */
+  async validateApiKey(signal?: AbortSignal): Promise<boolean | undefined> {
+    if (this.gate.waitMs() > 0) return undefined;
+    try {
+      const answer = await withCallSignal(signal, () => this.authApi.validate());
+      return answer.valid === true;
+    } catch (err) {
+      if (err instanceof DatadogHttpError && (err.status === 401 || err.status === 403)) return false;
+      return undefined;
+    }
+  }
+
+  rateLimit(): RateLimitInfo | undefined {
+    return this.gate.last();
+  }
+
+  stats(): ProviderStats {
+    return { requests: this.requests, errors: this.errors };
+  }
+
+  onResponse(status: number, headers: Readonly<Record<string, string>>): void {
+    this.requests += 1;
+    if (status >= 400) this.errors += 1;
+    const info = parseRateLimitHeaders(headers);
+    if (!info) {
+      this.opts.logger.debug({ status }, 'datadog response');
+      return;
+    }
+    const before = info.name ? this.gate.all().get(info.name) : this.gate.last();
+    this.gate.observe(info);
+    this.opts.logger.debug({ status, rateLimit: info }, 'datadog response');
+    // warn once when the budget turns low, not on every answer while it stays low
+    if (isBudgetLow(info) && (!before || !isBudgetLow(before))) {
+      this.opts.logger.warn({ rateLimit: info }, 'datadog rate-limit budget low');
+    }
+  }
+
+  onNoResponse(): void {
+    this.requests += 1;
+    this.errors += 1;
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const minDelay = this.opts.minRetryDelayMs ?? 500;
+    const maxDelay = this.opts.maxRetryDelayMs ?? 8000;
+    try {
+      return await pRetry(
+        async () => {
+          await this.passGate(operation, signal);
+          try {
+            return await withCallSignal(signal, fn);
+          } catch (err) {
+            const failure = this.describe(err, operation);
+            if (failure.code === 'E_PROVIDER_RATE_LIMITED' && err instanceof DatadogHttpError) {
+              const reset = parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
+              const waitMs = this.gate.close(reset, maxDelay);
+              this.opts.logger.warn({ operation, waitMs, rateLimit: this.gate.last() }, 'datadog rate limited');
+            }
+            if (!failure.retryable) throw new AbortError(failure);
+            throw failure;
+          }
+        },
+        {
+          retries: this.opts.retries,
+          factor: 2,
+          minTimeout: minDelay,
+          maxTimeout: maxDelay,
+          randomize: true,
+          signal,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft <= 0) return;
+            const code = error instanceof DatadogFailure ? error.code : undefined;
+            this.opts.logger.warn(
+              { operation, attempt: attemptNumber, retriesLeft, code, reason: error.message },
+              'datadog request failed, retrying',
+            );
+          },
+        },
+      );
+    } catch (err) {
+      throw this.describe(err, operation);
+    }
+  }
+
+  private async passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
+    const waitMs = this.gate.waitMs();
+    if (waitMs === 0) return;
+    const maxWait = this.opts.maxRateLimitWaitMs ?? 30_000;
+    if (waitMs > maxWait) {
+      throw new AbortError(
+        new DatadogFailure(
+          'E_PROVIDER_RATE_LIMITED',
+          `Datadog rate limit exhausted: next ${operation} allowed in ${Math.ceil(waitMs / 1000)} s (waiting at most ${Math.round(maxWait / 1000)} s)`,
+          { retryable: false, status: 429 },
+        ),
+      );
+    }
+    this.opts.logger.debug({ operation, waitMs }, 'datadog waiting for rate-limit reset');
+    await this.sleep(waitMs, signal);
+  }
+
+  private describe(err: unknown, operation: string): DatadogFailure {
+    const failure = classifyFailure(err, { operation, timeoutMs: this.opts.timeoutMs });
+    const message = scrubSecrets(failure.message, this.secrets);
+    if (message === failure.message) return failure;
+    return new DatadogFailure(failure.code, message, {
+      retryable: failure.retryable,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+    });
+  }
+}
+
+function numericHeader(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}

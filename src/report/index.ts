@@ -1,0 +1,9 @@
+/*
+ * Release report: `buildReportModel(record, history, rollout?, now?)` → ReportModel,
+ * `renderReportMarkdown(model)` / `renderReportJson(model)` → text.
+ */
+export { buildReportModel, postLaunchLabel } from './build-model.js';
+export { parseCheckDetail, type CheckDetail } from './check-detail.js';
+export type * from './model.js';
+export { renderReportJson } from './render-json.js';
+export { renderReportMarkdown } from './render-markdown.js';

@@ -1,0 +1,40 @@
+import type { Logger } from '../log.js';
+import type { RolloutSummary, StateStore } from '../ports/state-store.js';
+import type { AuthConfig } from './auth.js';
+import type { StagegateMetrics } from './metrics.js';
+
+export const OPERATOR_COMMANDS = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'] as const;
+export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
+
+export interface CommandOutcome {
+  readonly accepted: boolean;
+  readonly message: string;
+  readonly summary?: RolloutSummary | undefined;
+}
+
+/**
+ * Runs one operator command: the controller's `applyOperatorCommand` bound to
+ * the loaded rollouts. Throws StagegateError E_NOT_FOUND for an unknown rollout.
+ */
+export type ApplyCommand = (
+  name: string,
+  command: OperatorCommandName,
+  opts: { readonly by: string; readonly reason: string | null; readonly now: number },
+) => Promise<CommandOutcome>;
+
+export interface ServerDeps {
+  readonly store: StateStore;
+  readonly metrics: StagegateMetrics;
+  readonly logger: Logger;
+  readonly applyCommand: ApplyCommand;
+  readonly auth: AuthConfig;
+  /** names of the rollout files currently loaded (shown as `pending` before their first save) */
+  readonly loadedRollouts?: () => readonly string[];
+  /** extra readiness problems (e.g. "config not loaded"); empty when ready */
+  readonly readiness?: () => Promise<readonly string[]> | readonly string[];
+  readonly now?: () => number;
+  /** max request body in bytes; default 4 KiB (commands carry a reason and a name) */
+  readonly bodyLimit?: number;
+  /** how long /readyz waits for the store; default 2000 ms */
+  readonly storeTimeoutMs?: number;
+}

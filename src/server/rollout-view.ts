@@ -1,0 +1,107 @@
+import type { HistoryEntry, RolloutRecord, RolloutState } from '../ports/state-store.js';
+import { parseCheckDetail, type CheckMeasurement, type CheckResult } from '../report/check-detail.js';
+
+/*
+ * What the API returns for a rollout: the record's summary with ISO times,
+ * plus (for one rollout) the last check with its values and reasons. Built
+ * from the store only, so it is the same whether or not this process runs the
+ * rollout.
+ */
+
+export interface RolloutListItem {
+  readonly name: string;
+  readonly state: RolloutState;
+  readonly stage: string | null;
+  readonly stageIndex: number;
+  readonly percent: number;
+  readonly reason: string | null;
+  readonly lastCheckAt: string | null;
+  readonly updatedAt: string | null;
+  readonly version: number;
+}
+
+export interface LastCheckView {
+  readonly at: string;
+  readonly stage: string | null;
+  readonly percent: number;
+  readonly decision: string | null;
+  readonly reasons: readonly string[];
+  readonly measurements: Readonly<Record<string, CheckMeasurement>>;
+  readonly results: readonly {
+    readonly criterion: string;
+    readonly kind: 'advance' | 'rollback';
+    readonly verdict: string;
+    readonly value: number | null;
+    readonly interval: readonly [number, number] | null;
+    readonly reason: string | null;
+  }[];
+}
+
+export interface RolloutDetail extends RolloutListItem {
+  readonly lastCheck: LastCheckView | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function listItem(record: RolloutRecord): RolloutListItem {
+  const s = record.summary;
+  return {
+    name: record.name,
+    state: s.state,
+    stage: s.stage,
+    stageIndex: s.stageIndex,
+    percent: s.percent,
+    reason: s.reason,
+    lastCheckAt: iso(s.lastCheck),
+    updatedAt: iso(record.updatedAt),
+    version: record.version,
+  };
+}
+
+/** A rollout whose file is loaded but that has not run yet has no record. */
+export function pendingItem(name: string): RolloutListItem {
+  return {
+    name,
+    state: 'pending',
+    stage: null,
+    stageIndex: 0,
+    percent: 0,
+    reason: null,
+    lastCheckAt: null,
+    updatedAt: null,
+    version: 0,
+  };
+}
+
+function resultView(r: CheckResult): LastCheckView['results'][number] {
+  return {
+    criterion: r.criterion.text,
+    kind: r.kind,
+    verdict: r.verdict,
+    value: r.value,
+    interval: r.interval,
+    reason: r.reason,
+  };
+}
+
+export function lastCheckView(history: readonly HistoryEntry[]): LastCheckView | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const entry = history[i];
+    if (entry?.type !== 'check') continue;
+    const detail = parseCheckDetail(entry.detail);
+    return {
+      at: new Date(entry.at).toISOString(),
+      stage: entry.stage,
+      percent: entry.percent,
+      decision: detail.decision?.action ?? null,
+      reasons: detail.decision?.reasons ?? [],
+      measurements: detail.measurements,
+      results: detail.results.map(resultView),
+    };
+  }
+  return null;
+}
+
+export function detailView(item: RolloutListItem, history: readonly HistoryEntry[]): RolloutDetail {
+  return { ...item, lastCheck: lastCheckView(history) };
+}

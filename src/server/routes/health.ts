@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../deps.js';
+
+/*
+ * Liveness, readiness and the Prometheus scrape. /healthz answers as long as
+ * the event loop does (a restart fixes nothing else); /readyz says whether
+ * this instance can do its job: state store reachable, config loaded.
+ */
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const storeTimeoutMs = deps.storeTimeoutMs ?? 2000;
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const problems: string[] = [];
+    try {
+      await withTimeout(deps.store.list(), storeTimeoutMs, 'state store');
+    } catch (err) {
+      problems.push(`state store unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    problems.push(...(deps.readiness ? await deps.readiness() : []));
+    if (problems.length > 0) return reply.code(503).send({ status: 'not ready', problems });
+    return { status: 'ready', problems: [] };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    // state and percent come from the store, so CLI commands show up without a check
+    try {
+      const records = await withTimeout(deps.store.list(), storeTimeoutMs, 'state store');
+      for (const record of records) deps.metrics.recordSummary(record.name, record.summary);
+    } catch (err) {
+      deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'metrics: store not readable',
+      );
+    }
+    const text = await deps.metrics.text();
+    return reply.type(deps.metrics.contentType).send(text);
+  });
+}

@@ -1,0 +1,190 @@
+import { link, readFile, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { StagegateError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import { NAME_PATTERN } from '../spec/schema.js';
+import { appendLineDurable, ensureDir, errnoCode, fsyncDir } from './durable-fs.js';
+import { decodeHistoryLine, decodeRecord } from './record-codec.js';
+import { withRecordLock } from './record-lock.js';
+import { assertRolloutName } from './rollout-name.js';
+
+/*
+ * File state store (DESIGN.md §5). Layout under `dir`:
+ *
+ *   rollouts/<name>.json        the current record
+ *   rollouts/<name>.prev.json   the record it replaced (a hard link, no copy)
+ *   history/<name>.jsonl        append-only, one JSON entry per line
+ *   locks/<name>.lock           exists only during a save (record-lock.ts)
+ *   controller.lock             one controller per dir (state-lock.ts)
+ *
+ * A save is read-compare-write under the per-record lock: without it, the
+ * controller and an operator's CLI command could both read version 6 and both
+ * write a version 7. Why a lock file and not something lock-free: the write
+ * itself must replace the file (rename), which cannot compare, and a
+ * link()-per-version scheme needs old versions pruned, which reopens the race
+ * for a writer that is far enough behind. The lock is held for one write, and a
+ * lock left by a killed writer is broken as soon as that is known (see
+ * record-lock.ts). The write is write-file-atomic (temp file, fsync, rename)
+ * followed by an fsync of the directory, so a saved record survives a crash.
+ */
+
+export interface FileStateStoreOptions {
+  readonly dir: string;
+  /** warnings about skipped history lines and broken locks go here */
+  readonly logger?: Logger;
+  /** a record lock older than this is taken as left by a dead writer (default 10 s) */
+  readonly lockStaleMs?: number;
+  /** how long a save waits for another writer's record lock (default 15 s) */
+  readonly lockWaitMs?: number;
+}
+
+export class FileStateStore implements StateStore {
+  readonly dir: string;
+  private readonly logger: Logger;
+  private readonly lockStaleMs: number;
+  private readonly lockWaitMs: number;
+
+  constructor(opts: FileStateStoreOptions) {
+    this.dir = resolve(opts.dir);
+    this.logger = opts.logger ?? silentLogger();
+    this.lockStaleMs = opts.lockStaleMs ?? 10_000;
+    this.lockWaitMs = opts.lockWaitMs ?? 15_000;
+  }
+
+  recordFile(name: string): string {
+    return join(this.dir, 'rollouts', `${name}.json`);
+  }
+
+  previousFile(name: string): string {
+    return join(this.dir, 'rollouts', `${name}.prev.json`);
+  }
+
+  historyFile(name: string): string {
+    return join(this.dir, 'history', `${name}.jsonl`);
+  }
+
+  lockFile(name: string): string {
+    return join(this.dir, 'locks', `${name}.lock`);
+  }
+
+  async load(name: string): Promise<RolloutRecord | undefined> {
+    assertRolloutName(name);
+    return this.read(name);
+  }
+
+  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+    const name = record.name;
+    assertRolloutName(name);
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+      throw new StagegateError('E_USAGE', `expectedVersion must be a whole number >= 0, got ${expectedVersion}`);
+    }
+    const file = this.recordFile(name);
+    try {
+      await ensureDir(join(this.dir, 'rollouts'));
+      await ensureDir(join(this.dir, 'locks'));
+      const lockOpts = { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs, logger: this.logger };
+      return await withRecordLock(this.lockFile(name), name, lockOpts, async () => {
+        const current = await this.read(name);
+        const stored = current?.version ?? 0;
+        if (stored !== expectedVersion) {
+          throw new StagegateError(
+            'E_STORE_CONFLICT',
+            `state of ${name} changed underneath: stored version is ${stored}, expected ${expectedVersion}; reload and retry`,
+            { name, expectedVersion, storedVersion: stored },
+          );
+        }
+        const saved: RolloutRecord = { ...record, version: expectedVersion + 1 };
+        if (current !== undefined) {
+          // the replaced version stays readable as <name>.prev.json: the way back from a bad record
+          const previous = this.previousFile(name);
+          await rm(previous, { force: true });
+          await link(file, previous);
+        }
+        await writeFileAtomic(file, `${JSON.stringify(saved, null, 2)}\n`, { fsync: true });
+        await fsyncDir(join(this.dir, 'rollouts'));
+        return saved;
+      });
+    } catch (err) {
+      if (err instanceof StagegateError) throw err;
+      throw ioError('write', file, err);
+    }
+  }
+
+  async appendHistory(name: string, entry: HistoryEntry): Promise<void> {
+    assertRolloutName(name);
+    const file = this.historyFile(name);
+    try {
+      await ensureDir(join(this.dir, 'history'));
+      // JSON.stringify escapes newlines inside strings: one entry is always one line
+      await appendLineDurable(file, JSON.stringify(entry));
+    } catch (err) {
+      throw ioError('append to', file, err);
+    }
+  }
+
+  async history(name: string): Promise<HistoryEntry[]> {
+    assertRolloutName(name);
+    const file = this.historyFile(name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw ioError('read', file, err);
+    }
+    const entries: HistoryEntry[] = [];
+    text.split('\n').forEach((line, index) => {
+      if (line.trim() === '') return;
+      const decoded = decodeHistoryLine(line);
+      if (decoded.ok) entries.push(decoded.value);
+      // A crash mid-append leaves a partial last line; the rest of the history is intact.
+      else this.logger.warn({ file, line: index + 1, problem: decoded.problem }, 'skipped unreadable history line');
+    });
+    return entries;
+  }
+
+  async list(): Promise<RolloutRecord[]> {
+    const root = join(this.dir, 'rollouts');
+    let files: string[];
+    try {
+      files = await readdir(root);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw ioError('read', root, err);
+    }
+    // `<name>.json` only: not `.prev.json` (a dot is not allowed in names) nor write-file-atomic temp files
+    const names = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+    const records = await Promise.all(names.filter((n) => NAME_PATTERN.test(n)).map((n) => this.read(n)));
+    return records.filter((r): r is RolloutRecord => r !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async read(name: string): Promise<RolloutRecord | undefined> {
+    const file = this.recordFile(name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw ioError('read', file, err);
+    }
+    const decoded = decodeRecord(text);
+    if (!decoded.ok) {
+      throw new StagegateError('E_STORE_IO', `corrupt state record ${file}: ${decoded.problem}`, { file });
+    }
+    if (decoded.value.name !== name) {
+      throw new StagegateError(
+        'E_STORE_IO',
+        `corrupt state record ${file}: it names rollout ${JSON.stringify(decoded.value.name)}`,
+        { file },
+      );
+    }
+    return decoded.value;
+  }
+}
+
+function ioError(action: string, path: string, err: unknown): StagegateError {
+  const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
+  return new StagegateError('E_STORE_IO', `cannot ${action} ${path}: ${reason}`, { file: path }, { cause: err });
+}

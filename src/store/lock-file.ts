@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { errnoCode, fsyncDir, publishExclusive } from './durable-fs.js';
+
+/*
+ * Exclusive lock files, shared by the controller lock (one controller per
+ * state dir) and the short per-record locks around a save. A lock file is
+ * published with link() (durable-fs.ts), so it is complete or absent, and it
+ * names its holder.
+ *
+ * Whether a holder is gone can only be known on its own host: its pid is not
+ * alive, or it is our own pid without being held by this process (a previous
+ * run that got the same pid, e.g. pid 1 in a restarted container). Breaking a
+ * dead lock happens under a second `<lock>.break` file, and only after
+ * re-reading that the lock is still the dead one: otherwise two processes
+ * could both remove the dead lock, and the slower one the other's fresh lock.
+ */
+
+export const lockHolderSchema = z.object({
+  pid: z.int().positive(),
+  hostname: z.string(),
+  owner: z.string(),
+  since: z.string(),
+  token: z.string(),
+});
+
+export type LockHolder = z.output<typeof lockHolderSchema>;
+
+export type LockFileState = LockHolder | 'gone' | 'unreadable';
+
+/** a breaker older than this belongs to a process killed mid-break: breaking takes milliseconds */
+const BREAKER_STALE_MS = 10_000;
+
+/** tokens of the locks this process holds or is acquiring */
+const heldHere = new Set<string>();
+
+export function newHolder(owner: string): LockHolder {
+  return {
+    pid: process.pid,
+    hostname: osHostname(),
+    owner,
+    since: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
+}
+
+/** create `file` naming `holder`; false when someone holds it */
+export async function tryCreateLock(file: string, holder: LockHolder): Promise<boolean> {
+  // reserved first, so a reader in this process never mistakes it for a previous run's
+  heldHere.add(holder.token);
+  try {
+    const created = await publishExclusive(file, `${file}.${holder.token}.tmp`, `${JSON.stringify(holder)}\n`);
+    if (!created) heldHere.delete(holder.token);
+    return created;
+  } catch (err) {
+    heldHere.delete(holder.token);
+    throw err;
+  }
+}
+
+export async function readLockFile(file: string): Promise<LockFileState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return 'gone';
+    throw err;
+  }
+  try {
+    const parsed = lockHolderSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** milliseconds since the lock file was written, or undefined when it is gone */
+export async function lockAgeMs(file: string): Promise<number | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  return info === undefined ? undefined : Date.now() - info.mtimeMs;
+}
+
+export function isHeldHere(holder: LockHolder): boolean {
+  return heldHere.has(holder.token);
+}
+
+/** true only when the holder is known to be gone (see the header comment) */
+export function holderIsDead(holder: LockHolder): boolean {
+  if (holder.hostname !== osHostname()) return false;
+  if (heldHere.has(holder.token)) return false;
+  if (holder.pid === process.pid) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: it exists, it is just not ours to signal
+    return errnoCode(err) !== 'EPERM';
+  }
+}
+
+/**
+ * Remove `file` if it is still the lock judged dead (`stillDead` re-checks it
+ * under the breaker). 'busy': another process is breaking it right now.
+ */
+export async function breakLock(
+  file: string,
+  stillDead: (current: LockHolder | 'unreadable') => boolean,
+): Promise<'broken' | 'changed' | 'busy'> {
+  const breaker = `${file}.break`;
+  try {
+    const handle = await open(breaker, 'wx', 0o644);
+    await handle.close();
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+    const age = await lockAgeMs(breaker);
+    if (age !== undefined && age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+    return 'busy';
+  }
+  try {
+    const current = await readLockFile(file);
+    if (current === 'gone' || !stillDead(current)) return 'changed';
+    await unlink(file);
+    await fsyncDir(dirname(file));
+    return 'broken';
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+/** remove `file` if `holder` still holds it; false when it is not ours (any more) */
+export async function releaseLock(file: string, holder: LockHolder): Promise<boolean> {
+  heldHere.delete(holder.token);
+  const current = await readLockFile(file);
+  if (current === 'gone' || current === 'unreadable' || current.token !== holder.token) return false;
+  await unlink(file);
+  await fsyncDir(dirname(file));
+  return true;
+}

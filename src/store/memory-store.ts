@@ -1,0 +1,59 @@
+import { StagegateError } from '../errors.js';
+import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import { assertRolloutName } from './rollout-name.js';
+
+/*
+ * In-memory state store for `simulate` and tests, with the file store's
+ * semantics: versions and conflicts, append order, name checks. Everything is
+ * copied through JSON on the way in and out, so a caller mutating what it got
+ * cannot change stored state, and values come back as the file store would
+ * return them (undefined fields dropped).
+ */
+export class MemoryStateStore implements StateStore {
+  private readonly records = new Map<string, string>();
+  private readonly histories = new Map<string, string[]>();
+
+  async load(name: string): Promise<RolloutRecord | undefined> {
+    assertRolloutName(name);
+    const json = this.records.get(name);
+    return json === undefined ? undefined : (JSON.parse(json) as RolloutRecord);
+  }
+
+  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+    assertRolloutName(record.name);
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+      throw new StagegateError('E_USAGE', `expectedVersion must be a whole number >= 0, got ${expectedVersion}`);
+    }
+    // read, compare and write with no await in between: that is the atomicity here
+    const current = this.records.get(record.name);
+    const stored = current === undefined ? 0 : (JSON.parse(current) as RolloutRecord).version;
+    if (stored !== expectedVersion) {
+      throw new StagegateError(
+        'E_STORE_CONFLICT',
+        `state of ${record.name} changed underneath: stored version is ${stored}, expected ${expectedVersion}; reload and retry`,
+        { name: record.name, expectedVersion, storedVersion: stored },
+      );
+    }
+    const json = JSON.stringify({ ...record, version: expectedVersion + 1 });
+    this.records.set(record.name, json);
+    return JSON.parse(json) as RolloutRecord;
+  }
+
+  async appendHistory(name: string, entry: HistoryEntry): Promise<void> {
+    assertRolloutName(name);
+    const lines = this.histories.get(name) ?? [];
+    lines.push(JSON.stringify(entry));
+    this.histories.set(name, lines);
+  }
+
+  async history(name: string): Promise<HistoryEntry[]> {
+    assertRolloutName(name);
+    return (this.histories.get(name) ?? []).map((line) => JSON.parse(line) as HistoryEntry);
+  }
+
+  async list(): Promise<RolloutRecord[]> {
+    return [...this.records.values()]
+      .map((json) => JSON.parse(json) as RolloutRecord)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

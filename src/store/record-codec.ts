@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { HistoryEntry, RolloutRecord } from '../ports/state-store.js';
+
+/*
+ * What the stores accept back from disk. Records are checked on the fields
+ * `status` and the controller rely on; unknown keys are kept (looseObject) so
+ * optional fields added to the port later survive a load/save round trip.
+ * History lines only need a well-formed envelope: the entry union may grow, and
+ * a reader should not drop an entry type it does not know yet.
+ */
+
+const rolloutState = z.enum([
+  'pending',
+  'running',
+  'awaiting_approval',
+  'paused',
+  'rolling_back',
+  'rolled_back',
+  'completed',
+]);
+
+const intentSchema = z.looseObject({
+  id: z.string(),
+  action: z.enum(['set', 'disable', 'enable']),
+  percent: z.number(),
+  gate: z.enum(['percentage_of_actors', 'percentage_of_time']),
+  mode: z.enum(['zero', 'disable']).optional(),
+  at: z.number(),
+});
+
+const summarySchema = z.looseObject({
+  state: rolloutState,
+  stage: z.string().nullable(),
+  stageIndex: z.int(),
+  percent: z.number(),
+  reason: z.string().nullable(),
+  lastCheck: z.number().nullable(),
+});
+
+const recordSchema = z.looseObject({
+  name: z.string(),
+  version: z.int().positive(),
+  specHash: z.string(),
+  snapshot: z.unknown(),
+  intent: intentSchema.nullable(),
+  summary: summarySchema,
+  updatedAt: z.number(),
+});
+
+const historyEnvelope = z.looseObject({ type: z.string().min(1), at: z.number() });
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** JSON text of a record file → a record, or why it is not one. */
+export function decodeRecord(text: string): DecodeResult<RolloutRecord> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, problem: `not JSON (${err instanceof Error ? err.message : String(err)})` };
+  }
+  const parsed = recordSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problem: z.prettifyError(parsed.error).replaceAll('\n', '; ') };
+  // `snapshot` is `unknown` and so optional to zod; a record always has the key
+  return { ok: true, value: { ...parsed.data, snapshot: parsed.data.snapshot ?? null } as RolloutRecord };
+}
+
+/** One JSONL history line → an entry, or why it is not one (a torn or hand-edited line). */
+export function decodeHistoryLine(line: string): DecodeResult<HistoryEntry> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, problem: 'not JSON (torn write?)' };
+  }
+  const parsed = historyEnvelope.safeParse(raw);
+  if (!parsed.success) return { ok: false, problem: 'not a history entry (needs "type" and "at")' };
+  // the envelope is checked; the body is whatever the writer of that entry type wrote
+  return { ok: true, value: parsed.data as HistoryEntry };
+}

@@ -1,0 +1,118 @@
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StagegateError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { ensureDir, errnoCode } from './durable-fs.js';
+import {
+  breakLock,
+  holderIsDead,
+  newHolder,
+  readLockFile,
+  releaseLock,
+  tryCreateLock,
+  type LockHolder,
+} from './lock-file.js';
+
+export type { LockHolder } from './lock-file.js';
+
+/*
+ * One controller per state dir (DESIGN.md §5): `<dir>/controller.lock`, held
+ * for the controller's lifetime and naming its holder (pid, host, start time).
+ * Operator commands do not take it; the store's per-record version check keeps
+ * them and the controller from overwriting each other.
+ *
+ * A lock whose holder is known to be gone (same host, pid not alive) is taken
+ * over with a warning. A lock from another host is never broken
+ * automatically: there is no way to tell from here whether that controller
+ * still runs.
+ */
+
+export const STATE_LOCK_FILE = 'controller.lock';
+const MAX_ATTEMPTS = 100;
+const RETRY_MS = 20;
+
+export interface StateLock {
+  readonly file: string;
+  readonly holder: LockHolder;
+  /** the dead holder whose lock was taken over, if any */
+  readonly takenOverFrom: LockHolder | null;
+  /** removes the lock if it is still ours; safe to call twice */
+  release(): Promise<void>;
+}
+
+export interface AcquireStateLockOptions {
+  /** what holds it, shown to the next acquirer, e.g. `stagegate run` */
+  readonly owner: string;
+  readonly logger?: Logger;
+}
+
+export async function acquireStateLock(dir: string, opts: AcquireStateLockOptions): Promise<StateLock> {
+  const logger = opts.logger ?? silentLogger();
+  const root = resolve(dir);
+  const file = join(root, STATE_LOCK_FILE);
+  const self = newHolder(opts.owner);
+  let takenOverFrom: LockHolder | null = null;
+  try {
+    await ensureDir(root);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      if (await tryCreateLock(file, self)) return lockHandle(file, self, takenOverFrom, logger);
+      const holder = await readLockFile(file);
+      if (holder === 'gone') continue;
+      if (holder === 'unreadable') {
+        throw new StagegateError(
+          'E_STORE_LOCKED',
+          `state dir ${root} is locked by ${file}, which is unreadable; if no controller runs on this dir, delete it`,
+          { file },
+        );
+      }
+      if (!holderIsDead(holder)) throw lockedError(root, file, holder);
+      const outcome = await breakLock(file, (current) => current !== 'unreadable' && current.token === holder.token);
+      if (outcome === 'broken') {
+        takenOverFrom = holder;
+        logger.warn(
+          { file, pid: holder.pid, hostname: holder.hostname, since: holder.since, owner: holder.owner },
+          'took over stale state lock',
+        );
+      } else if (outcome === 'busy') {
+        await sleep(RETRY_MS);
+      }
+    }
+    throw new StagegateError('E_STORE_LOCKED', `could not acquire ${file}: other processes keep contending for it`, {
+      file,
+    });
+  } catch (err) {
+    if (err instanceof StagegateError) throw err;
+    const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
+    throw new StagegateError('E_STORE_IO', `cannot lock state dir ${root}: ${reason}`, { file }, { cause: err });
+  }
+}
+
+/** who holds the lock of `dir`, if anyone (for status and readiness output) */
+export async function readStateLock(dir: string): Promise<LockHolder | undefined> {
+  const holder = await readLockFile(join(resolve(dir), STATE_LOCK_FILE));
+  return typeof holder === 'string' ? undefined : holder;
+}
+
+function lockHandle(file: string, self: LockHolder, takenOverFrom: LockHolder | null, logger: Logger): StateLock {
+  let released = false;
+  return {
+    file,
+    holder: self,
+    takenOverFrom,
+    async release() {
+      if (released) return;
+      released = true;
+      // someone removed or replaced it by hand: theirs now, leave it
+      if (!(await releaseLock(file, self))) logger.warn({ file }, 'state lock was no longer ours at release');
+    },
+  };
+}
+
+function lockedError(root: string, file: string, holder: LockHolder): StagegateError {
+  return new StagegateError(
+    'E_STORE_LOCKED',
+    `state dir ${root} is locked: held by pid ${holder.pid} on host ${holder.hostname} since ${holder.since}` +
+      ` (${holder.owner}). Stop that controller first; if it is gone, delete ${file}`,
+    { file, pid: holder.pid, hostname: holder.hostname, since: holder.since, owner: holder.owner },
+  );
+}

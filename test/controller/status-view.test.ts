@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { formatStatusTable, statusRows } from '../../src/controller/status-view.js';
+import type { RolloutRecord, RolloutSummary } from '../../src/ports/state-store.js';
+import type { Rollout } from '../../src/spec/types.js';
+
+const NOW = Date.parse('2026-06-17T12:00:00Z');
+
+function record(name: string, summary: Partial<RolloutSummary>, intent = false): RolloutRecord {
+  return {
+    name,
+    version: 3,
+    specHash: 'h',
+    snapshot: {},
+    intent: intent ? { id: 'i1', action: 'set', percent: 25, gate: 'percentage_of_actors', at: NOW } : null,
+    summary: { state: 'running', stage: 'canary', stageIndex: 0, percent: 2, reason: null, lastCheck: null, ...summary },
+    updatedAt: NOW,
+  };
+}
+
+function spec(name: string): Rollout {
+  return {
+    name,
+    source: `rollouts/${name}.yaml`,
+    toggle: { feature: `${name.replace(/-/g, '_')}_enabled` },
+    stages: [{ name: 'canary' }],
+  } as unknown as Rollout;
+}
+
+describe('statusRows', () => {
+  it('joins records with rollout files: never-checked pending rows, removed files, sorted by name', () => {
+    const rows = statusRows(
+      [
+        record('b-gone', { state: 'paused', reason: 'drift' }),
+        record('a-live', { percent: 25, stage: 'stage-b', lastCheck: NOW - 30_000 }, true),
+      ],
+      [spec('a-live'), spec('c-new')],
+    );
+    expect(rows).toEqual([
+      {
+        name: 'a-live',
+        state: 'running',
+        stage: 'stage-b',
+        percent: 25,
+        reason: null,
+        lastCheck: '2026-06-17T11:59:30.000Z',
+        feature: 'a_live_enabled',
+        file: 'rollouts/a-live.yaml',
+        pendingIntent: true,
+        version: 3,
+      },
+      {
+        name: 'b-gone',
+        state: 'paused',
+        stage: 'canary',
+        percent: 2,
+        reason: 'drift',
+        lastCheck: null,
+        feature: null,
+        file: null,
+        pendingIntent: false,
+        version: 3,
+      },
+      {
+        name: 'c-new',
+        state: 'pending',
+        stage: 'canary',
+        percent: 0,
+        reason: 'not checked yet',
+        lastCheck: null,
+        feature: 'c_new_enabled',
+        file: 'rollouts/c-new.yaml',
+        pendingIntent: false,
+        version: 0,
+      },
+    ]);
+  });
+});
+
+describe('formatStatusTable', () => {
+  it('aligns columns and marks pending writes and removed files', () => {
+    const rows = statusRows(
+      [record('a-live', { percent: 2.5, lastCheck: NOW - 30_000 }, true), record('b-gone', { state: 'paused', reason: 'drift' })],
+      [spec('a-live')],
+    );
+    expect(formatStatusTable(rows, NOW)).toBe(
+      [
+        'NAME    STATE     STAGE   PERCENT  LAST CHECK                      REASON',
+        'a-live  running*  canary  2.5%     2026-06-17T11:59:30Z (30s ago)',
+        'b-gone  paused    canary  2%       never                           drift [rollout file removed: not checked]',
+        '',
+        '* a toggle write is pending: a running controller applies it within a second',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when there is nothing', () => {
+    expect(formatStatusTable([], NOW)).toBe('no rollouts\n');
+  });
+});

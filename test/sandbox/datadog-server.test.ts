@@ -1,0 +1,261 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetricsProvider } from '../../src/providers/metrics/factory.js';
+import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
+import { evaluateSeries, eventsKey, type SeriesSpec } from '../../src/sandbox/scenario.js';
+
+const SENT = 'sum:ebg.email.sent{env:prod}.as_count()';
+const FAILED = 'sum:ebg.email.failed{env:prod}.as_count()';
+const T0 = 1_750_000_000_000;
+const W = { from: T0, to: T0 + 600_000 }; // 10 minutes
+const KEYS = { 'DD-API-KEY': 'sandbox-api', 'DD-APPLICATION-KEY': 'sandbox-app' };
+
+let sandbox: DatadogSandbox | undefined;
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+async function start(opts: Parameters<typeof startDatadogSandbox>[0] = {}): Promise<DatadogSandbox> {
+  sandbox = await startDatadogSandbox(opts);
+  return sandbox;
+}
+
+function providerFor(url: string, overrides: { timeoutMs?: number; maxRetries?: number } = {}) {
+  return createMetricsProvider(
+    'datadog',
+    { type: 'datadog', site: 'datadoghq.com', baseUrl: url, timeoutMs: overrides.timeoutMs ?? 2000, maxRetries: overrides.maxRetries ?? 2 },
+    { env: { DD_API_KEY: 'sandbox-api', DD_APP_KEY: 'sandbox-app' }, minRetryDelayMs: 1, maxRetryDelayMs: 2 },
+  );
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = KEYS) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
+}
+
+const scalarRequest = (queries: Array<{ name: string; query: string; aggregator?: string }>, window = W) => ({
+  data: {
+    type: 'scalar_request',
+    attributes: {
+      from: window.from,
+      to: window.to,
+      queries: queries.map((q) => ({ data_source: 'metrics', aggregator: 'sum', ...q })),
+      formulas: queries.map((q) => ({ formula: q.name })),
+    },
+  },
+});
+
+describe('scenario series', () => {
+  const at = (s: number) => T0 + s * 1000;
+  it.each([
+    ['no data', null, 'sum', null],
+    ['constant rate, summed', { perSecond: 2 }, 'sum', 1200],
+    ['constant rate, avg is the rate', { perSecond: 2 }, 'avg', 2],
+    ['rate changing at +5 min, summed', { perSecond: (t: number) => (t < at(300) ? 1 : 3) }, 'sum', 300 + 900],
+    ['rate changing, max', { perSecond: (t: number) => (t < at(300) ? 1 : 3) }, 'max', 3],
+    ['points inside the window only', { points: [[at(-1), 100], [at(0), 1], [at(599), 2], [at(600), 100]] }, 'sum', 3],
+    ['points: last', { points: [[at(10), 5], [at(20), 7]] }, 'last', 7],
+    ['no points in window', { points: [[at(700), 1]] }, 'sum', null],
+    ['window function', { window: (from: number, to: number) => (to - from) / 1000 }, 'sum', 600],
+    ['groups as a whole are summed', { groups: { prod: { perSecond: 1 }, dev: { perSecond: 0.5 } } }, 'sum', 900],
+  ] as const)('%s', (_name, spec, aggregator, expected) => {
+    expect(evaluateSeries(spec as SeriesSpec, W.from, W.to, aggregator)).toBe(expected);
+  });
+
+  it('an empty window has no data', () => {
+    expect(evaluateSeries({ perSecond: 1 }, T0, T0, 'sum')).toBeNull();
+  });
+
+  it.each<[Parameters<typeof eventsKey>, string]>([
+    [['logs', 'status:error'], 'logs:status:error'],
+    [['rum', '@type:view', 'cardinality', '@usr.id'], 'rum:cardinality(@usr.id):@type:view'],
+    [['rum', '@type:view', 'count', '@usr.id'], 'rum:@type:view'],
+  ])('eventsKey%j = %s', (args, key) => {
+    expect(eventsKey(...args)).toBe(key);
+  });
+});
+
+describe('Datadog sandbox HTTP API', () => {
+  it('answers scalar queries with Datadog-shaped columns and rate-limit headers', async () => {
+    const dd = await start({ series: { [SENT]: { perSecond: 2 }, [FAILED]: null } });
+    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: SENT }, { name: 'b', query: FAILED }]));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      data: {
+        type: 'scalar_response',
+        attributes: {
+          columns: [
+            { name: 'a', type: 'number', values: [1200], meta: { unit: null } },
+            { name: 'b', type: 'number', values: [], meta: { unit: null } },
+          ],
+        },
+      },
+    });
+    expect(res.headers.get('x-ratelimit-name')).toBe('metrics_query');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('99999');
+    expect(dd.requestCount).toBe(1);
+    expect(dd.requestCountFor('scalar')).toBe(1);
+    expect(dd.requests[0]).toMatchObject({ endpoint: 'scalar', method: 'POST', status: 200 });
+  });
+
+  it('answers grouped series with a group column', async () => {
+    const dd = await start({ series: { [`${SENT} by {env}`]: { groups: { prod: { perSecond: 1 }, staging: null } } } });
+    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: `${SENT} by {env}` }]));
+    expect(res.body).toEqual({
+      data: {
+        type: 'scalar_response',
+        attributes: {
+          columns: [
+            { name: 'env', type: 'group', values: [['prod'], ['staging']] },
+            { name: 'a', type: 'number', values: [600, null], meta: { unit: null } },
+          ],
+        },
+      },
+    });
+  });
+
+  it.each([
+    [{}, 401, { errors: ['Unauthorized'] }],
+    [{ 'DD-API-KEY': 'sandbox-api' }, 401, { errors: ['Unauthorized'] }],
+    [{ 'DD-API-KEY': 'other', 'DD-APPLICATION-KEY': 'sandbox-app' }, 403, { errors: ['Forbidden'] }],
+    [{ 'DD-API-KEY': 'sandbox-api', 'DD-APPLICATION-KEY': 'other' }, 403, { errors: ['Forbidden'] }],
+  ])('checks the key headers: %o → %i', async (headers, status, body) => {
+    const dd = await start({ keys: { apiKey: 'sandbox-api', appKey: 'sandbox-app' } });
+    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: SENT }]), headers);
+    expect([res.status, res.body]).toEqual([status, body]);
+    expect(dd.requestCount).toBe(1);
+  });
+
+  it('refuses bad bodies and formulas it cannot evaluate, like Datadog, with an errors list', async () => {
+    const dd = await start();
+    const bad = await post(`${dd.url}/api/v2/query/scalar`, { data: { type: 'scalar_request', attributes: { from: 2, to: 1, queries: [] } } });
+    expect(bad.status).toBe(400);
+    const formula = scalarRequest([{ name: 'a', query: SENT }]);
+    formula.data.attributes.formulas = [{ formula: 'a * 100' }];
+    expect((await post(`${dd.url}/api/v2/query/scalar`, formula)).body).toEqual({
+      errors: ['the sandbox only evaluates formulas naming one query, got "a * 100"'],
+    });
+    const missing = await fetch(`${dd.url}/api/v1/nothing`, { headers: KEYS });
+    expect(missing.status).toBe(404);
+  });
+
+  it('answers logs and RUM aggregates with buckets; no series → empty buckets', async () => {
+    const dd = await start({
+      series: {
+        [eventsKey('logs', 'status:error')]: { perSecond: 0.1 },
+        [eventsKey('rum', '@type:view', 'cardinality', '@usr.id')]: { perSecond: 0.25 },
+      },
+    });
+    const agg = (aggregation: string, query: string, metric?: string) => ({
+      compute: [{ aggregation, type: 'total', ...(metric ? { metric } : {}) }],
+      filter: { query, from: String(W.from), to: String(W.to) },
+    });
+    const logs = await post(`${dd.url}/api/v2/logs/analytics/aggregate`, agg('count', 'status:error'));
+    expect(logs.body).toMatchObject({ data: { buckets: [{ by: {}, computes: { c0: 60 } }] }, meta: { status: 'done' } });
+    const users = await post(`${dd.url}/api/v2/rum/analytics/aggregate`, agg('cardinality', '@type:view', '@usr.id'));
+    expect(users.body).toMatchObject({ data: { buckets: [{ by: {}, computes: { c0: 150 } }] } });
+    const none = await post(`${dd.url}/api/v2/rum/analytics/aggregate`, agg('count', '@type:action'));
+    expect(none.body).toMatchObject({ data: { buckets: [] } });
+    expect(dd.requestCountFor('logs')).toBe(1);
+    expect(dd.requestCountFor('rum')).toBe(2);
+  });
+
+  it('enforces a rate-limit budget with 429 and X-RateLimit-* headers', async () => {
+    let now = T0 + 1_000; // 1 s into a 10 s period
+    const dd = await start({ rateLimit: { limit: 2, periodSeconds: 10 }, now: () => now });
+    const body = scalarRequest([{ name: 'a', query: SENT }]);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(`${dd.url}/api/v2/query/scalar`, body)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const throttled = await post(`${dd.url}/api/v2/query/scalar`, body);
+    expect(throttled.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(throttled.headers.get('x-ratelimit-reset')).toBe('9');
+    expect(throttled.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(throttled.headers.get('x-ratelimit-period')).toBe('10');
+    now += 9_000; // next period
+    expect((await post(`${dd.url}/api/v2/query/scalar`, body)).status).toBe(200);
+  });
+});
+
+describe('the real provider against the sandbox', () => {
+  it('reads values and ratios, and follows series changed at runtime', async () => {
+    const dd = await start({ series: { [SENT]: { perSecond: 2 }, [FAILED]: { perSecond: 0.02 } } });
+    const provider = providerFor(dd.url);
+    const requests = [
+      { id: 'sent', query: { kind: 'value', query: SENT, aggregator: 'sum' }, window: W },
+      { id: 'error_rate', query: { kind: 'ratio', numerator: FAILED, denominator: SENT }, window: W },
+    ] as const;
+    const before = await provider.queryMany(requests);
+    expect(before[0]).toEqual({ kind: 'value', value: 1200 });
+    expect(before[1]).toMatchObject({ kind: 'ratio', numerator: 12, denominator: 1200 });
+    expect((before[1] as { value: number }).value).toBeCloseTo(0.01, 12);
+    expect(dd.requestCount).toBe(1); // one scalar request for both metrics
+
+    dd.setSeries(FAILED, { perSecond: 0.2 });
+    expect((await provider.queryMany(requests))[1]).toMatchObject({ kind: 'ratio', numerator: 120, denominator: 1200 });
+    dd.setSeries(FAILED, null);
+    expect((await provider.queryMany(requests))[1]).toEqual({ kind: 'ratio', value: 0, numerator: 0, denominator: 1200 });
+    dd.deleteSeries(SENT);
+    expect(await provider.queryMany(requests)).toEqual([
+      { kind: 'no-data', reason: `no data for ${SENT}` },
+      { kind: 'no-data', reason: `no data for the denominator ${SENT}` },
+    ]);
+    expect(provider.rateLimit()).toMatchObject({ name: 'metrics_query', limit: 100_000 });
+  });
+
+  it('retries through injected 503s and counts every request', async () => {
+    const dd = await start({ series: { [SENT]: { perSecond: 1 } } });
+    dd.injectFault({ status: 503, times: 2, endpoint: 'scalar' });
+    const provider = providerFor(dd.url);
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({ kind: 'value', value: 600 });
+    expect(dd.requestCount).toBe(3);
+    expect(dd.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    expect(provider.stats()).toEqual({ requests: 3, errors: 2 });
+  });
+
+  it('an outage until cleared is an error measurement after the retries', async () => {
+    const dd = await start({ series: { [SENT]: { perSecond: 1 } } });
+    dd.injectFault({ status: 500, errors: ['Internal Server Error'] });
+    const provider = providerFor(dd.url, { maxRetries: 1 });
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'Datadog is unavailable (HTTP 500): Internal Server Error',
+    });
+    dd.clearFaults();
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({ kind: 'value', value: 600 });
+  });
+
+  it('a slow answer times out', async () => {
+    const dd = await start({ series: { [SENT]: { perSecond: 1 } } });
+    dd.injectFault({ delayMs: 500, times: 1 });
+    const provider = providerFor(dd.url, { timeoutMs: 100, maxRetries: 0 });
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'Datadog metrics query timed out after 100 ms',
+    });
+  });
+
+  it('a closed port is unreachable (ECONNREFUSED)', async () => {
+    const dd = await start();
+    const url = dd.url;
+    await dd.close();
+    sandbox = undefined;
+    const provider = providerFor(url, { maxRetries: 0 });
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'cannot reach Datadog: ECONNREFUSED',
+    });
+  });
+
+  it('names the application key when the sandbox refuses it', async () => {
+    const dd = await start({ keys: { apiKey: 'sandbox-api', appKey: 'the-real-app-key' } });
+    const provider = providerFor(dd.url);
+    const m = await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W);
+    expect(m).toMatchObject({ kind: 'error', code: 'E_PROVIDER_AUTH' });
+    expect((m as { message: string }).message).toMatch(/^Datadog accepted the API key but refused the application key \(HTTP 403\)/);
+    expect(dd.requestCountFor('validate')).toBe(1);
+  });
+});

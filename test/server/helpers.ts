@@ -1,0 +1,105 @@
+import { StagegateError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import type { HistoryEntry, RolloutRecord, RolloutSummary, StateStore } from '../../src/ports/state-store.js';
+import type { ApplyCommand, CommandOutcome, OperatorCommandName, ServerDeps } from '../../src/server/deps.js';
+import { StagegateMetrics } from '../../src/server/metrics.js';
+
+/** A StateStore over two maps, with a switch to simulate an unreachable store. */
+export class FakeStore implements StateStore {
+  readonly records = new Map<string, RolloutRecord>();
+  readonly entries = new Map<string, HistoryEntry[]>();
+  down = false;
+
+  private guard(): void {
+    if (this.down) throw new StagegateError('E_STORE_IO', 'state dir .stagegate is not readable');
+  }
+  async load(name: string): Promise<RolloutRecord | undefined> {
+    this.guard();
+    return this.records.get(name);
+  }
+  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+    this.guard();
+    const saved = { ...record, version: expectedVersion + 1 };
+    this.records.set(record.name, saved);
+    return saved;
+  }
+  async appendHistory(name: string, entry: HistoryEntry): Promise<void> {
+    this.guard();
+    this.entries.set(name, [...(this.entries.get(name) ?? []), entry]);
+  }
+  async history(name: string): Promise<HistoryEntry[]> {
+    this.guard();
+    return [...(this.entries.get(name) ?? [])];
+  }
+  async list(): Promise<RolloutRecord[]> {
+    this.guard();
+    return [...this.records.values()];
+  }
+}
+
+export const T0 = Date.parse('2025-06-17T12:00:00Z');
+
+export function summary(over: Partial<RolloutSummary> = {}): RolloutSummary {
+  return {
+    state: 'running',
+    stage: 'canary',
+    stageIndex: 0,
+    percent: 2,
+    reason: null,
+    lastCheck: T0,
+    ...over,
+  };
+}
+
+export function record(name: string, over: Partial<RolloutSummary> = {}): RolloutRecord {
+  return {
+    name,
+    version: 3,
+    specHash: 'abc',
+    snapshot: {},
+    intent: null,
+    summary: summary(over),
+    updatedAt: T0,
+  };
+}
+
+export interface CommandCall {
+  name: string;
+  command: OperatorCommandName;
+  by: string;
+  reason: string | null;
+  now: number;
+}
+
+/**
+ * Stands in for the controller's applyOperatorCommand: `approve` is refused
+ * unless the rollout awaits approval, unknown rollouts are E_NOT_FOUND.
+ */
+export function fakeApply(store: FakeStore, calls: CommandCall[]): ApplyCommand {
+  return async (name, command, opts): Promise<CommandOutcome> => {
+    calls.push({ name, command, ...opts });
+    const rec = await store.load(name);
+    if (!rec) throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}"`);
+    if (command === 'approve' && rec.summary.state !== 'awaiting_approval') {
+      return {
+        accepted: false,
+        message: `cannot approve ${name}: it is ${rec.summary.state}, not awaiting approval`,
+      };
+    }
+    return { accepted: true, message: `${command} accepted`, summary: { ...rec.summary, state: 'paused' } };
+  };
+}
+
+export const TOKEN = 's3cret-token-value';
+
+export function deps(store: FakeStore, calls: CommandCall[], over: Partial<ServerDeps> = {}): ServerDeps {
+  return {
+    store,
+    metrics: new StagegateMetrics({ defaultMetrics: false }),
+    logger: silentLogger(),
+    applyCommand: fakeApply(store, calls),
+    auth: { token: TOKEN, tokenEnv: 'STAGEGATE_API_TOKEN' },
+    now: () => T0 + 1000,
+    ...over,
+  };
+}

@@ -1,0 +1,165 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StagegateError } from '../../src/errors.js';
+import type { HistoryEntry, StateStore } from '../../src/ports/state-store.js';
+import { FileStateStore } from '../../src/store/file-store.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
+import { record, removeDir } from './helpers.js';
+
+/* One contract, both stores: what the controller and the operator commands rely on. */
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+const stores: [string, () => Promise<StateStore>][] = [
+  ['memory', async () => new MemoryStateStore()],
+  [
+    'file',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'stagegate-store-'));
+      dirs.push(dir);
+      return new FileStateStore({ dir });
+    },
+  ],
+];
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof StagegateError) return err.code;
+    throw err;
+  }
+  return 'resolved';
+}
+
+function check(at: number): HistoryEntry {
+  return { type: 'check', at, stage: 'canary', percent: 2, detail: { n: at } };
+}
+
+describe.each(stores)('%s state store contract', (_kind, make) => {
+  it('loads nothing for a rollout never saved', async () => {
+    const store = await make();
+    expect(await store.load('never-saved')).toBeUndefined();
+    expect(await store.list()).toEqual([]);
+    expect(await store.history('never-saved')).toEqual([]);
+  });
+
+  it('numbers versions from 1 and returns what load then reads', async () => {
+    const store = await make();
+    const first = await store.save(record('alpha'), 0);
+    expect(first.version).toBe(1);
+    expect(await store.load('alpha')).toEqual(first);
+    const second = await store.save({ ...first, summary: { ...first.summary, percent: 25 } }, 1);
+    expect(second.version).toBe(2);
+    expect(second.summary.percent).toBe(25);
+    expect(await store.load('alpha')).toEqual(second);
+  });
+
+  it('ignores the version inside the record: expectedVersion decides', async () => {
+    const store = await make();
+    const saved = await store.save(record('alpha', { version: 41 }), 0);
+    expect(saved.version).toBe(1);
+  });
+
+  it.each([
+    ['behind', 1, 2],
+    ['ahead', 3, 2],
+    ['zero when it exists', 0, 2],
+  ])('refuses a save whose expected version is %s with E_STORE_CONFLICT', async (_label, expected, stored) => {
+    const store = await make();
+    await store.save(record('alpha'), 0);
+    await store.save(record('alpha'), 1);
+    const err = await store.save(record('alpha'), expected).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StagegateError);
+    expect((err as StagegateError).code).toBe('E_STORE_CONFLICT');
+    expect((err as StagegateError).details).toEqual({ name: 'alpha', expectedVersion: expected, storedVersion: stored });
+    expect((await store.load('alpha'))?.version).toBe(2);
+  });
+
+  it('refuses a first save that expects an existing version', async () => {
+    const store = await make();
+    expect(await codeOf(store.save(record('alpha'), 1))).toBe('E_STORE_CONFLICT');
+    expect(await store.load('alpha')).toBeUndefined();
+  });
+
+  it('lets exactly one of many concurrent writers of the same version win', async () => {
+    const store = await make();
+    await store.save(record('alpha'), 0);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.save(record('alpha', { specHash: `writer-${i}` }), 1)),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const lost = results.filter((r) => r.status === 'rejected');
+    for (const r of lost) expect((r.reason as StagegateError).code).toBe('E_STORE_CONFLICT');
+    const stored = await store.load('alpha');
+    expect(stored?.version).toBe(2);
+    expect(stored).toEqual((won[0] as PromiseFulfilledResult<unknown>).value);
+  });
+
+  it('hands out copies: mutating a returned record does not change the store', async () => {
+    const store = await make();
+    const saved = await store.save(record('alpha'), 0);
+    (saved.summary as { percent: number }).percent = 99;
+    const loaded = await store.load('alpha');
+    (loaded?.snapshot as { value: string }).value = 'tampered';
+    expect(await store.load('alpha')).toEqual({ ...record('alpha'), version: 1 });
+  });
+
+  it('returns history in append order, every entry type kept as written', async () => {
+    const store = await make();
+    const entries: HistoryEntry[] = [
+      { type: 'spec', at: 1, specHash: 'h1', source: 'rollouts/alpha.yaml' },
+      { type: 'toggle-intent', at: 2, intent: { id: 'i1', action: 'set', percent: 2, gate: 'percentage_of_actors', at: 2 } },
+      { type: 'toggle-result', at: 3, intentId: 'i1', ok: true, percent: 2, error: null },
+      check(4),
+      { type: 'command', at: 5, command: 'pause', by: 'ana', reason: 'line 1\nline 2', accepted: true, message: null },
+      { type: 'transition', at: 6, from: 'running', to: 'paused', stage: 'canary', percent: 2, reason: 'operator' },
+    ];
+    for (const entry of entries) await store.appendHistory('alpha', entry);
+    expect(await store.history('alpha')).toEqual(entries);
+    expect(await store.history('beta')).toEqual([]);
+  });
+
+  it('keeps every entry of concurrent appends', async () => {
+    const store = await make();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.appendHistory('alpha', check(i))));
+    const at = (await store.history('alpha')).map((e) => e.at).sort((a, b) => a - b);
+    expect(at).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('lists the current version of every saved rollout, sorted by name', async () => {
+    const store = await make();
+    await store.save(record('charlie'), 0);
+    await store.save(record('alpha'), 0);
+    await store.save(record('alpha', { specHash: 'second' }), 1);
+    await store.appendHistory('history-only', check(1));
+    const listed = await store.list();
+    expect(listed.map((r) => [r.name, r.version, r.specHash])).toEqual([
+      ['alpha', 2, 'second'],
+      ['charlie', 1, 'sha256:abc'],
+    ]);
+  });
+
+  it.each(['../etc', '..', '.', '', 'a/b', 'a\\b', 'Alpha', 'alpha.json', '-alpha', 'alpha-', 'a'.repeat(64), 'al pha'])(
+    'refuses the rollout name %j with E_USAGE',
+    async (name) => {
+      const store = await make();
+      expect(await codeOf(store.load(name))).toBe('E_USAGE');
+      expect(await codeOf(store.save(record(name), 0))).toBe('E_USAGE');
+      expect(await codeOf(store.appendHistory(name, check(1)))).toBe('E_USAGE');
+      expect(await codeOf(store.history(name))).toBe('E_USAGE');
+      expect(await store.list()).toEqual([]);
+    },
+  );
+
+  it.each([-1, 1.5, Number.NaN])('refuses expectedVersion %s with E_USAGE', async (expected) => {
+    const store = await make();
+    expect(await codeOf(store.save(record('alpha'), expected))).toBe('E_USAGE');
+  });
+});
