@@ -37,7 +37,13 @@ export interface CommandResult {
 const MAX_REDO = 5;
 const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
 
-function acceptedMessage(cmd: OperatorCommand, rollout: string, outcome: StepOutcome, summary: RolloutSummary, hasIntent: boolean): string {
+function acceptedMessage(
+  cmd: OperatorCommand,
+  rollout: string,
+  outcome: StepOutcome,
+  summary: RolloutSummary,
+  hasIntent: boolean,
+): string {
   const where = `${summary.state}${summary.stage ? ` at ${summary.stage} (${summary.percent}%)` : ''}`;
   const moved = outcome.transitions.length > 0 ? `; now ${where}` : `; still ${where}`;
   const write = hasIntent ? '; toggle write pending: a running controller applies it within a second' : '';
@@ -97,7 +103,18 @@ export async function applyOperatorCommand(
       accepted: true,
       message,
     });
-    for (const t of outcome.transitions) await store.appendHistory(rollout.name, { type: 'transition', at: opts.now, ...t });
+    for (const t of outcome.transitions) {
+      const { from, to, stage, percent, reason } = t;
+      await store.appendHistory(rollout.name, {
+        type: 'transition',
+        at: opts.now,
+        from,
+        to,
+        stage,
+        percent,
+        reason,
+      });
+    }
     return { accepted: true, message, summary, outcome, record: saved };
   }
 }

@@ -1,5 +1,5 @@
 import type { Measurement } from '../ports/metrics-provider.js';
-import type { RolloutEventType } from '../ports/notifier.js';
+import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-store.js';
 import type { ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../spec/types.js';
@@ -15,7 +15,14 @@ import type { JudgedCriterion } from './check-log.js';
 
 export type OperatorCommand = 'pause' | 'resume' | 'approve' | 'abort' | 'promote' | 'retry';
 
-export const OPERATOR_COMMANDS: readonly OperatorCommand[] = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'];
+export const OPERATOR_COMMANDS: readonly OperatorCommand[] = [
+  'pause',
+  'resume',
+  'approve',
+  'abort',
+  'promote',
+  'retry',
+];
 
 export interface Transition {
   readonly from: RolloutState;
@@ -23,11 +30,9 @@ export interface Transition {
   readonly stage: string | null;
   readonly percent: number;
   readonly reason: string | null;
-}
-
-export interface EngineNotice {
-  readonly type: RolloutEventType;
-  readonly reason: string | null;
+  /** the engine's finer states, e.g. running.observing → running.applying */
+  readonly fromState?: string;
+  readonly toState?: string;
 }
 
 export interface CheckDecision {
@@ -41,7 +46,8 @@ export interface CheckDecision {
 /** What one event did. */
 export interface StepOutcome {
   readonly transitions: readonly Transition[];
-  readonly notices: readonly EngineNotice[];
+  /** what notifiers should hear about, in order */
+  readonly notices: readonly RolloutEvent[];
   /** set for checks */
   readonly decision: CheckDecision | null;
 }

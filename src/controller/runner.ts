@@ -66,7 +66,12 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function toRecord(rollout: Rollout, session: EngineSession, previous: RolloutRecord | undefined, now: number): RolloutRecord {
+export function toRecord(
+  rollout: Rollout,
+  session: EngineSession,
+  previous: RolloutRecord | undefined,
+  now: number,
+): RolloutRecord {
   return {
     name: rollout.name,
     version: previous?.version ?? 0,
@@ -109,7 +114,10 @@ export function createRunner(deps: RunnerDeps): Runner {
         return { record: saved, session: sess, outcome };
       } catch (err) {
         if (!isConflict(err) || attempt >= MAX_REDO) throw err;
-        log.info({ attempt }, 'record changed during the check (operator command?), redoing the step on the new version');
+        log.info(
+          { attempt },
+          'record changed during the check (operator command?), redoing the step on the new version',
+        );
         rec = await store.load(rollout.name);
         sess = deps.openSession(rollout, rec);
       }
@@ -121,34 +129,38 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   function transitionEntries(outcome: StepOutcome, at: number): HistoryEntry[] {
-    return outcome.transitions.map((t) => ({ type: 'transition', at, ...t }));
+    return outcome.transitions.map((t) => ({
+      type: 'transition',
+      at,
+      from: t.from,
+      to: t.to,
+      stage: t.stage,
+      percent: t.percent,
+      reason: t.reason,
+    }));
   }
 
   function announce(rollout: Rollout, step: Step, at: number, log: Logger): void {
     const summary = step.session.summary();
     for (const t of step.outcome.transitions) {
-      const fields = { from: t.from, to: t.to, stage: t.stage, percent: t.percent, reason: t.reason };
+      const fields = {
+        from: t.from,
+        to: t.to,
+        ...(t.fromState !== undefined && { machine: `${t.fromState} → ${t.toState ?? '?'}` }),
+        stage: t.stage,
+        percent: t.percent,
+        reason: t.reason,
+      };
       if (t.to === 'rolling_back' || t.to === 'rolled_back') log.error(fields, 'rollout state changed');
       else log.info(fields, 'rollout state changed');
       if (t.to === 'rolling_back') deps.observer?.recordRollback(rollout.name);
     }
-    const readings = metricReadings(step.outcome.decision?.results ?? []);
-    for (const notice of step.outcome.notices) {
-      if (notice.type === 'held_too_long') {
-        const key = `${summary.stage}:${notice.reason}`;
+    for (const event of step.outcome.notices) {
+      if (event.type === 'held_too_long') {
+        const key = `${summary.stage}:${event.reason}`;
         if (heldNotified.get(rollout.name) === key) continue;
         heldNotified.set(rollout.name, key);
       }
-      const event: RolloutEvent = {
-        type: notice.type,
-        rollout: rollout.name,
-        feature: rollout.toggle.feature,
-        stage: summary.stage,
-        percent: summary.percent,
-        at,
-        reason: notice.reason,
-        readings,
-      };
       deps.notify(rollout.notify, event);
     }
   }
@@ -157,7 +169,10 @@ export function createRunner(deps: RunnerDeps): Runner {
     try {
       return await deps.toggleFor(rollout.toggle.provider).read(rollout.toggle.feature);
     } catch (err) {
-      log.warn({ feature: rollout.toggle.feature, error: describeError(err) }, 'toggle read failed, drift not checked');
+      log.warn(
+        { feature: rollout.toggle.feature, error: describeError(err) },
+        'toggle read failed, drift not checked',
+      );
       return null;
     }
   }
@@ -176,7 +191,11 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   /** history toggle-intent → write → history toggle-result → save the result into the record. */
-  async function applyIntent(rollout: Rollout, step: Omit<Step, 'outcome'>, log: Logger): Promise<Omit<Step, 'outcome'>> {
+  async function applyIntent(
+    rollout: Rollout,
+    step: Omit<Step, 'outcome'>,
+    log: Logger,
+  ): Promise<Omit<Step, 'outcome'>> {
     const intent = step.session.intent();
     if (!intent) return step;
     await store.appendHistory(rollout.name, { type: 'toggle-intent', at: now(), intent });
@@ -204,7 +223,11 @@ export function createRunner(deps: RunnerDeps): Runner {
       percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
       error,
     });
-    deps.observer?.recordToggleWrite({ rollout: rollout.name, action: intent.action, ok: state !== undefined });
+    deps.observer?.recordToggleWrite({
+      rollout: rollout.name,
+      action: intent.action,
+      ok: state !== undefined,
+    });
     const written = state;
     const next = await mutate(
       rollout,
@@ -221,9 +244,23 @@ export function createRunner(deps: RunnerDeps): Runner {
       log.info(fields, 'toggle written');
     } else if (intent.action === 'disable') {
       // the one thing that must eventually happen: critical on every failure, retried with backoff
-      log.fatal({ ...fields, error, retryAt: next.session.retryAt() }, 'rollback failed: toggle still on, retrying');
+      log.fatal(
+        { ...fields, error, retryAt: next.session.retryAt() },
+        'rollback failed: toggle still on, retrying',
+      );
       if (!next.outcome.notices.some((n) => n.type === 'rollback_failed')) {
-        next.outcome = { ...next.outcome, notices: [...next.outcome.notices, { type: 'rollback_failed', reason: error }] };
+        const summary = next.session.summary();
+        const event: RolloutEvent = {
+          type: 'rollback_failed',
+          rollout: rollout.name,
+          feature: rollout.toggle.feature,
+          stage: summary.stage,
+          percent: summary.percent,
+          at,
+          reason: error,
+          readings: metricReadings(next.outcome.decision?.results ?? []),
+        };
+        next.outcome = { ...next.outcome, notices: [...next.outcome.notices, event] };
       }
     } else {
       log.error({ ...fields, error }, 'toggle write failed, retrying at the next check');
@@ -238,12 +275,18 @@ export function createRunner(deps: RunnerDeps): Runner {
     return session.intent() !== null && (at === null || at <= now());
   }
 
-  async function open(rollout: Rollout, log: Logger): Promise<Omit<Step, 'outcome'> | { record: RolloutRecord | undefined; session: undefined }> {
+  async function open(
+    rollout: Rollout,
+    log: Logger,
+  ): Promise<Omit<Step, 'outcome'> | { record: RolloutRecord | undefined; session: undefined }> {
     const record = await store.load(rollout.name);
     try {
       return { record: record as RolloutRecord, session: deps.openSession(rollout, record) };
     } catch (err) {
-      log.error({ error: describeError(err), version: record?.version }, 'rollout state cannot be restored, not checked');
+      log.error(
+        { error: describeError(err), version: record?.version },
+        'rollout state cannot be restored, not checked',
+      );
       return { record, session: undefined };
     }
   }
@@ -252,7 +295,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const started = now();
     const log = deps.logger.child({ rollout: rollout.name });
     const opened = await open(rollout, log);
-    if (!opened.session) return { rollout: rollout.name, checked: false, record: opened.record, action: null };
+    if (!opened.session)
+      return { rollout: rollout.name, checked: false, record: opened.record, action: null };
     let current: Omit<Step, 'outcome'> = opened;
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
 
@@ -289,7 +333,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const summary = ticked.session.summary();
     const decision = ticked.outcome.decision;
     const history: HistoryEntry[] = [];
-    if (specChanged) history.push({ type: 'spec', at: tickAt, specHash: rollout.specHash, source: rollout.source ?? null });
+    if (specChanged)
+      history.push({ type: 'spec', at: tickAt, specHash: rollout.specHash, source: rollout.source ?? null });
     history.push({
       type: 'check',
       at: tickAt,
@@ -330,12 +375,18 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (m.kind === 'error') log.warn({ metric, code: m.code, error: m.message }, 'metrics provider error');
     }
     if (heldTooLong) log.warn({ stage: summary.stage, reason: summary.reason }, 'stage held too long');
-    deps.observer?.recordCheck({ rollout: rollout.name, decision: action, measurements, criteria: rollout.criteria });
+    deps.observer?.recordCheck({
+      rollout: rollout.name,
+      decision: action,
+      measurements,
+      criteria: rollout.criteria,
+    });
     announce(rollout, ticked, tickAt, log);
 
     let after: Omit<Step, 'outcome'> = ticked;
     const pending = ticked.session.intent();
-    if (pending && !attempted.has(pending.id) && due(ticked.session)) after = await applyIntent(rollout, ticked, log);
+    if (pending && !attempted.has(pending.id) && due(ticked.session))
+      after = await applyIntent(rollout, ticked, log);
     return { rollout: rollout.name, checked: true, record: after.record, action };
   }
 

@@ -7,7 +7,7 @@ import { createMetricsProviders, metricsProviderNameFor } from '../providers/met
 import type { InstrumentedMetricsProvider } from '../providers/metrics/datadog-provider.js';
 import { createToggleProvider } from '../providers/toggles/factory.js';
 import { createNotificationDispatcher } from '../notify/dispatcher.js';
-import { createNotifier } from '../notify/factory.js';
+import { createNotifiers } from '../notify/factory.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Config } from '../spec/config-schema.js';
 import { StagegateError } from '../errors.js';
@@ -46,16 +46,24 @@ export function createStore(config: Config, logger: Logger): StateStore {
 
 export function createWiring(config: Config, { env, logger, storeOnly = false }: WiringOptions): Wiring {
   const store = createStore(config, logger);
-  const metrics = storeOnly ? new Map() : createMetricsProviders(config, { env, logger: logger.child({ component: 'metrics' }) });
+  const metrics = storeOnly
+    ? new Map()
+    : createMetricsProviders(config, { env, logger: logger.child({ component: 'metrics' }) });
   const toggles = new Map<string, ToggleProvider>();
-  const notifiers = new Map<string, Notifier>();
+  let notifiers = new Map<string, Notifier>();
   if (!storeOnly) {
     for (const [name, entry] of Object.entries(config.toggles)) {
-      toggles.set(name, createToggleProvider(name, entry, { env, logger: logger.child({ component: 'toggles' }) }));
+      toggles.set(
+        name,
+        createToggleProvider(name, entry, { env, logger: logger.child({ component: 'toggles' }) }),
+      );
     }
-    for (const [name, entry] of Object.entries(config.notifiers)) notifiers.set(name, createNotifier(name, entry, env));
+    notifiers = createNotifiers(config.notifiers, env);
   }
-  const dispatcher = createNotificationDispatcher({ notifiers, logger: logger.child({ component: 'notify' }) });
+  const dispatcher = createNotificationDispatcher({
+    notifiers,
+    logger: logger.child({ component: 'notify' }),
+  });
   return {
     config,
     store,
@@ -65,19 +73,21 @@ export function createWiring(config: Config, { env, logger, storeOnly = false }:
     metricsFor(requested) {
       const name = metricsProviderNameFor(requested, config);
       const provider = metrics.get(name);
-      if (!provider) throw new StagegateError('E_CONFIG_INVALID', `metrics provider "${name}" is not configured`);
+      if (!provider)
+        throw new StagegateError('E_CONFIG_INVALID', `metrics provider "${name}" is not configured`);
       return provider;
     },
     toggleFor(name) {
       const provider = toggles.get(name);
-      if (!provider) throw new StagegateError('E_CONFIG_INVALID', `toggle provider "${name}" is not configured`);
+      if (!provider)
+        throw new StagegateError('E_CONFIG_INVALID', `toggle provider "${name}" is not configured`);
       return provider;
     },
     notify(names, event) {
       dispatcher.notify([...names], event);
     },
-    drain(timeoutMs) {
-      return dispatcher.drain(timeoutMs);
+    async drain(timeoutMs) {
+      await dispatcher.drain(timeoutMs);
     },
   };
 }

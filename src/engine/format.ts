@@ -1,4 +1,4 @@
-import type { Criterion } from '../spec/types.js';
+import type { Criterion, Rollout } from '../spec/types.js';
 
 /*
  * Numbers as people read them in reasons and timelines. A criterion written
@@ -38,4 +38,10 @@ export function formatConfidence(confidence: number): string {
 /** A count for reasons: integers as they are, fractions (rolled-up rates) rounded. */
 export function formatCount(n: number): string {
   return trim(n, 4);
+}
+
+/** `stage-b (25%)` */
+export function stageLabel(rollout: Rollout, index: number): string {
+  const s = rollout.stages[index];
+  return s ? `${s.name} (${formatCount(s.percent)}%)` : 'not started';
 }

@@ -127,10 +127,20 @@ const scalarBody = z.object({
 
 const aggregateBody = z.object({
   compute: z
-    .array(z.object({ aggregation: z.enum(['count', 'cardinality']), metric: z.string().optional(), type: z.string().optional() }))
+    .array(
+      z.object({
+        aggregation: z.enum(['count', 'cardinality']),
+        metric: z.string().optional(),
+        type: z.string().optional(),
+      }),
+    )
     .min(1)
     .max(1),
-  filter: z.object({ query: z.string().default('*'), from: z.string().default('now-15m'), to: z.string().default('now') }),
+  filter: z.object({
+    query: z.string().default('*'),
+    from: z.string().default('now-15m'),
+    to: z.string().default('now'),
+  }),
 });
 
 /** An answer; thrown to end request handling early (auth, faults, budget, bad bodies). */
@@ -227,14 +237,16 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     }
     if (opts.keys) {
       if (apiKey !== opts.keys.apiKey) return new HttpAnswer(403, errorsBody('Forbidden'));
-      if (endpoint !== 'validate' && appKey !== opts.keys.appKey) return new HttpAnswer(403, errorsBody('Forbidden'));
+      if (endpoint !== 'validate' && appKey !== opts.keys.appKey)
+        return new HttpAnswer(403, errorsBody('Forbidden'));
     }
     return undefined;
   }
 
   function answerScalar(body: unknown): HttpAnswer {
     const parsed = scalarBody.safeParse(body);
-    if (!parsed.success) return new HttpAnswer(400, errorsBody(`invalid scalar request: ${z.prettifyError(parsed.error)}`));
+    if (!parsed.success)
+      return new HttpAnswer(400, errorsBody(`invalid scalar request: ${z.prettifyError(parsed.error)}`));
     const { from, to, queries, formulas } = parsed.data.data.attributes;
     if (to <= from) return new HttpAnswer(400, errorsBody("'from' must be before 'to'"));
     const byName = new Map(queries.map((q) => [q.name, q]));
@@ -242,7 +254,10 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     const outputs = formulas ? formulas.map((f) => f.formula.trim()) : queries.map((q) => q.name);
     const unknown = outputs.find((name) => !byName.has(name));
     if (unknown !== undefined) {
-      return new HttpAnswer(400, errorsBody(`the sandbox only evaluates formulas naming one query, got "${unknown}"`));
+      return new HttpAnswer(
+        400,
+        errorsBody(`the sandbox only evaluates formulas naming one query, got "${unknown}"`),
+      );
     }
     const evaluated = outputs.map((name) => {
       const q = byName.get(name) as (typeof queries)[number];
@@ -253,12 +268,23 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     if (grouped.length === 0) {
       for (const e of evaluated) {
         const value = e.rows.kind === 'single' ? e.rows.value : null;
-        columns.push({ name: e.name, type: 'number', values: value === null ? [] : [value], meta: { unit: null } });
+        columns.push({
+          name: e.name,
+          type: 'number',
+          values: value === null ? [] : [value],
+          meta: { unit: null },
+        });
       }
     } else {
-      const groups = [...new Set(grouped.flatMap((e) => (e.rows.kind === 'grouped' ? [...e.rows.rows.keys()] : [])))];
+      const groups = [
+        ...new Set(grouped.flatMap((e) => (e.rows.kind === 'grouped' ? [...e.rows.rows.keys()] : []))),
+      ];
       const first = grouped[0] as (typeof grouped)[number];
-      columns.push({ name: groupColumnName(first.query), type: 'group', values: groups.map((g) => g.split(',')) });
+      columns.push({
+        name: groupColumnName(first.query),
+        type: 'group',
+        values: groups.map((g) => g.split(',')),
+      });
       for (const e of evaluated) {
         // an ungrouped query next to grouped ones answers on the first row, so sums over rows stay right
         const values = groups.map((g, i) =>
@@ -272,13 +298,15 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
 
   function answerAggregate(source: 'logs' | 'rum', body: unknown): HttpAnswer {
     const parsed = aggregateBody.safeParse(body);
-    if (!parsed.success) return new HttpAnswer(400, errorsBody(`invalid aggregate request: ${z.prettifyError(parsed.error)}`));
+    if (!parsed.success)
+      return new HttpAnswer(400, errorsBody(`invalid aggregate request: ${z.prettifyError(parsed.error)}`));
     const { compute, filter } = parsed.data;
     const c = compute[0] as (typeof compute)[number];
     const from = parseTime(filter.from, now());
     const to = parseTime(filter.to, now());
     if (from === undefined || to === undefined) return new HttpAnswer(400, errorsBody('invalid from/to'));
-    if (c.aggregation === 'cardinality' && !c.metric) return new HttpAnswer(400, errorsBody('cardinality needs a metric'));
+    if (c.aggregation === 'cardinality' && !c.metric)
+      return new HttpAnswer(400, errorsBody('cardinality needs a metric'));
     const specific = eventsKey(source, filter.query, c.aggregation, c.metric);
     const spec = series.get(specific) ?? series.get(eventsKey(source, filter.query)) ?? null;
     const value = evaluateSeries(spec, from, to, 'sum');
@@ -333,7 +361,11 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
       if (fault?.delayMs) await delay(fault.delayMs);
       if (fault?.status !== undefined) {
         if (fault.status === 429 && fault.resetSeconds !== undefined) {
-          headers = { ...headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(fault.resetSeconds) };
+          headers = {
+            ...headers,
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(fault.resetSeconds),
+          };
         }
         const texts = fault.errors ?? [fault.status === 429 ? 'Too many requests' : 'Internal Server Error'];
         throw new HttpAnswer(fault.status, errorsBody(...texts));
@@ -348,7 +380,11 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     recent.push({ endpoint: endpoint ?? 'unknown', method, path, body, status: answer.status, at: now() });
     if (recent.length > keep) recent.splice(0, recent.length - keep);
     const text = JSON.stringify(answer.body);
-    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(answer.status, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   }
 

@@ -6,7 +6,8 @@
  *
  *   null                          no data at all (the query matches nothing)
  *   { perSecond: 2 }              a count: 2 events per second, summed over the window
- *   { perSecond: (t) => … }       a count whose rate changes with time (t: epoch ms)
+ *                                 (whole events: 0.5/s gives 1 event in every other second)
+ *   { perSecond: (t) => … }       a count whose rate changes with time (t: epoch ms), rounded
  *   { points: [[t, v], …] }       explicit points (epoch ms, value); none in the window = no data
  *   { window: (from, to) => v }   full control: the window's value (null = no data)
  *   { groups: { prod: s1, … } }   one row per group value, for queries with `by {…}`
@@ -34,7 +35,9 @@ export function eventsKey(
   aggregation: 'count' | 'cardinality' = 'count',
   facet?: string,
 ): string {
-  return aggregation === 'cardinality' && facet ? `${source}:cardinality(${facet}):${search}` : `${source}:${search}`;
+  return aggregation === 'cardinality' && facet
+    ? `${source}:cardinality(${facet}):${search}`
+    : `${source}:${search}`;
 }
 
 const MAX_STEPS = 3600;
@@ -84,12 +87,21 @@ function aggregatePoints(values: readonly number[], aggregator: string): number 
 }
 
 /** The value of an ungrouped series over [from, to); null is no data. */
-export function evaluateSeries(spec: SeriesSpec, from: number, to: number, aggregator: string): number | null {
+export function evaluateSeries(
+  spec: SeriesSpec,
+  from: number,
+  to: number,
+  aggregator: string,
+): number | null {
   if (spec === null || to <= from) return null;
   if ('perSecond' in spec) {
     const rate = spec.perSecond;
-    if (typeof rate === 'number') return aggregator === 'sum' ? (rate * (to - from)) / 1000 : rate;
-    return integrateRate(rate, from, to, aggregator);
+    if (typeof rate === 'number') {
+      // whole events, and additive: counts of adjacent windows add up to the count of both
+      return aggregator === 'sum' ? Math.floor((rate * to) / 1000) - Math.floor((rate * from) / 1000) : rate;
+    }
+    const value = integrateRate(rate, from, to, aggregator);
+    return aggregator === 'sum' ? Math.round(value) : value;
   }
   if ('points' in spec) {
     const inWindow = spec.points.filter(([t]) => t >= from && t < to).map(([, v]) => v);
@@ -107,10 +119,16 @@ export type QueryRows =
   | { readonly kind: 'single'; readonly value: number | null }
   | { readonly kind: 'grouped'; readonly rows: ReadonlyMap<string, number | null> };
 
-export function evaluateRows(spec: SeriesSpec | undefined, from: number, to: number, aggregator: string): QueryRows {
+export function evaluateRows(
+  spec: SeriesSpec | undefined,
+  from: number,
+  to: number,
+  aggregator: string,
+): QueryRows {
   if (spec && 'groups' in spec) {
     const rows = new Map<string, number | null>();
-    for (const [group, s] of Object.entries(spec.groups)) rows.set(group, evaluateSeries(s, from, to, aggregator));
+    for (const [group, s] of Object.entries(spec.groups))
+      rows.set(group, evaluateSeries(s, from, to, aggregator));
     return { kind: 'grouped', rows };
   }
   return { kind: 'single', value: evaluateSeries(spec ?? null, from, to, aggregator) };

@@ -74,7 +74,9 @@ export const configSchema = z.strictObject({
     ])
     .default({ type: 'file', dir: '.stagegate' }),
   metrics: z.record(z.string(), z.discriminatedUnion('type', [datadogProvider])).default({}),
-  toggles: z.record(z.string(), z.discriminatedUnion('type', [flipperToggle, webhookToggle, fileToggle])).default({}),
+  toggles: z
+    .record(z.string(), z.discriminatedUnion('type', [flipperToggle, webhookToggle, fileToggle]))
+    .default({}),
   notifiers: z.record(z.string(), z.discriminatedUnion('type', [slackNotifier, webhookNotifier])).default({}),
   server: z
     .strictObject({

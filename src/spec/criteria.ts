@@ -100,8 +100,10 @@ export function parseCriterion(text: string): Criterion {
   const spaceBeforeFor = s.skipSpaces();
   let forChecks = 1;
   if (!s.atEnd()) {
-    if (s.text.charAt(s.pos) === '%') throw s.fail('unexpected "%": write the % right after the number, e.g. 5%');
-    if (spaceBeforeFor === 0) throw s.unexpected(percent ? '" for <n> checks" or the end' : '%, " for <n> checks" or the end');
+    if (s.text.charAt(s.pos) === '%')
+      throw s.fail('unexpected "%": write the % right after the number, e.g. 5%');
+    if (spaceBeforeFor === 0)
+      throw s.unexpected(percent ? '" for <n> checks" or the end' : '%, " for <n> checks" or the end');
     if (s.take(FOR) === undefined) throw s.unexpected('"for <n> checks" or the end of the criterion');
     if (s.skipSpaces() === 0) throw s.unexpected('a space after "for"');
     const countColumn = s.column;

@@ -20,7 +20,8 @@ export function formatProblem(p: Problem): string {
 /** Problems in reading order: by file, then line, then column. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   return [...problems].sort(
-    (a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message),
+    (a, b) =>
+      a.path.localeCompare(b.path) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message),
   );
 }
 

@@ -14,32 +14,43 @@ import type { SpecIssue } from './issue.js';
 const REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
 const BODY = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 
-export type InterpolateResult = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly column: number; readonly message: string };
+export type InterpolateResult =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly column: number; readonly message: string };
 
 /** Interpolates one string; the column of an error is 1-based within `text`. */
 export function interpolate(text: string, env: NodeJS.ProcessEnv): InterpolateResult {
   let failure: { column: number; message: string } | undefined;
-  const value = text.replace(REFERENCE, (match: string, body: string | undefined, close: string, offset: number) => {
-    if (match === '$${') return '${';
-    if (failure !== undefined) return match;
-    const column = offset + 1;
-    if (close !== '}') {
-      failure = { column, message: 'unclosed "${": write ${NAME}, or $${ for a literal "${"' };
+  const value = text.replace(
+    REFERENCE,
+    (match: string, body: string | undefined, close: string, offset: number) => {
+      if (match === '$${') return '${';
+      if (failure !== undefined) return match;
+      const column = offset + 1;
+      if (close !== '}') {
+        failure = { column, message: 'unclosed "${": write ${NAME}, or $${ for a literal "${"' };
+        return match;
+      }
+      const m = BODY.exec(body ?? '');
+      const name = m?.[1];
+      if (m === null || name === undefined) {
+        failure = {
+          column,
+          message: `"\${${body ?? ''}}" is not a variable reference: write \${NAME} or \${NAME:-default}`,
+        };
+        return match;
+      }
+      const fallback = m[2];
+      const set = env[name];
+      if (set !== undefined && !(set === '' && fallback !== undefined)) return set;
+      if (fallback !== undefined) return fallback;
+      failure = {
+        column,
+        message: `environment variable ${name} is not set (or give a default: \${${name}:-...})`,
+      };
       return match;
-    }
-    const m = BODY.exec(body ?? '');
-    const name = m?.[1];
-    if (m === null || name === undefined) {
-      failure = { column, message: `"\${${body ?? ''}}" is not a variable reference: write \${NAME} or \${NAME:-default}` };
-      return match;
-    }
-    const fallback = m[2];
-    const set = env[name];
-    if (set !== undefined && !(set === '' && fallback !== undefined)) return set;
-    if (fallback !== undefined) return fallback;
-    failure = { column, message: `environment variable ${name} is not set (or give a default: \${${name}:-...})` };
-    return match;
-  });
+    },
+  );
   return failure === undefined ? { ok: true, value } : { ok: false, ...failure };
 }
 
@@ -59,7 +70,12 @@ export function interpolateDocument(doc: Document.Parsed, env: NodeJS.ProcessEnv
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
       const result = interpolate(node.value, env);
       if (!result.ok) {
-        issues.push({ path: pathOf(ancestry, key), at: 'value', message: result.message, column: result.column });
+        issues.push({
+          path: pathOf(ancestry, key),
+          at: 'value',
+          message: result.message,
+          column: result.column,
+        });
         return;
       }
       node.value = WHOLE_REFERENCE.test(node.value) ? retype(result.value) : result.value;
@@ -75,7 +91,10 @@ function retype(value: string): string | number | boolean {
 }
 
 /** The data path of a node from visit()'s ancestry (Document, maps, pairs, sequences). */
-function pathOf(ancestry: readonly (Document | Node | Pair)[], key: number | 'key' | 'value' | null): (string | number)[] {
+function pathOf(
+  ancestry: readonly (Document | Node | Pair)[],
+  key: number | 'key' | 'value' | null,
+): (string | number)[] {
   const path: (string | number)[] = [];
   for (let i = 1; i < ancestry.length; i++) {
     const node = ancestry[i];

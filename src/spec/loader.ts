@@ -38,7 +38,9 @@ export function checkRolloutText(text: string, path: string, opts: CheckOptions 
   const { source } = parsed;
   const result = rolloutFileSchema.safeParse(source.data);
   const issues = [
-    ...(result.success ? [] : fromZodIssues(result.error.issues, source.data, rolloutFileSchema, { echoValues: true })),
+    ...(result.success
+      ? []
+      : fromZodIssues(result.error.issues, source.data, rolloutFileSchema, { echoValues: true })),
     ...crossFieldIssues(source.data),
     ...(opts.config ? configReferenceIssues(source.data, opts.config) : []),
   ];
@@ -85,7 +87,10 @@ export interface RolloutSet {
  * order). A broken file contributes problems and does not stop the others;
  * two files with the same rollout name are a problem at the second one.
  */
-export async function checkRolloutPaths(paths: readonly string[], opts: CheckOptions = {}): Promise<RolloutSet> {
+export async function checkRolloutPaths(
+  paths: readonly string[],
+  opts: CheckOptions = {},
+): Promise<RolloutSet> {
   const problems: Problem[] = [];
   const files: string[] = [];
   for (const p of paths) {
@@ -103,7 +108,11 @@ export async function checkRolloutPaths(paths: readonly string[], opts: CheckOpt
     const first = byName.get(r.name);
     if (first !== undefined) {
       const at = check.nameAt ?? { line: 1, col: 1 };
-      problems.push({ path: check.path, ...at, message: `name: duplicate rollout name "${r.name}" (also in ${first})` });
+      problems.push({
+        path: check.path,
+        ...at,
+        message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
+      });
       continue;
     }
     byName.set(r.name, check.path);

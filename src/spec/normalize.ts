@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { StagegateError } from '../errors.js';
 import type { MetricQuery } from '../ports/metrics-provider.js';
 import { canonicalJson } from './canonical-json.js';
 import { parseCriterion } from './criteria.js';
@@ -7,7 +8,13 @@ import { SpecError } from './errors.js';
 import { parseHours } from './field-checks.js';
 import { issueText } from './issue.js';
 import { crossFieldIssues } from './rules.js';
-import { DAYS, rolloutFileSchema, type DatadogSource, type RolloutFile, type RolloutFileInput } from './schema.js';
+import {
+  DAYS,
+  rolloutFileSchema,
+  type DatadogSource,
+  type RolloutFile,
+  type RolloutFileInput,
+} from './schema.js';
 import type { MetricSpec, MetricWindow, Rollout, Schedule, StartSpec } from './types.js';
 import { fromZodIssues } from './zod-issues.js';
 
@@ -24,7 +31,9 @@ import { fromZodIssues } from './zod-issues.js';
 export function normalizeRollout(file: RolloutFileInput | RolloutFile, path?: string): Rollout {
   const parsed = rolloutFileSchema.safeParse(file);
   const issues = [
-    ...(parsed.success ? [] : fromZodIssues(parsed.error.issues, file, rolloutFileSchema, { echoValues: true })),
+    ...(parsed.success
+      ? []
+      : fromZodIssues(parsed.error.issues, file, rolloutFileSchema, { echoValues: true })),
     ...crossFieldIssues(file),
   ];
   if (!parsed.success || issues.length > 0) {
@@ -68,7 +77,8 @@ export function toRollout(file: RolloutFile, source: string | undefined): Rollou
       noData: file.policy.noData,
       maxConsecutiveErrors: file.policy.maxConsecutiveErrors,
       confidence: file.policy.confidence,
-      maxStageDurationMs: file.policy.maxStageDuration === undefined ? undefined : ms(file.policy.maxStageDuration),
+      maxStageDurationMs:
+        file.policy.maxStageDuration === undefined ? undefined : ms(file.policy.maxStageDuration),
     },
     postLaunchMs: file.postLaunch.map(ms),
     notify: [...file.notify],
@@ -81,9 +91,10 @@ export function specHash(spec: Omit<Rollout, 'specHash' | 'source'>): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
 }
 
+/** Durations reaching here passed the schema; a failure is a bug in the caller, reported as such. */
 function ms(duration: string): number {
   const value = parseDuration(duration);
-  if (value === undefined) throw new Error(`unvalidated duration ${duration}`);
+  if (value === undefined) throw new StagegateError('E_SPEC_INVALID', `not a duration: "${duration}"`);
   return value;
 }
 
@@ -100,14 +111,25 @@ function schedule(check: RolloutFile['check']): Schedule {
 function advanceWindow(w: RolloutFile['check']['advanceDuring']): Rollout['check']['advanceDuring'] {
   if (w === undefined) return undefined;
   const hours = w.hours === undefined ? undefined : parseHours(w.hours);
-  return { days: [...(w.days ?? DAYS)], startMinute: hours?.startMinute ?? 0, endMinute: hours?.endMinute ?? 1440 };
+  return {
+    days: [...(w.days ?? DAYS)],
+    startMinute: hours?.startMinute ?? 0,
+    endMinute: hours?.endMinute ?? 1440,
+  };
 }
 
 function metricQuery(source: DatadogSource): MetricQuery {
   if ('query' in source) return { kind: 'value', query: source.query, aggregator: source.aggregator };
-  if ('numerator' in source) return { kind: 'ratio', numerator: source.numerator, denominator: source.denominator };
+  if ('numerator' in source)
+    return { kind: 'ratio', numerator: source.numerator, denominator: source.denominator };
   const [kind, search] = 'logs' in source ? (['logs', source.logs] as const) : (['rum', source.rum] as const);
-  return { kind: 'events', source: kind, search: search.search, aggregation: search.aggregation, facet: search.facet };
+  return {
+    kind: 'events',
+    source: kind,
+    search: search.search,
+    aggregation: search.aggregation,
+    facet: search.facet,
+  };
 }
 
 function metricWindow(window: string): MetricWindow {

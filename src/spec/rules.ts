@@ -36,7 +36,11 @@ function stageRules(data: Record<string, unknown>, issues: Issues): void {
     if (typeof name === 'string') {
       const first = seen.get(name);
       if (first !== undefined) {
-        issues.push({ path: ['stages', i, 'name'], at: 'value', message: `duplicate stage name "${name}" (also stages[${first}])` });
+        issues.push({
+          path: ['stages', i, 'name'],
+          at: 'value',
+          message: `duplicate stage name "${name}" (also stages[${first}])`,
+        });
       } else {
         seen.set(name, i);
       }
@@ -70,7 +74,11 @@ function checkRules(data: Record<string, unknown>, issues: Issues): void {
   if (hasEvery && hasCron) {
     issues.push({ path: ['check', 'cron'], at: 'key', message: 'set either every or cron, not both' });
   } else if (!hasEvery && !hasCron) {
-    issues.push({ path: ['check'], at: 'parent', message: 'needs every (e.g. every: 5m) or cron (e.g. cron: "*/5 * * * *")' });
+    issues.push({
+      path: ['check'],
+      at: 'parent',
+      message: 'needs every (e.g. every: 5m) or cron (e.g. cron: "*/5 * * * *")',
+    });
   }
 }
 
@@ -92,7 +100,11 @@ function metricRules(data: Record<string, unknown>, issues: Issues): void {
         });
       }
       if (search.aggregation !== 'cardinality' && search.facet !== undefined) {
-        issues.push({ path: [...path, 'facet'], at: 'key', message: 'is only used with aggregation: cardinality' });
+        issues.push({
+          path: [...path, 'facet'],
+          at: 'key',
+          message: 'is only used with aggregation: cardinality',
+        });
       }
     }
   }
@@ -102,10 +114,15 @@ function metricRules(data: Record<string, unknown>, issues: Issues): void {
 function referenceRules(data: Record<string, unknown>, issues: Issues): void {
   const metrics = isRecord(data.metrics) ? data.metrics : undefined;
   const names = metrics ? Object.keys(metrics) : [];
-  const hint = (name: string): string => (names.length === 0 ? ' (no metrics are defined)' : didYouMean(name, names));
+  const hint = (name: string): string =>
+    names.length === 0 ? ' (no metrics are defined)' : didYouMean(name, names);
 
   if (typeof data.samples === 'string' && metrics && !Object.hasOwn(metrics, data.samples)) {
-    issues.push({ path: ['samples'], at: 'value', message: `unknown metric "${data.samples}"${hint(data.samples)}` });
+    issues.push({
+      path: ['samples'],
+      at: 'value',
+      message: `unknown metric "${data.samples}"${hint(data.samples)}`,
+    });
   }
 
   const criteria = isRecord(data.criteria) ? data.criteria : undefined;
@@ -121,6 +138,16 @@ function referenceRules(data: Record<string, unknown>, issues: Issues): void {
         const column = text.indexOf(c.metric) + 1;
         issues.push({ path, at: 'value', column, message: `unknown metric "${c.metric}"${hint(c.metric)}` });
         return;
+      }
+      if (list === 'advance' && c.forChecks > 1) {
+        // the engine counts breach streaks for rollback only; on advance it would be silently ignored
+        issues.push({
+          path,
+          at: 'value',
+          column: text.search(/\sfor\s/) + 2,
+          message:
+            '"for <n> checks" applies to rollback criteria only: advance criteria are judged at each check',
+        });
       }
       const source = valueOf(metrics[c.metric], 'datadog');
       if (isRecord(source) && 'numerator' in source && !c.percent && Math.abs(c.threshold) > 1) {
@@ -166,13 +193,21 @@ export function configReferenceIssues(data: unknown, config: ConfigNames): SpecI
   const issues: Issues = [];
   const unknownName = (what: string, name: string, defined: Record<string, unknown>): string => {
     const names = Object.keys(defined);
-    const hint = didYouMean(name, names) || (names.length === 0 ? ` (the config defines no ${what}s)` : ` (the config defines ${names.join(', ')})`);
+    const hint =
+      didYouMean(name, names) ||
+      (names.length === 0
+        ? ` (the config defines no ${what}s)`
+        : ` (the config defines ${names.join(', ')})`);
     return `unknown ${what} "${name}"${hint}`;
   };
 
   const provider = valueOf(data.toggle, 'provider');
   if (typeof provider === 'string' && !Object.hasOwn(config.toggles, provider)) {
-    issues.push({ path: ['toggle', 'provider'], at: 'value', message: unknownName('toggle provider', provider, config.toggles) });
+    issues.push({
+      path: ['toggle', 'provider'],
+      at: 'value',
+      message: unknownName('toggle provider', provider, config.toggles),
+    });
   }
 
   const metricProviders = Object.keys(config.metrics);
@@ -182,7 +217,11 @@ export function configReferenceIssues(data: unknown, config: ConfigNames): SpecI
       const p = metric.provider;
       if (typeof p === 'string') {
         if (!Object.hasOwn(config.metrics, p)) {
-          issues.push({ path: ['metrics', name, 'provider'], at: 'value', message: unknownName('metrics provider', p, config.metrics) });
+          issues.push({
+            path: ['metrics', name, 'provider'],
+            at: 'value',
+            message: unknownName('metrics provider', p, config.metrics),
+          });
         }
       } else if (p === undefined && metricProviders.length !== 1) {
         const message =
@@ -198,7 +237,11 @@ export function configReferenceIssues(data: unknown, config: ConfigNames): SpecI
   if (Array.isArray(notify)) {
     notify.forEach((n: unknown, i) => {
       if (typeof n === 'string' && !Object.hasOwn(config.notifiers, n)) {
-        issues.push({ path: ['notify', i], at: 'value', message: unknownName('notifier', n, config.notifiers) });
+        issues.push({
+          path: ['notify', i],
+          at: 'value',
+          message: unknownName('notifier', n, config.notifiers),
+        });
       }
     });
   }

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { parseCriterion } from './criteria.js';
 import { parseDuration } from './duration.js';
 import { CriterionSyntaxError } from './errors.js';
-import { cronProblem, hoursProblem, percentDecimalsProblem, startProblem, timezoneProblem } from './field-checks.js';
+import {
+  cronProblem,
+  hoursProblem,
+  percentDecimalsProblem,
+  startProblem,
+  timezoneProblem,
+} from './field-checks.js';
 
 /*
  * The rollout file as written (DESIGN.md §2). Structure and single-value
@@ -34,7 +40,18 @@ export const durationSchema = duration('must be a duration like 90s, 15m, 4h, 1h
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const GATES = ['percentage_of_actors', 'percentage_of_time'] as const;
-export const AGGREGATORS = ['sum', 'avg', 'min', 'max', 'last', 'count', 'percentile', 'mean', 'l2norm', 'area'] as const;
+export const AGGREGATORS = [
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'last',
+  'count',
+  'percentile',
+  'mean',
+  'l2norm',
+  'area',
+] as const;
 
 /** A criterion: parsed here so a syntax error points at its character (params.column). */
 export const criterionSchema = z
@@ -106,7 +123,11 @@ const stageSchema = z.strictObject({
     .refine((p) => percentDecimalsProblem(p) === undefined, { error: 'must have at most 3 decimals' })
     .describe('Share of actors (or time) the toggle reaches: 0 < percent <= 100, at most 3 decimals'),
   minDuration: durationSchema.default('0s').describe('Time to spend in the stage before advancing'),
-  minSamples: z.int().nonnegative().optional().describe('Samples (the `samples` metric) needed before advancing'),
+  minSamples: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Samples (the `samples` metric) needed before advancing'),
   approval: z.enum(['required', 'none']).default('none').describe('required: wait for `stagegate approve`'),
 });
 
@@ -134,15 +155,26 @@ const eventsSearchSchema = z.strictObject({
     .describe('The facet whose distinct values `cardinality` counts, e.g. @usr.id'),
 });
 
-const logsSourceSchema = z.strictObject({ logs: eventsSearchSchema }).describe('Count of log events or unique facet values');
-const rumSourceSchema = z.strictObject({ rum: eventsSearchSchema }).describe('Count of RUM events or unique facet values');
+const logsSourceSchema = z
+  .strictObject({ logs: eventsSearchSchema })
+  .describe('Count of log events or unique facet values');
+const rumSourceSchema = z
+  .strictObject({ rum: eventsSearchSchema })
+  .describe('Count of RUM events or unique facet values');
 
-export const datadogSourceSchema = z.union([valueSourceSchema, ratioSourceSchema, logsSourceSchema, rumSourceSchema], {
-  error: 'must have query (+ aggregator), numerator + denominator, logs or rum',
-});
+export const datadogSourceSchema = z.union(
+  [valueSourceSchema, ratioSourceSchema, logsSourceSchema, rumSourceSchema],
+  {
+    error: 'must have query (+ aggregator), numerator + denominator, logs or rum',
+  },
+);
 
 const metricSchema = z.strictObject({
-  provider: z.string().min(1).optional().describe('A metrics provider named in config; default: the only one'),
+  provider: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A metrics provider named in config; default: the only one'),
   datadog: datadogSourceSchema,
   window: z
     .union([z.literal('stage'), duration('must be a duration like 15m or 1h, or stage')], {
@@ -169,16 +201,25 @@ export const rolloutFileSchema = z
     description: z.string().optional(),
     toggle: toggleSchema,
     start: z
-      .union([z.enum(['immediately', 'manual']), z.iso.datetime({ offset: true, error: (iss) => startProblem(iss.input) })], {
-        error: (iss) => startProblem(iss.input),
-      })
+      .union(
+        [
+          z.enum(['immediately', 'manual']),
+          z.iso.datetime({ offset: true, error: (iss) => startProblem(iss.input) }),
+        ],
+        {
+          error: (iss) => startProblem(iss.input),
+        },
+      )
       .default('immediately')
       .describe('immediately | manual | an ISO 8601 timestamp with offset'),
     check: checkSchema,
     stages: z.array(stageSchema).min(1),
     samples: z.string().optional().describe('The metric that minSamples counts'),
     metrics: z
-      .record(z.string().regex(METRIC_NAME_PATTERN, 'must be lowercase letters, digits and _ (max 64)'), metricSchema)
+      .record(
+        z.string().regex(METRIC_NAME_PATTERN, 'must be lowercase letters, digits and _ (max 64)'),
+        metricSchema,
+      )
       .default({}),
     criteria: z
       .strictObject({

@@ -2,7 +2,8 @@ import { closest, distance } from 'fastest-levenshtein';
 
 /**
  * The candidate a typo most likely meant, or undefined when nothing is close
- * enough to be a plausible typo (at most a third of the word, minimum 2 edits).
+ * enough to be a plausible typo (at most a third of the word, minimum 2 edits,
+ * or the start of a candidate).
  * Case is ignored when measuring, so `America/new_york` finds `America/New_York`.
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
@@ -12,7 +13,10 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   const best = closest(word.toLowerCase(), lower);
   const index = lower.indexOf(best);
   const limit = Math.max(2, Math.floor(word.length / 3));
-  return distance(word.toLowerCase(), best) <= limit ? list[index] : undefined;
+  if (distance(word.toLowerCase(), best) <= limit) return list[index];
+  // a word cut short (`token` for `tokenEnv`) is too far by edits but plainly meant
+  if (word.length >= 3) return list.find((c) => c.toLowerCase().startsWith(word.toLowerCase()));
+  return undefined;
 }
 
 /** ` (did you mean "x"?)` or the empty string. */

@@ -33,7 +33,8 @@ export interface AdvanceWindow {
   readonly endMinute: number;
 }
 
-export type Schedule = { readonly kind: 'every'; readonly everyMs: number } | { readonly kind: 'cron'; readonly cron: string };
+export type Schedule =
+  { readonly kind: 'every'; readonly everyMs: number } | { readonly kind: 'cron'; readonly cron: string };
 
 export interface Stage {
   readonly name: string;
@@ -53,7 +54,10 @@ export interface MetricSpec {
   readonly window: MetricWindow;
 }
 
-export type StartSpec = { readonly kind: 'immediately' } | { readonly kind: 'manual' } | { readonly kind: 'at'; readonly at: number };
+export type StartSpec =
+  | { readonly kind: 'immediately' }
+  | { readonly kind: 'manual' }
+  | { readonly kind: 'at'; readonly at: number };
 
 export interface Rollout {
   readonly name: string;

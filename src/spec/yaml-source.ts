@@ -1,6 +1,7 @@
 import {
   LineCounter,
   isAlias,
+  isCollection,
   isMap,
   isNode,
   isPair,
@@ -37,7 +38,8 @@ export interface YamlSource {
   readonly data: unknown;
 }
 
-export type YamlParse = { readonly ok: true; readonly source: YamlSource } | { readonly ok: false; readonly problems: Problem[] };
+export type YamlParse =
+  { readonly ok: true; readonly source: YamlSource } | { readonly ok: false; readonly problems: Problem[] };
 
 /** What a document must hold at the top, for the "expected ..." message: e.g. "a rollout mapping". */
 export function parseYamlSource(text: string, path: string, expected: string): YamlParse {
@@ -61,7 +63,22 @@ export function parseYamlSource(text: string, path: string, expected: string): Y
   }
   if (!isMap(contents)) {
     const got = isSeq(contents) ? 'a list' : 'a single value';
-    return { ok: false, problems: [{ path, ...at(contents.range[0]), message: `expected ${expected} at the top level, got ${got}` }] };
+    return {
+      ok: false,
+      problems: [
+        { path, ...at(contents.range[0]), message: `expected ${expected} at the top level, got ${got}` },
+      ],
+    };
+  }
+
+  const collectionKey = firstCollectionKey(doc);
+  if (collectionKey !== undefined) {
+    return {
+      ok: false,
+      problems: [
+        { path, ...at(collectionKey), message: 'a key must be a plain value, not a list or mapping' },
+      ],
+    };
   }
 
   try {
@@ -108,6 +125,21 @@ function keyAt(doc: Document.Parsed, offset: number): string | undefined {
   return found;
 }
 
+/** Keys like `? [a, b]` would be stringified by toJS (with a process warning); refuse them instead. */
+function firstCollectionKey(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isCollection(pair.key)) {
+        offset = pair.key.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}
+
 function firstAliasOffset(doc: Document.Parsed): number | undefined {
   let offset: number | undefined;
   visit(doc, {
@@ -143,13 +175,19 @@ function issueOffset(source: YamlSource, issue: SpecIssue): number {
     return keyOffset(last.pair) ?? 0;
   }
   const start = nodeOffset(node) ?? 0;
-  if (issue.column !== undefined && isScalar(node)) return start + columnShift(node.type) + issue.column - 1;
+  if (issue.column !== undefined && isScalar(node)) return start + columnShift(node.type, issue.column);
   return start;
 }
 
-/** Where the characters of a scalar's value begin, relative to its range start. */
-function columnShift(type: string | undefined): number {
-  return type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 1 : 0;
+/**
+ * Offset of a 1-based column of a scalar's value from the scalar's start:
+ * past the opening quote for quoted scalars; block scalars (| >) start on the
+ * next line, so they are pointed at as a whole.
+ */
+function columnShift(type: string | undefined, column: number): number {
+  if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') return column;
+  if (type === 'PLAIN') return column - 1;
+  return 0;
 }
 
 interface Step {
@@ -197,7 +235,7 @@ function nodeOffset(node: Node | null | undefined): number | undefined {
 function fallbackOffset(trail: readonly Step[], root: Node): number {
   for (let i = trail.length - 1; i >= 0; i--) {
     const step = trail[i];
-    const off = (step?.pair && keyOffset(step.pair)) ?? nodeOffset(step?.node);
+    const off = (step?.pair ? keyOffset(step.pair) : undefined) ?? nodeOffset(step?.node);
     if (off !== undefined) return off;
   }
   return nodeOffset(root) ?? 0;

@@ -23,18 +23,30 @@ export function fromZodIssues(
   opts: IssueOptions,
   base: Path = [],
 ): SpecIssue[] {
-  return issues.flatMap((issue) => convert(issue, input, schema, opts, [...base, ...issue.path.map(segment)]));
+  return issues.flatMap((issue) =>
+    convert(issue, input, schema, opts, [...base, ...issue.path.map(segment)]),
+  );
 }
 
 function segment(key: PropertyKey): string | number {
   return typeof key === 'number' ? key : String(key);
 }
 
-function convert(issue: ZodIssue, input: unknown, schema: z.core.$ZodType, opts: IssueOptions, path: Path): SpecIssue[] {
+function convert(
+  issue: ZodIssue,
+  input: unknown,
+  schema: z.core.$ZodType,
+  opts: IssueOptions,
+  path: Path,
+): SpecIssue[] {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(schema, path);
-      return issue.keys.map((key) => ({ path: [...path, key], at: 'key', message: `unknown key${didYouMean(key, known)}` }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        at: 'key',
+        message: `unknown key${didYouMean(key, known)}`,
+      }));
     }
     case 'invalid_type': {
       const parentPath = path.slice(0, -1);
@@ -43,7 +55,13 @@ function convert(issue: ZodIssue, input: unknown, schema: z.core.$ZodType, opts:
       if (value === undefined && typeof last === 'string' && isRecord(valueAt(input, parentPath))) {
         return [{ path: parentPath, at: 'parent', message: `missing required key "${last}"` }];
       }
-      return [{ path, at: 'value', message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(value)}` }];
+      return [
+        {
+          path,
+          at: 'value',
+          message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(value)}`,
+        },
+      ];
     }
     case 'invalid_value': {
       const options = issue.values.map((v) => String(v));
@@ -105,7 +123,11 @@ function unionIssues(
         .filter((i) => i.code === 'unrecognized_keys' && i.path.length === 0)
         .reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 0), 0);
       const matched = keyCount - unknown;
-      if (!best || matched > best.matched || (matched === best.matched && branch.length < best.issues.length)) {
+      if (
+        !best ||
+        matched > best.matched ||
+        (matched === best.matched && branch.length < best.issues.length)
+      ) {
         best = { issues: branch, matched };
       }
     }
@@ -138,21 +160,18 @@ function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : describe(value);
 }
 
-function bound(n: number | bigint): string {
-  return String(n);
-}
-
 function tooSmall(issue: z.core.$ZodIssueTooSmall): string {
   const { origin, inclusive } = issue;
-  const min = bound(issue.minimum);
-  if (origin === 'array') return min === '1' ? 'must have at least 1 item' : `must have at least ${min} items`;
+  const min = String(issue.minimum);
+  if (origin === 'array')
+    return min === '1' ? 'must have at least 1 item' : `must have at least ${min} items`;
   if (origin === 'string') return min === '1' ? 'must not be empty' : `must be at least ${min} characters`;
   return `must be ${inclusive ? '>=' : '>'} ${min}`;
 }
 
 function tooBig(issue: z.core.$ZodIssueTooBig): string {
   const { origin, inclusive } = issue;
-  const max = bound(issue.maximum);
+  const max = String(issue.maximum);
   if (origin === 'array') return `must have at most ${max} items`;
   if (origin === 'string') return `must be at most ${max} characters`;
   return `must be ${inclusive ? '<=' : '<'} ${max}`;
@@ -201,7 +220,8 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType[] {
 }
 
 function child(schema: z.core.$ZodType, seg: string | number): z.core.$ZodType | undefined {
-  if (schema instanceof z.ZodObject && typeof seg === 'string') return (schema.shape as Record<string, z.core.$ZodType>)[seg];
+  if (schema instanceof z.ZodObject && typeof seg === 'string')
+    return (schema.shape as Record<string, z.core.$ZodType>)[seg];
   if (schema instanceof z.ZodArray && typeof seg === 'number') return schema.element;
   if (schema instanceof z.ZodRecord) return schema.valueType;
   return undefined;

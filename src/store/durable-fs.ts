@@ -1,14 +1,15 @@
-import { open, mkdir, link, unlink } from 'node:fs/promises';
+import { open, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /*
- * The few filesystem moves the file store and the state lock are built on,
- * each durable once it resolves: a SIGKILL or power cut afterwards cannot undo
- * it. Kept here so the reasoning about fsync lives in one place.
+ * The few durable filesystem moves the file store is built on: once one
+ * resolves, a SIGKILL or power cut cannot undo it. Kept here so the reasoning
+ * about fsync lives in one place.
  */
 
 export function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return undefined;
 }
 
@@ -41,35 +42,6 @@ export async function ensureDir(dir: string): Promise<void> {
     await fsyncDir(dirname(current));
     if (current === first || dirname(current) === current) break;
     current = dirname(current);
-  }
-}
-
-/**
- * Publish `data` at `target` only if nothing is there yet: write a private
- * staging file, fsync it, then link() it into place. link() refuses to replace
- * an existing name (EEXIST) atomically, which rename() (and so
- * write-file-atomic) cannot do; that refusal is what makes this a
- * compare-and-swap between processes. Returns false when `target` existed.
- */
-export async function publishExclusive(target: string, staging: string, data: string): Promise<boolean> {
-  const handle = await open(staging, 'wx', 0o644);
-  try {
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await link(staging, target);
-    } catch (err) {
-      if (errnoCode(err) === 'EEXIST') return false;
-      throw err;
-    }
-    await fsyncDir(dirname(target));
-    return true;
-  } finally {
-    await unlink(staging).catch(() => undefined);
   }
 }
 

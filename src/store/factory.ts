@@ -18,7 +18,10 @@ export interface CreateStateStoreOptions {
 export function createStateStore(config: StateConfig, opts: CreateStateStoreOptions = {}): StateStore {
   switch (config.type) {
     case 'file':
-      return new FileStateStore({ dir: resolve(opts.baseDir ?? process.cwd(), config.dir), logger: opts.logger });
+      return new FileStateStore({
+        dir: resolve(opts.baseDir ?? process.cwd(), config.dir),
+        logger: opts.logger,
+      });
     case 'memory':
       return new MemoryStateStore();
     default: {

@@ -78,7 +78,10 @@ export class FileStateStore implements StateStore {
     const name = record.name;
     assertRolloutName(name);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new StagegateError('E_USAGE', `expectedVersion must be a whole number >= 0, got ${expectedVersion}`);
+      throw new StagegateError(
+        'E_USAGE',
+        `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
+      );
     }
     const file = this.recordFile(name);
     try {
@@ -140,7 +143,11 @@ export class FileStateStore implements StateStore {
       const decoded = decodeHistoryLine(line);
       if (decoded.ok) entries.push(decoded.value);
       // A crash mid-append leaves a partial last line; the rest of the history is intact.
-      else this.logger.warn({ file, line: index + 1, problem: decoded.problem }, 'skipped unreadable history line');
+      else
+        this.logger.warn(
+          { file, line: index + 1, problem: decoded.problem },
+          'skipped unreadable history line',
+        );
     });
     return entries;
   }
@@ -157,7 +164,9 @@ export class FileStateStore implements StateStore {
     // `<name>.json` only: not `.prev.json` (a dot is not allowed in names) nor write-file-atomic temp files
     const names = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
     const records = await Promise.all(names.filter((n) => NAME_PATTERN.test(n)).map((n) => this.read(n)));
-    return records.filter((r): r is RolloutRecord => r !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    return records
+      .filter((r): r is RolloutRecord => r !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private async read(name: string): Promise<RolloutRecord | undefined> {
@@ -186,5 +195,10 @@ export class FileStateStore implements StateStore {
 
 function ioError(action: string, path: string, err: unknown): StagegateError {
   const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-  return new StagegateError('E_STORE_IO', `cannot ${action} ${path}: ${reason}`, { file: path }, { cause: err });
+  return new StagegateError(
+    'E_STORE_IO',
+    `cannot ${action} ${path}: ${reason}`,
+    { file: path },
+    { cause: err },
+  );
 }

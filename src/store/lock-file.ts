@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { dirname } from 'node:path';
 import { z } from 'zod';
-import { errnoCode, fsyncDir, publishExclusive } from './durable-fs.js';
+import { errnoCode } from './durable-fs.js';
 
 /*
  * Exclusive lock files, shared by the controller lock (one controller per
  * state dir) and the short per-record locks around a save. A lock file is
- * published with link() (durable-fs.ts), so it is complete or absent, and it
- * names its holder.
+ * written aside and published with link(), which fails atomically when the
+ * name exists; so it is complete or absent (never empty, as an O_EXCL create
+ * followed by a write can leave it) and names its holder. Lock files are not
+ * fsynced: after a crash they are stale anyway.
  *
  * Whether a holder is gone can only be known on its own host: its pid is not
  * alive, or it is our own pid without being held by this process (a previous
@@ -52,7 +53,7 @@ export async function tryCreateLock(file: string, holder: LockHolder): Promise<b
   // reserved first, so a reader in this process never mistakes it for a previous run's
   heldHere.add(holder.token);
   try {
-    const created = await publishExclusive(file, `${file}.${holder.token}.tmp`, `${JSON.stringify(holder)}\n`);
+    const created = await publish(file, `${file}.${holder.token}.tmp`, `${JSON.stringify(holder)}\n`);
     if (!created) heldHere.delete(holder.token);
     return created;
   } catch (err) {
@@ -81,10 +82,6 @@ export async function readLockFile(file: string): Promise<LockFileState> {
 export async function lockAgeMs(file: string): Promise<number | undefined> {
   const info = await stat(file).catch(() => undefined);
   return info === undefined ? undefined : Date.now() - info.mtimeMs;
-}
-
-export function isHeldHere(holder: LockHolder): boolean {
-  return heldHere.has(holder.token);
 }
 
 /** true only when the holder is known to be gone (see the header comment) */
@@ -122,8 +119,13 @@ export async function breakLock(
   try {
     const current = await readLockFile(file);
     if (current === 'gone' || !stillDead(current)) return 'changed';
-    await unlink(file);
-    await fsyncDir(dirname(file));
+    try {
+      await unlink(file);
+    } catch (err) {
+      // its holder released it after all
+      if (errnoCode(err) === 'ENOENT') return 'changed';
+      throw err;
+    }
     return 'broken';
   } finally {
     await unlink(breaker).catch(() => undefined);
@@ -132,10 +134,32 @@ export async function breakLock(
 
 /** remove `file` if `holder` still holds it; false when it is not ours (any more) */
 export async function releaseLock(file: string, holder: LockHolder): Promise<boolean> {
-  heldHere.delete(holder.token);
-  const current = await readLockFile(file);
-  if (current === 'gone' || current === 'unreadable' || current.token !== holder.token) return false;
-  await unlink(file);
-  await fsyncDir(dirname(file));
-  return true;
+  try {
+    const current = await readLockFile(file);
+    if (current === 'gone' || current === 'unreadable' || current.token !== holder.token) return false;
+    await unlink(file);
+    return true;
+  } finally {
+    // only now: until the file is gone, a reader in this process must see it as live, not as a previous run's
+    heldHere.delete(holder.token);
+  }
+}
+
+/** `data` at `target` if nothing is there yet; false when something is */
+async function publish(target: string, staging: string, data: string): Promise<boolean> {
+  const handle = await open(staging, 'wx', 0o644);
+  try {
+    try {
+      await handle.writeFile(data, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    await link(staging, target);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(staging).catch(() => undefined);
+  }
 }

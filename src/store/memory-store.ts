@@ -22,7 +22,10 @@ export class MemoryStateStore implements StateStore {
   async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new StagegateError('E_USAGE', `expectedVersion must be a whole number >= 0, got ${expectedVersion}`);
+      throw new StagegateError(
+        'E_USAGE',
+        `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
+      );
     }
     // read, compare and write with no await in between: that is the atomicity here
     const current = this.records.get(record.name);

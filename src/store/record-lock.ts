@@ -52,10 +52,13 @@ export async function withRecordLock<T>(
     const seen = last;
     if (await isStale(file, seen, opts.staleMs)) {
       const outcome = await breakLock(file, (current) =>
-        seen === 'unreadable' ? current === 'unreadable' : current !== 'unreadable' && current.token === seen.token,
+        seen === 'unreadable'
+          ? current === 'unreadable'
+          : current !== 'unreadable' && current.token === seen.token,
       );
       if (outcome === 'broken') {
-        const holder = seen === 'unreadable' ? {} : { pid: seen.pid, hostname: seen.hostname, since: seen.since };
+        const holder =
+          seen === 'unreadable' ? {} : { pid: seen.pid, hostname: seen.hostname, since: seen.since };
         opts.logger.warn({ file, rollout: name, ...holder }, 'broke stale record lock');
         continue;
       }
@@ -65,8 +68,13 @@ export async function withRecordLock<T>(
     pause = Math.min(pause * 2, 50);
   }
   const holder =
-    typeof last === 'string' ? `${file}` : `pid ${last.pid} on host ${last.hostname} since ${last.since} (${file})`;
-  throw new StagegateError('E_STORE_LOCKED', `state record of ${name} stayed locked by ${holder}`, { file, name });
+    typeof last === 'string'
+      ? `${file}`
+      : `pid ${last.pid} on host ${last.hostname} since ${last.since} (${file})`;
+  throw new StagegateError('E_STORE_LOCKED', `state record of ${name} stayed locked by ${holder}`, {
+    file,
+    name,
+  });
 }
 
 async function isStale(file: string, state: LockFileState, staleMs: number): Promise<boolean> {

@@ -66,7 +66,10 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
         );
       }
       if (!holderIsDead(holder)) throw lockedError(root, file, holder);
-      const outcome = await breakLock(file, (current) => current !== 'unreadable' && current.token === holder.token);
+      const outcome = await breakLock(
+        file,
+        (current) => current !== 'unreadable' && current.token === holder.token,
+      );
       if (outcome === 'broken') {
         takenOverFrom = holder;
         logger.warn(
@@ -77,13 +80,22 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
         await sleep(RETRY_MS);
       }
     }
-    throw new StagegateError('E_STORE_LOCKED', `could not acquire ${file}: other processes keep contending for it`, {
-      file,
-    });
+    throw new StagegateError(
+      'E_STORE_LOCKED',
+      `could not acquire ${file}: other processes keep contending for it`,
+      {
+        file,
+      },
+    );
   } catch (err) {
     if (err instanceof StagegateError) throw err;
     const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-    throw new StagegateError('E_STORE_IO', `cannot lock state dir ${root}: ${reason}`, { file }, { cause: err });
+    throw new StagegateError(
+      'E_STORE_IO',
+      `cannot lock state dir ${root}: ${reason}`,
+      { file },
+      { cause: err },
+    );
   }
 }
 
@@ -93,7 +105,12 @@ export async function readStateLock(dir: string): Promise<LockHolder | undefined
   return typeof holder === 'string' ? undefined : holder;
 }
 
-function lockHandle(file: string, self: LockHolder, takenOverFrom: LockHolder | null, logger: Logger): StateLock {
+function lockHandle(
+  file: string,
+  self: LockHolder,
+  takenOverFrom: LockHolder | null,
+  logger: Logger,
+): StateLock {
   let released = false;
   return {
     file,

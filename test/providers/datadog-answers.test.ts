@@ -7,7 +7,10 @@ import type { EventsQuery } from '../../src/providers/metrics/datadog-batch.js';
 /* Pure readers of Datadog answers (the provider tests cover them end to end through nock). */
 
 const answer = (columns: unknown[], errors?: string) =>
-  ({ data: { type: 'scalar_response', attributes: { columns } }, ...(errors ? { errors } : {}) }) as v2.ScalarFormulaQueryResponse;
+  ({
+    data: { type: 'scalar_response', attributes: { columns } },
+    ...(errors ? { errors } : {}),
+  }) as v2.ScalarFormulaQueryResponse;
 
 describe('readScalarResponse', () => {
   it.each([
@@ -18,7 +21,13 @@ describe('readScalarResponse', () => {
         { name: 'b', type: 'number', values: [] },
       ]),
       ['a', 'b'],
-      { kind: 'columns', values: new Map([['a', [1, 2]], ['b', []]]) },
+      {
+        kind: 'columns',
+        values: new Map([
+          ['a', [1, 2]],
+          ['b', []],
+        ]),
+      },
     ],
     [
       'group columns are skipped; unnamed number columns are taken in order',
@@ -28,10 +37,27 @@ describe('readScalarResponse', () => {
         { type: 'number', values: [null, 5] },
       ]),
       ['a', 'b'],
-      { kind: 'columns', values: new Map([['a', [3, 4]], ['b', [5]]]) },
+      {
+        kind: 'columns',
+        values: new Map([
+          ['a', [3, 4]],
+          ['b', [5]],
+        ]),
+      },
     ],
-    ['no data at all', { data: { type: 'scalar_response', attributes: {} } }, ['a'], { kind: 'no-data', reason: 'Datadog returned no columns' }],
-    ['only errors', { errors: 'bad things' }, ['a'], { kind: 'invalid', reason: 'Datadog answered with errors: bad things' }],
+    [
+      'no columns at all',
+      { data: { type: 'scalar_response', attributes: {} } },
+      ['a'],
+      { kind: 'no-data', reason: 'Datadog returned no columns' },
+    ],
+    ['no data object', {}, ['a'], { kind: 'invalid', reason: 'Datadog answered without data' }],
+    [
+      'only errors',
+      { errors: 'bad things' },
+      ['a'],
+      { kind: 'invalid', reason: 'Datadog answered with errors: bad things' },
+    ],
     [
       'a missing column',
       answer([{ name: 'a', type: 'number', values: [1] }]),
@@ -63,13 +89,40 @@ describe('combineGroups', () => {
 });
 
 describe('readEventsResponse', () => {
-  const count: EventsQuery = { kind: 'events', source: 'logs', search: 'status:error', aggregation: 'count', facet: undefined };
-  const users: EventsQuery = { kind: 'events', source: 'rum', search: '@type:view', aggregation: 'cardinality', facet: '@usr.id' };
+  const count: EventsQuery = {
+    kind: 'events',
+    source: 'logs',
+    search: 'status:error',
+    aggregation: 'count',
+    facet: undefined,
+  };
+  const users: EventsQuery = {
+    kind: 'events',
+    source: 'rum',
+    search: '@type:view',
+    aggregation: 'cardinality',
+    facet: '@usr.id',
+  };
   it.each([
-    ['one bucket', count, { data: { buckets: [{ by: {}, computes: { c0: 12 } }] } }, { kind: 'value', value: 12 }],
-    ['zero is a value', count, { data: { buckets: [{ by: {}, computes: { c0: 0 } }] } }, { kind: 'value', value: 0 }],
-    ['empty buckets', count, { data: { buckets: [] } }, { kind: 'no-data', reason: 'no logs data for "status:error"' }],
-    ['no data object', users, {}, { kind: 'no-data', reason: 'no rum data for "@type:view"' }],
+    [
+      'one bucket',
+      count,
+      { data: { buckets: [{ by: {}, computes: { c0: 12 } }] } },
+      { kind: 'value', value: 12 },
+    ],
+    [
+      'zero is a value',
+      count,
+      { data: { buckets: [{ by: {}, computes: { c0: 0 } }] } },
+      { kind: 'value', value: 0 },
+    ],
+    [
+      'empty buckets',
+      count,
+      { data: { buckets: [] } },
+      { kind: 'no-data', reason: 'no logs data in the window' },
+    ],
+    ['no data object', users, {}, { kind: 'no-data', reason: 'no rum data in the window' }],
     [
       'several count buckets are added',
       count,
@@ -80,13 +133,31 @@ describe('readEventsResponse', () => {
       'several cardinality buckets cannot be added',
       users,
       { data: { buckets: [{ computes: { c0: 2 } }, { computes: { c0: 3 } }] } },
-      { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: 'expected one bucket for a cardinality without group-by, Datadog returned 2' },
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_RESPONSE',
+        message: 'expected one bucket for a cardinality without group-by, Datadog returned 2',
+      },
+    ],
+    [
+      'buckets that are not a list',
+      count,
+      { data: { buckets: 'x' } },
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_RESPONSE',
+        message: 'Datadog logs aggregate answered without a buckets list',
+      },
     ],
     [
       'a timeseries instead of a number',
       count,
       { data: { buckets: [{ computes: { c0: [{ time: 't', value: 1 }] } }] } },
-      { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: 'Datadog logs aggregate answered without a numeric computes.c0' },
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_RESPONSE',
+        message: 'Datadog logs aggregate answered without a numeric computes.c0',
+      },
     ],
   ] as const)('%s', (_name, query, response, expected) => {
     const read = readEventsResponse(response as EventsResponse, query);
@@ -95,7 +166,10 @@ describe('readEventsResponse', () => {
   });
 
   it('a timeout is no data with a warning', () => {
-    const read = readEventsResponse({ meta: { status: 'timeout' }, data: { buckets: [{ computes: { c0: 1 } }] } }, count);
+    const read = readEventsResponse(
+      { meta: { status: 'timeout' }, data: { buckets: [{ computes: { c0: 1 } }] } },
+      count,
+    );
     expect(read).toEqual({
       measurement: { kind: 'no-data', reason: 'partial answer from Datadog (logs query timed out)' },
       warning: 'partial answer from Datadog (logs query timed out)',

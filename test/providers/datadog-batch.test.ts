@@ -79,7 +79,13 @@ describe('planRequests', () => {
       v('q1', 'count'),
       {
         id: 'u',
-        query: { kind: 'events', source: 'rum', search: '@type:view', aggregation: 'cardinality', facet: undefined },
+        query: {
+          kind: 'events',
+          source: 'rum',
+          search: '@type:view',
+          aggregation: 'cardinality',
+          facet: undefined,
+        },
         window: W1,
       },
     ]);

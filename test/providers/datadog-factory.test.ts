@@ -7,7 +7,12 @@ import {
 } from '../../src/providers/metrics/factory.js';
 import { ENV } from './datadog-test-kit.js';
 
-const datadog: MetricsProviderConfig = { type: 'datadog', site: 'datadoghq.com', timeoutMs: 1000, maxRetries: 1 };
+const datadog: MetricsProviderConfig = {
+  type: 'datadog',
+  site: 'datadoghq.com',
+  timeoutMs: 1000,
+  maxRetries: 1,
+};
 
 describe('createMetricsProvider', () => {
   it('builds a Datadog provider named after its config key, with zeroed counters', () => {
@@ -45,7 +50,11 @@ describe('metricsProviderNameFor', () => {
   });
 
   it.each([
-    [undefined, two, 'several metrics providers are configured (datadog, eu): the metric must name one with `provider:`'],
+    [
+      undefined,
+      two,
+      'several metrics providers are configured (datadog, eu): the metric must name one with `provider:`',
+    ],
     [undefined, { metrics: {} }, 'no metrics provider is configured (config `metrics:`)'],
     ['nope', one, 'metrics provider "nope" is not configured (configured: datadog)'],
   ] as const)('%s → E_CONFIG_INVALID', (requested, config, message) => {

@@ -70,7 +70,12 @@ describe('scalar batching and request bodies', () => {
           queries: [
             { name: 'a', data_source: 'metrics', query: SENT, aggregator: 'sum' },
             { name: 'b', data_source: 'metrics', query: FAILED, aggregator: 'sum' },
-            { name: 'c', data_source: 'metrics', query: 'sum:ebg.email.delivered{env:prod}.as_count()', aggregator: 'sum' },
+            {
+              name: 'c',
+              data_source: 'metrics',
+              query: 'sum:ebg.email.delivered{env:prod}.as_count()',
+              aggregator: 'sum',
+            },
             { name: 'd', data_source: 'metrics', query: LATENCY, aggregator: 'avg' },
           ],
           formulas: [{ formula: 'a' }, { formula: 'b' }, { formula: 'c' }, { formula: 'd' }],
@@ -166,8 +171,18 @@ describe('scalar batching and request bodies', () => {
 
 describe('reading scalar answers: no data is not zero', () => {
   it.each([
-    ['value column with values: []', [value('v', SENT)], scalarAnswer({ a: [] }), [{ kind: 'no-data', reason: `no data for ${SENT}` }]],
-    ['value column of nulls', [value('v', SENT)], scalarAnswer({ a: [null] }), [{ kind: 'no-data', reason: `no data for ${SENT}` }]],
+    [
+      'value column with values: []',
+      [value('v', SENT)],
+      scalarAnswer({ a: [] }),
+      [{ kind: 'no-data', reason: 'no data in the window' }],
+    ],
+    [
+      'value column of nulls',
+      [value('v', SENT)],
+      scalarAnswer({ a: [null] }),
+      [{ kind: 'no-data', reason: 'no data in the window' }],
+    ],
     ['a zero is a value', [value('v', SENT)], scalarAnswer({ a: [0] }), [{ kind: 'value', value: 0 }]],
     [
       'empty numerator under a denominator → 0 events',
@@ -179,13 +194,13 @@ describe('reading scalar answers: no data is not zero', () => {
       'empty denominator → no data',
       [ratio('r', FAILED, SENT)],
       scalarAnswer({ a: [3], b: [] }),
-      [{ kind: 'no-data', reason: `no data for the denominator ${SENT}` }],
+      [{ kind: 'no-data', reason: 'the denominator has no data in the window' }],
     ],
     [
       'denominator 0 → no data',
       [ratio('r', FAILED, SENT)],
       scalarAnswer({ a: [0], b: [0] }),
-      [{ kind: 'no-data', reason: `the denominator ${SENT} is 0` }],
+      [{ kind: 'no-data', reason: 'the denominator is 0' }],
     ],
     [
       'no columns at all → no data',
@@ -202,7 +217,10 @@ describe('reading scalar answers: no data is not zero', () => {
   it('sums group rows of count queries, skipping null rows', async () => {
     const { provider } = makeProvider();
     scalarOnce(
-      scalarAnswer({ a: [10, null, 5], b: [200, 100, 50] }, { name: 'env', values: [['prod'], ['staging'], ['dev']] }),
+      scalarAnswer(
+        { a: [10, null, 5], b: [200, 100, 50] },
+        { name: 'env', values: [['prod'], ['staging'], ['dev']] },
+      ),
     );
     expect(await provider.queryMany([ratio('r', FAILED, `${SENT} by {env}`)])).toEqual([
       { kind: 'ratio', value: 15 / 350, numerator: 15, denominator: 350 },
@@ -227,9 +245,12 @@ describe('reading scalar answers: no data is not zero', () => {
     expect(await provider.queryMany([value('v', SENT)])).toEqual([
       { kind: 'no-data', reason: 'partial answer from Datadog: query timed out for some series' },
     ]);
-    expect(logs.entries().filter((e) => e.level === 40).map((e) => e.msg)).toEqual([
-      'datadog partial answer treated as no data',
-    ]);
+    expect(
+      logs
+        .entries()
+        .filter((e) => e.level === 40)
+        .map((e) => e.msg),
+    ).toEqual(['datadog partial answer treated as no data']);
   });
 });
 
@@ -263,10 +284,21 @@ describe('failures become error measurements', () => {
 
   it('gives up after maxRetries and reports Datadog unavailable', async () => {
     const { provider } = makeProvider({ maxRetries: 2 });
-    const scope = nock(DD).post('/api/v2/query/scalar').times(3).reply(502, { errors: ['Bad Gateway'] }, JSON_HEADERS);
+    const scope = nock(DD)
+      .post('/api/v2/query/scalar')
+      .times(3)
+      .reply(502, { errors: ['Bad Gateway'] }, JSON_HEADERS);
     expect(await provider.queryMany([value('v', SENT), ratio('r', FAILED, SENT)])).toEqual([
-      { kind: 'error', code: 'E_PROVIDER_UNREACHABLE', message: 'Datadog is unavailable (HTTP 502): Bad Gateway' },
-      { kind: 'error', code: 'E_PROVIDER_UNREACHABLE', message: 'Datadog is unavailable (HTTP 502): Bad Gateway' },
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_UNREACHABLE',
+        message: 'Datadog is unavailable (HTTP 502): Bad Gateway',
+      },
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_UNREACHABLE',
+        message: 'Datadog is unavailable (HTTP 502): Bad Gateway',
+      },
     ]);
     expect(scope.isDone()).toBe(true);
   });
@@ -278,16 +310,27 @@ describe('failures become error measurements', () => {
       new TypeError('fetch failed', {
         cause: Object.assign(new Error('connect ECONNREFUSED 3.233.146.1:443'), { code: 'ECONNREFUSED' }),
       });
-    const scope = nock(DD).post('/api/v2/query/scalar').replyWithError(refused()).post('/api/v2/query/scalar').replyWithError(refused());
+    const scope = nock(DD)
+      .post('/api/v2/query/scalar')
+      .replyWithError(refused())
+      .post('/api/v2/query/scalar')
+      .replyWithError(refused());
     const [m] = await provider.queryMany([value('v', SENT)]);
-    expect(m).toEqual({ kind: 'error', code: 'E_PROVIDER_UNREACHABLE', message: 'cannot reach Datadog: ECONNREFUSED' });
+    expect(m).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'cannot reach Datadog: ECONNREFUSED',
+    });
     expect(scope.isDone()).toBe(true);
     expect(provider.stats()).toEqual({ requests: 2, errors: 2 });
   });
 
   it('times out a request that takes longer than timeoutMs', async () => {
     const { provider } = makeProvider({ timeoutMs: 50, maxRetries: 0 });
-    nock(DD).post('/api/v2/query/scalar').delay(1000).reply(200, scalarAnswer({ a: [1] }), JSON_HEADERS);
+    nock(DD)
+      .post('/api/v2/query/scalar')
+      .delay(1000)
+      .reply(200, scalarAnswer({ a: [1] }), JSON_HEADERS);
     const [m] = await provider.queryMany([value('v', SENT)]);
     expect(m).toEqual({
       kind: 'error',
@@ -296,12 +339,31 @@ describe('failures become error measurements', () => {
     });
   });
 
+  it.each([
+    ['an HTML page', '<html>proxy login</html>', 'text/html'],
+    ['a JSON array', '[]', 'application/json'],
+  ])('a 200 with %s is an error, not no data', async (_name, body, contentType) => {
+    const { provider } = makeProvider();
+    nock(DD).post('/api/v2/query/scalar').reply(200, body, { 'Content-Type': contentType });
+    expect(await provider.queryMany([value('v', SENT)])).toEqual([
+      {
+        kind: 'error',
+        code: 'E_PROVIDER_RESPONSE',
+        message: 'Datadog answered HTTP 200 with a body that is not a JSON object',
+      },
+    ]);
+  });
+
   it('a cancelled check is an error measurement, not a rejection', async () => {
     const { provider } = makeProvider();
     const controller = new AbortController();
     controller.abort();
     const [m] = await provider.queryMany([value('v', SENT)], controller.signal);
-    expect(m).toEqual({ kind: 'error', code: 'E_PROVIDER_UNREACHABLE', message: 'Datadog metrics query was cancelled' });
+    expect(m).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'Datadog metrics query was cancelled',
+    });
   });
 });
 
@@ -317,7 +379,13 @@ describe('rate limits', () => {
     expect(scope.isDone()).toBe(true);
     // reset 7 s + jitter (random 0.5 × 1 s)
     expect(sleeps).toEqual([7500]);
-    expect(provider.rateLimit()).toEqual({ limit: 100, remaining: 99, reset: 10, period: 10, name: 'metrics_query' });
+    expect(provider.rateLimit()).toEqual({
+      limit: 100,
+      remaining: 99,
+      reset: 10,
+      period: 10,
+      name: 'metrics_query',
+    });
     expect(logs.entries().some((e) => e.msg === 'datadog rate limited' && e.waitMs === 7500)).toBe(true);
   });
 
@@ -351,7 +419,13 @@ describe('rate limits', () => {
       .post('/api/v2/query/scalar')
       .reply(200, scalarAnswer({ a: [1] }), { ...JSON_HEADERS, ...rateLimitHeaders(8) });
     for (let i = 0; i < 3; i++) await provider.queryMany([value('v', SENT)]);
-    expect(provider.rateLimit()).toEqual({ limit: 100, remaining: 8, reset: 7, period: 10, name: 'metrics_query' });
+    expect(provider.rateLimit()).toEqual({
+      limit: 100,
+      remaining: 8,
+      reset: 7,
+      period: 10,
+      name: 'metrics_query',
+    });
     const warnings = logs.entries().filter((e) => e.msg === 'datadog rate-limit budget low');
     expect(warnings).toHaveLength(1);
     expect(logs.entries().filter((e) => e.msg === 'datadog response' && e.level === 20)).toHaveLength(3);
@@ -400,7 +474,10 @@ describe('auth failures name the key at fault', () => {
       .get('/api/v1/validate')
       .once()
       .reply(200, { valid: true }, JSON_HEADERS);
-    const result = await provider.queryMany([value('a', SENT), value('b', SENT, 'sum', { from: FROM - 1000, to: TO })]);
+    const result = await provider.queryMany([
+      value('a', SENT),
+      value('b', SENT, 'sum', { from: FROM - 1000, to: TO }),
+    ]);
     expect(result.map((m) => m.kind)).toEqual(['error', 'error']);
     expect(scope.isDone()).toBe(true);
   });
@@ -431,7 +508,13 @@ describe('auth failures name the key at fault', () => {
     const [m] = await provider.queryMany([
       {
         id: 'errors',
-        query: { kind: 'events', source: 'logs', search: 'status:error', aggregation: 'count', facet: undefined },
+        query: {
+          kind: 'events',
+          source: 'logs',
+          search: 'status:error',
+          aggregation: 'count',
+          facet: undefined,
+        },
         window: WINDOW,
       },
     ]);
@@ -452,11 +535,18 @@ describe('logs and RUM aggregates', () => {
       })
       .reply(
         200,
-        { data: { buckets: [{ by: {}, computes: { c0: 17 } }] }, meta: { elapsed: 42, request_id: 'r1', status: 'done' } },
+        {
+          data: { buckets: [{ by: {}, computes: { c0: 17 } }] },
+          meta: { elapsed: 42, request_id: 'r1', status: 'done' },
+        },
         JSON_HEADERS,
       );
     const [m] = await provider.queryMany([
-      { id: 'errors', query: { kind: 'events', source: 'logs', search: SEARCH, aggregation: 'count', facet: undefined }, window: WINDOW },
+      {
+        id: 'errors',
+        query: { kind: 'events', source: 'logs', search: SEARCH, aggregation: 'count', facet: undefined },
+        window: WINDOW,
+      },
     ]);
     expect(scope.isDone()).toBe(true);
     expect(body).toEqual({
@@ -476,15 +566,32 @@ describe('logs and RUM aggregates', () => {
       })
       .reply(
         200,
-        { data: { buckets: [{ by: {}, computes: { c0: 153 } }] }, meta: { elapsed: 12, request_id: 'r2', status: 'done' } },
+        {
+          data: { buckets: [{ by: {}, computes: { c0: 153 } }] },
+          meta: { elapsed: 12, request_id: 'r2', status: 'done' },
+        },
         JSON_HEADERS,
       );
     const [m] = await provider.queryMany([
-      { id: 'users', query: { kind: 'events', source: 'rum', search: '@type:view @view.url_path:/careers-employment/*', aggregation: 'cardinality', facet: '@usr.id' }, window: WINDOW },
+      {
+        id: 'users',
+        query: {
+          kind: 'events',
+          source: 'rum',
+          search: '@type:view @view.url_path:/careers-employment/*',
+          aggregation: 'cardinality',
+          facet: '@usr.id',
+        },
+        window: WINDOW,
+      },
     ]);
     expect(body).toEqual({
       compute: [{ aggregation: 'cardinality', metric: '@usr.id', type: 'total' }],
-      filter: { query: '@type:view @view.url_path:/careers-employment/*', from: String(FROM), to: String(TO) },
+      filter: {
+        query: '@type:view @view.url_path:/careers-employment/*',
+        from: String(FROM),
+        to: String(TO),
+      },
     });
     expect(m).toEqual({ kind: 'value', value: 153 });
   });
@@ -499,21 +606,50 @@ describe('logs and RUM aggregates', () => {
         200,
         {
           data: { buckets: [{ by: {}, computes: { c0: 3 } }] },
-          meta: { status: 'timeout', warnings: [{ code: 'unknown', title: 'Timeout', detail: 'the query took too long' }] },
+          meta: {
+            status: 'timeout',
+            warnings: [{ code: 'unknown', title: 'Timeout', detail: 'the query took too long' }],
+          },
         },
         JSON_HEADERS,
       );
     const result = await provider.queryMany([
-      { id: 'logs', query: { kind: 'events', source: 'logs', search: 'status:error', aggregation: 'count', facet: undefined }, window: WINDOW },
-      { id: 'rum', query: { kind: 'events', source: 'rum', search: '@type:view', aggregation: 'count', facet: undefined }, window: WINDOW },
+      {
+        id: 'logs',
+        query: {
+          kind: 'events',
+          source: 'logs',
+          search: 'status:error',
+          aggregation: 'count',
+          facet: undefined,
+        },
+        window: WINDOW,
+      },
+      {
+        id: 'rum',
+        query: {
+          kind: 'events',
+          source: 'rum',
+          search: '@type:view',
+          aggregation: 'count',
+          facet: undefined,
+        },
+        window: WINDOW,
+      },
     ]);
     expect(result).toEqual([
-      { kind: 'no-data', reason: 'no logs data for "status:error"' },
-      { kind: 'no-data', reason: 'partial answer from Datadog (rum query timed out): the query took too long' },
+      { kind: 'no-data', reason: 'no logs data in the window' },
+      {
+        kind: 'no-data',
+        reason: 'partial answer from Datadog (rum query timed out): the query took too long',
+      },
     ]);
-    expect(logs.entries().filter((e) => e.level === 40).map((e) => e.msg)).toEqual([
-      'datadog partial answer treated as no data',
-    ]);
+    expect(
+      logs
+        .entries()
+        .filter((e) => e.level === 40)
+        .map((e) => e.msg),
+    ).toEqual(['datadog partial answer treated as no data']);
   });
 
   it('mixes scalar and events requests and answers in request order', async () => {
@@ -522,9 +658,23 @@ describe('logs and RUM aggregates', () => {
       .post('/api/v2/query/scalar')
       .reply(200, scalarAnswer({ a: [5], b: [100] }), JSON_HEADERS)
       .post('/api/v2/logs/analytics/aggregate')
-      .reply(200, { data: { buckets: [{ by: {}, computes: { c0: 0 } }] }, meta: { status: 'done' } }, JSON_HEADERS);
+      .reply(
+        200,
+        { data: { buckets: [{ by: {}, computes: { c0: 0 } }] }, meta: { status: 'done' } },
+        JSON_HEADERS,
+      );
     const result = await provider.queryMany([
-      { id: 'logs', query: { kind: 'events', source: 'logs', search: 'status:error', aggregation: 'count', facet: undefined }, window: WINDOW },
+      {
+        id: 'logs',
+        query: {
+          kind: 'events',
+          source: 'logs',
+          search: 'status:error',
+          aggregation: 'count',
+          facet: undefined,
+        },
+        window: WINDOW,
+      },
       ratio('r', FAILED, SENT),
     ]);
     expect(result).toEqual([

@@ -84,7 +84,12 @@ export function scalarAnswer(
       name,
       type: 'number',
       values,
-      meta: { unit: [{ family: 'general', name: 'email', plural: 'emails', scale_factor: 1, short_name: null }, null] },
+      meta: {
+        unit: [
+          { family: 'general', name: 'email', plural: 'emails', scale_factor: 1, short_name: null },
+          null,
+        ],
+      },
     });
   }
   return { data: { type: 'scalar_response', attributes: { columns } } };

@@ -4,7 +4,8 @@ import { buildReportModel, renderReportJson, renderReportMarkdown } from '../../
 import { START, completedHistory, recordFor, rolledBackHistory, rollout } from './fixtures.js';
 
 /*
- * Golden files: a fixed history renders to exactly these bytes. After an
+ * Golden files: a fixed history renders to exactly these bytes (JSON as
+ * .json.golden: prettier would reflow a .json file, JSON.stringify does not). After an
  * intended change, regenerate with UPDATE_GOLDEN=1 and review the diff.
  */
 
@@ -40,7 +41,7 @@ describe('release report golden files', () => {
 
   it('completed rollout with the rollout file → json', () => {
     golden(
-      'completed.json',
+      'completed.json.golden',
       renderReportJson(buildReportModel(completedRecord, completedHistory(), rollout, NOW)),
     );
   });

@@ -23,13 +23,23 @@ async function start(opts: Parameters<typeof startDatadogSandbox>[0] = {}): Prom
 function providerFor(url: string, overrides: { timeoutMs?: number; maxRetries?: number } = {}) {
   return createMetricsProvider(
     'datadog',
-    { type: 'datadog', site: 'datadoghq.com', baseUrl: url, timeoutMs: overrides.timeoutMs ?? 2000, maxRetries: overrides.maxRetries ?? 2 },
+    {
+      type: 'datadog',
+      site: 'datadoghq.com',
+      baseUrl: url,
+      timeoutMs: overrides.timeoutMs ?? 2000,
+      maxRetries: overrides.maxRetries ?? 2,
+    },
     { env: { DD_API_KEY: 'sandbox-api', DD_APP_KEY: 'sandbox-app' }, minRetryDelayMs: 1, maxRetryDelayMs: 2 },
   );
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = KEYS) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
 }
 
@@ -51,15 +61,57 @@ describe('scenario series', () => {
     ['no data', null, 'sum', null],
     ['constant rate, summed', { perSecond: 2 }, 'sum', 1200],
     ['constant rate, avg is the rate', { perSecond: 2 }, 'avg', 2],
-    ['rate changing at +5 min, summed', { perSecond: (t: number) => (t < at(300) ? 1 : 3) }, 'sum', 300 + 900],
+    [
+      'rate changing at +5 min, summed',
+      { perSecond: (t: number) => (t < at(300) ? 1 : 3) },
+      'sum',
+      300 + 900,
+    ],
     ['rate changing, max', { perSecond: (t: number) => (t < at(300) ? 1 : 3) }, 'max', 3],
-    ['points inside the window only', { points: [[at(-1), 100], [at(0), 1], [at(599), 2], [at(600), 100]] }, 'sum', 3],
-    ['points: last', { points: [[at(10), 5], [at(20), 7]] }, 'last', 7],
+    [
+      'points inside the window only',
+      {
+        points: [
+          [at(-1), 100],
+          [at(0), 1],
+          [at(599), 2],
+          [at(600), 100],
+        ],
+      },
+      'sum',
+      3,
+    ],
+    [
+      'points: last',
+      {
+        points: [
+          [at(10), 5],
+          [at(20), 7],
+        ],
+      },
+      'last',
+      7,
+    ],
     ['no points in window', { points: [[at(700), 1]] }, 'sum', null],
     ['window function', { window: (from: number, to: number) => (to - from) / 1000 }, 'sum', 600],
-    ['groups as a whole are summed', { groups: { prod: { perSecond: 1 }, dev: { perSecond: 0.5 } } }, 'sum', 900],
+    [
+      'groups as a whole are summed',
+      { groups: { prod: { perSecond: 1 }, dev: { perSecond: 0.5 } } },
+      'sum',
+      900,
+    ],
   ] as const)('%s', (_name, spec, aggregator, expected) => {
     expect(evaluateSeries(spec as SeriesSpec, W.from, W.to, aggregator)).toBe(expected);
+  });
+
+  it('constant-rate counts are whole events and add up across adjacent windows', () => {
+    const rate = { perSecond: 0.3 };
+    const parts = [0, 1, 2, 3, 4, 5, 6].map((s) =>
+      evaluateSeries(rate, T0 + s * 1000, T0 + (s + 1) * 1000, 'sum'),
+    );
+    expect(parts.every((n) => Number.isInteger(n))).toBe(true);
+    expect(parts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(evaluateSeries(rate, T0, T0 + 7000, 'sum'));
+    expect(evaluateSeries(rate, T0, T0 + 7000, 'sum')).toBe(2);
   });
 
   it('an empty window has no data', () => {
@@ -78,7 +130,13 @@ describe('scenario series', () => {
 describe('Datadog sandbox HTTP API', () => {
   it('answers scalar queries with Datadog-shaped columns and rate-limit headers', async () => {
     const dd = await start({ series: { [SENT]: { perSecond: 2 }, [FAILED]: null } });
-    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: SENT }, { name: 'b', query: FAILED }]));
+    const res = await post(
+      `${dd.url}/api/v2/query/scalar`,
+      scalarRequest([
+        { name: 'a', query: SENT },
+        { name: 'b', query: FAILED },
+      ]),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       data: {
@@ -99,8 +157,13 @@ describe('Datadog sandbox HTTP API', () => {
   });
 
   it('answers grouped series with a group column', async () => {
-    const dd = await start({ series: { [`${SENT} by {env}`]: { groups: { prod: { perSecond: 1 }, staging: null } } } });
-    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: `${SENT} by {env}` }]));
+    const dd = await start({
+      series: { [`${SENT} by {env}`]: { groups: { prod: { perSecond: 1 }, staging: null } } },
+    });
+    const res = await post(
+      `${dd.url}/api/v2/query/scalar`,
+      scalarRequest([{ name: 'a', query: `${SENT} by {env}` }]),
+    );
     expect(res.body).toEqual({
       data: {
         type: 'scalar_response',
@@ -121,14 +184,20 @@ describe('Datadog sandbox HTTP API', () => {
     [{ 'DD-API-KEY': 'sandbox-api', 'DD-APPLICATION-KEY': 'other' }, 403, { errors: ['Forbidden'] }],
   ])('checks the key headers: %o → %i', async (headers, status, body) => {
     const dd = await start({ keys: { apiKey: 'sandbox-api', appKey: 'sandbox-app' } });
-    const res = await post(`${dd.url}/api/v2/query/scalar`, scalarRequest([{ name: 'a', query: SENT }]), headers);
+    const res = await post(
+      `${dd.url}/api/v2/query/scalar`,
+      scalarRequest([{ name: 'a', query: SENT }]),
+      headers,
+    );
     expect([res.status, res.body]).toEqual([status, body]);
     expect(dd.requestCount).toBe(1);
   });
 
   it('refuses bad bodies and formulas it cannot evaluate, like Datadog, with an errors list', async () => {
     const dd = await start();
-    const bad = await post(`${dd.url}/api/v2/query/scalar`, { data: { type: 'scalar_request', attributes: { from: 2, to: 1, queries: [] } } });
+    const bad = await post(`${dd.url}/api/v2/query/scalar`, {
+      data: { type: 'scalar_request', attributes: { from: 2, to: 1, queries: [] } },
+    });
     expect(bad.status).toBe(400);
     const formula = scalarRequest([{ name: 'a', query: SENT }]);
     formula.data.attributes.formulas = [{ formula: 'a * 100' }];
@@ -151,8 +220,14 @@ describe('Datadog sandbox HTTP API', () => {
       filter: { query, from: String(W.from), to: String(W.to) },
     });
     const logs = await post(`${dd.url}/api/v2/logs/analytics/aggregate`, agg('count', 'status:error'));
-    expect(logs.body).toMatchObject({ data: { buckets: [{ by: {}, computes: { c0: 60 } }] }, meta: { status: 'done' } });
-    const users = await post(`${dd.url}/api/v2/rum/analytics/aggregate`, agg('cardinality', '@type:view', '@usr.id'));
+    expect(logs.body).toMatchObject({
+      data: { buckets: [{ by: {}, computes: { c0: 60 } }] },
+      meta: { status: 'done' },
+    });
+    const users = await post(
+      `${dd.url}/api/v2/rum/analytics/aggregate`,
+      agg('cardinality', '@type:view', '@usr.id'),
+    );
     expect(users.body).toMatchObject({ data: { buckets: [{ by: {}, computes: { c0: 150 } }] } });
     const none = await post(`${dd.url}/api/v2/rum/analytics/aggregate`, agg('count', '@type:action'));
     expect(none.body).toMatchObject({ data: { buckets: [] } });
@@ -192,13 +267,22 @@ describe('the real provider against the sandbox', () => {
     expect(dd.requestCount).toBe(1); // one scalar request for both metrics
 
     dd.setSeries(FAILED, { perSecond: 0.2 });
-    expect((await provider.queryMany(requests))[1]).toMatchObject({ kind: 'ratio', numerator: 120, denominator: 1200 });
+    expect((await provider.queryMany(requests))[1]).toMatchObject({
+      kind: 'ratio',
+      numerator: 120,
+      denominator: 1200,
+    });
     dd.setSeries(FAILED, null);
-    expect((await provider.queryMany(requests))[1]).toEqual({ kind: 'ratio', value: 0, numerator: 0, denominator: 1200 });
+    expect((await provider.queryMany(requests))[1]).toEqual({
+      kind: 'ratio',
+      value: 0,
+      numerator: 0,
+      denominator: 1200,
+    });
     dd.deleteSeries(SENT);
     expect(await provider.queryMany(requests)).toEqual([
-      { kind: 'no-data', reason: `no data for ${SENT}` },
-      { kind: 'no-data', reason: `no data for the denominator ${SENT}` },
+      { kind: 'no-data', reason: 'no data in the window' },
+      { kind: 'no-data', reason: 'the denominator has no data in the window' },
     ]);
     expect(provider.rateLimit()).toMatchObject({ name: 'metrics_query', limit: 100_000 });
   });
@@ -207,7 +291,10 @@ describe('the real provider against the sandbox', () => {
     const dd = await start({ series: { [SENT]: { perSecond: 1 } } });
     dd.injectFault({ status: 503, times: 2, endpoint: 'scalar' });
     const provider = providerFor(dd.url);
-    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({ kind: 'value', value: 600 });
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({
+      kind: 'value',
+      value: 600,
+    });
     expect(dd.requestCount).toBe(3);
     expect(dd.requests.map((r) => r.status)).toEqual([503, 503, 200]);
     expect(provider.stats()).toEqual({ requests: 3, errors: 2 });
@@ -223,7 +310,10 @@ describe('the real provider against the sandbox', () => {
       message: 'Datadog is unavailable (HTTP 500): Internal Server Error',
     });
     dd.clearFaults();
-    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({ kind: 'value', value: 600 });
+    expect(await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W)).toEqual({
+      kind: 'value',
+      value: 600,
+    });
   });
 
   it('a slow answer times out', async () => {
@@ -255,7 +345,9 @@ describe('the real provider against the sandbox', () => {
     const provider = providerFor(dd.url);
     const m = await provider.query({ kind: 'value', query: SENT, aggregator: 'sum' }, W);
     expect(m).toMatchObject({ kind: 'error', code: 'E_PROVIDER_AUTH' });
-    expect((m as { message: string }).message).toMatch(/^Datadog accepted the API key but refused the application key \(HTTP 403\)/);
+    expect((m as { message: string }).message).toMatch(
+      /^Datadog accepted the API key but refused the application key \(HTTP 403\)/,
+    );
     expect(dd.requestCountFor('validate')).toBe(1);
   });
 });

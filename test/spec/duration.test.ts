@@ -15,9 +15,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '5', '5 m', '5min', '1.5h', '30m1h', '1h1h', '-5m', 'h', '5M', ' 5m'])('rejects %j', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['', '5', '5 m', '5min', '1.5h', '30m1h', '1h1h', '-5m', 'h', '5M', ' 5m'])(
+    'rejects %j',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatDuration', () => {

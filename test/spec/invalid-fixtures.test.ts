@@ -32,6 +32,9 @@ const expected: Record<string, string[]> = {
   'check-without-schedule': [':8:3: check: needs every (e.g. every: 5m) or cron (e.g. cron: "*/5 * * * *")'],
   'criteria-key-typo': [':29:3: criteria.rolback: unknown key (did you mean "rollback"?)'],
   'criteria-not-a-list': [':27:12: criteria.advance: must be a list, got a string'],
+  'criterion-advance-for-checks': [
+    ':28:23: criteria.advance[0]: "for <n> checks" applies to rollback criteria only: advance criteria are judged at each check',
+  ],
   'criterion-missing-threshold': [
     ':28:19: criteria.advance[0]: unexpected end of criterion: expected a number, e.g. 5, 0.25 or 5%',
   ],

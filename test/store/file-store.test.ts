@@ -68,13 +68,23 @@ describe('file state store layout', () => {
 });
 
 describe('file state store record lock', () => {
-  async function holdRecordLock(name: string, holder: { pid: number; hostname?: string }, ageMs = 0): Promise<string> {
+  async function holdRecordLock(
+    name: string,
+    holder: { pid: number; hostname?: string },
+    ageMs = 0,
+  ): Promise<string> {
     const file = join(dir, 'locks', `${name}.lock`);
     await mkdir(join(dir, 'locks'), { recursive: true });
     const since = new Date(Date.now() - ageMs);
     await writeFile(
       file,
-      JSON.stringify({ pid: holder.pid, hostname: holder.hostname ?? hostname(), owner: 'state save', since, token: 't' }),
+      JSON.stringify({
+        pid: holder.pid,
+        hostname: holder.hostname ?? hostname(),
+        owner: 'state save',
+        since,
+        token: 't',
+      }),
     );
     await utimes(file, since, since);
     return file;
@@ -87,7 +97,13 @@ describe('file state store record lock', () => {
     const file = await holdRecordLock('alpha', { pid: dead });
     expect((await store.save(record('alpha'), 0)).version).toBe(1);
     expect(capture.lines).toEqual([
-      expect.objectContaining({ level: 40, msg: 'broke stale record lock', file, rollout: 'alpha', pid: dead }),
+      expect.objectContaining({
+        level: 40,
+        msg: 'broke stale record lock',
+        file,
+        rollout: 'alpha',
+        pid: dead,
+      }),
     ]);
     expect(await readdir(join(dir, 'locks'))).toEqual([]);
   });
@@ -97,7 +113,9 @@ describe('file state store record lock', () => {
     await holdRecordLock('alpha', { pid: process.ppid });
     const err = await rejection(store.save(record('alpha'), 0));
     expect(err.code).toBe('E_STORE_LOCKED');
-    expect(err.message).toMatch(new RegExp(`^state record of alpha stayed locked by pid ${process.ppid} on host `));
+    expect(err.message).toMatch(
+      new RegExp(`^state record of alpha stayed locked by pid ${process.ppid} on host `),
+    );
     expect(await store.load('alpha')).toBeUndefined();
   });
 

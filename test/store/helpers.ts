@@ -22,7 +22,11 @@ export function record(name: string, overrides: Partial<RolloutRecord> = {}): Ro
 }
 
 /** a pino logger whose lines land in `lines`, parsed */
-export function captureLogger(): { logger: Logger; readonly lines: Record<string, unknown>[]; text: () => string } {
+export function captureLogger(): {
+  logger: Logger;
+  readonly lines: Record<string, unknown>[];
+  text: () => string;
+} {
   const raw: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -64,7 +68,11 @@ export async function transpileForChild(entries: readonly string[]): Promise<str
     seen.add(file);
     const source = await readFile(file, 'utf8');
     const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
     });
     const target = join(out, relative(repoRoot, file)).replace(/\.ts$/, '.js');
     await mkdir(dirname(target), { recursive: true });

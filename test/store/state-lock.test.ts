@@ -77,7 +77,13 @@ describe('acquireStateLock', () => {
 
   it('takes over a lock whose holder died on this host, with a warning', async () => {
     const capture = captureLogger();
-    const dead = { pid: deadPid(), hostname: hostname(), owner: 'stagegate run', since: '2025-06-17T12:00:00.000Z', token: 'x' };
+    const dead = {
+      pid: deadPid(),
+      hostname: hostname(),
+      owner: 'stagegate run',
+      since: '2025-06-17T12:00:00.000Z',
+      token: 'x',
+    };
     const file = await writeLock(dead);
     const lock = await acquireStateLock(dir, { owner: 'stagegate run', logger: capture.logger });
     expect(lock.takenOverFrom).toEqual(dead);
@@ -95,14 +101,26 @@ describe('acquireStateLock', () => {
   });
 
   it('takes over a lock left with its own pid by a previous run (a restarted container is pid 1 again)', async () => {
-    await writeLock({ pid: process.pid, hostname: hostname(), owner: 'stagegate run', since: 'earlier', token: 'old' });
+    await writeLock({
+      pid: process.pid,
+      hostname: hostname(),
+      owner: 'stagegate run',
+      since: 'earlier',
+      token: 'old',
+    });
     const lock = await acquireStateLock(dir, { owner: 'stagegate run' });
     expect(lock.takenOverFrom?.token).toBe('old');
     await lock.release();
   });
 
   it('takes over despite a break marker left by a process killed mid-break', async () => {
-    await writeLock({ pid: deadPid(), hostname: hostname(), owner: 'stagegate run', since: 'earlier', token: 'x' });
+    await writeLock({
+      pid: deadPid(),
+      hostname: hostname(),
+      owner: 'stagegate run',
+      since: 'earlier',
+      token: 'x',
+    });
     const breaker = join(dir, `${STATE_LOCK_FILE}.break`);
     await writeFile(breaker, '');
     const old = new Date(Date.now() - 60_000);
@@ -114,7 +132,13 @@ describe('acquireStateLock', () => {
   });
 
   it('never breaks a lock held from another host', async () => {
-    await writeLock({ pid: deadPid(), hostname: 'other-host', owner: 'stagegate run', since: 'then', token: 'x' });
+    await writeLock({
+      pid: deadPid(),
+      hostname: 'other-host',
+      owner: 'stagegate run',
+      since: 'then',
+      token: 'x',
+    });
     const err = await lockedError(acquireStateLock(dir, { owner: 'stagegate run' }));
     expect(err.code).toBe('E_STORE_LOCKED');
     expect(err.message).toMatch(/held by pid \d+ on host other-host since then \(stagegate run\)/);
@@ -136,7 +160,9 @@ describe('acquireStateLock', () => {
     await writeFile(lock.file, JSON.stringify(theirs));
     await lock.release();
     expect(await readStateLock(dir)).toEqual(theirs);
-    expect(capture.lines).toEqual([expect.objectContaining({ level: 40, msg: 'state lock was no longer ours at release' })]);
+    expect(capture.lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'state lock was no longer ours at release' }),
+    ]);
   });
 
   it('reports a state dir it cannot create as E_STORE_IO', async () => {
@@ -163,7 +189,9 @@ setInterval(() => {}, 1000);
   });
 
   it('refuses while another controller holds the dir, and takes over once it is SIGKILLed', async () => {
-    const child = spawn(process.execPath, [join(code, 'holder.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(code, 'holder.js'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       if (!child.stdout) throw new Error('no stdout');
@@ -173,7 +201,9 @@ setInterval(() => {}, 1000);
 
       const err = await lockedError(acquireStateLock(dir, { owner: 'stagegate run' }));
       expect(err.code).toBe('E_STORE_LOCKED');
-      expect(err.message).toContain(`held by pid ${child.pid} on host ${hostname()} since ${holder.since} (child controller)`);
+      expect(err.message).toContain(
+        `held by pid ${child.pid} on host ${hostname()} since ${holder.since} (child controller)`,
+      );
 
       child.kill('SIGKILL');
       await exited;

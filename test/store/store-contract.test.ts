@@ -70,16 +70,23 @@ describe.each(stores)('%s state store contract', (_kind, make) => {
     ['behind', 1, 2],
     ['ahead', 3, 2],
     ['zero when it exists', 0, 2],
-  ])('refuses a save whose expected version is %s with E_STORE_CONFLICT', async (_label, expected, stored) => {
-    const store = await make();
-    await store.save(record('alpha'), 0);
-    await store.save(record('alpha'), 1);
-    const err = await store.save(record('alpha'), expected).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StagegateError);
-    expect((err as StagegateError).code).toBe('E_STORE_CONFLICT');
-    expect((err as StagegateError).details).toEqual({ name: 'alpha', expectedVersion: expected, storedVersion: stored });
-    expect((await store.load('alpha'))?.version).toBe(2);
-  });
+  ])(
+    'refuses a save whose expected version is %s with E_STORE_CONFLICT',
+    async (_label, expected, stored) => {
+      const store = await make();
+      await store.save(record('alpha'), 0);
+      await store.save(record('alpha'), 1);
+      const err = await store.save(record('alpha'), expected).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StagegateError);
+      expect((err as StagegateError).code).toBe('E_STORE_CONFLICT');
+      expect((err as StagegateError).details).toEqual({
+        name: 'alpha',
+        expectedVersion: expected,
+        storedVersion: stored,
+      });
+      expect((await store.load('alpha'))?.version).toBe(2);
+    },
+  );
 
   it('refuses a first save that expects an existing version', async () => {
     const store = await make();
@@ -115,11 +122,31 @@ describe.each(stores)('%s state store contract', (_kind, make) => {
     const store = await make();
     const entries: HistoryEntry[] = [
       { type: 'spec', at: 1, specHash: 'h1', source: 'rollouts/alpha.yaml' },
-      { type: 'toggle-intent', at: 2, intent: { id: 'i1', action: 'set', percent: 2, gate: 'percentage_of_actors', at: 2 } },
+      {
+        type: 'toggle-intent',
+        at: 2,
+        intent: { id: 'i1', action: 'set', percent: 2, gate: 'percentage_of_actors', at: 2 },
+      },
       { type: 'toggle-result', at: 3, intentId: 'i1', ok: true, percent: 2, error: null },
       check(4),
-      { type: 'command', at: 5, command: 'pause', by: 'ana', reason: 'line 1\nline 2', accepted: true, message: null },
-      { type: 'transition', at: 6, from: 'running', to: 'paused', stage: 'canary', percent: 2, reason: 'operator' },
+      {
+        type: 'command',
+        at: 5,
+        command: 'pause',
+        by: 'ana',
+        reason: 'line 1\nline 2',
+        accepted: true,
+        message: null,
+      },
+      {
+        type: 'transition',
+        at: 6,
+        from: 'running',
+        to: 'paused',
+        stage: 'canary',
+        percent: 2,
+        reason: 'operator',
+      },
     ];
     for (const entry of entries) await store.appendHistory('alpha', entry);
     expect(await store.history('alpha')).toEqual(entries);
@@ -146,17 +173,27 @@ describe.each(stores)('%s state store contract', (_kind, make) => {
     ]);
   });
 
-  it.each(['../etc', '..', '.', '', 'a/b', 'a\\b', 'Alpha', 'alpha.json', '-alpha', 'alpha-', 'a'.repeat(64), 'al pha'])(
-    'refuses the rollout name %j with E_USAGE',
-    async (name) => {
-      const store = await make();
-      expect(await codeOf(store.load(name))).toBe('E_USAGE');
-      expect(await codeOf(store.save(record(name), 0))).toBe('E_USAGE');
-      expect(await codeOf(store.appendHistory(name, check(1)))).toBe('E_USAGE');
-      expect(await codeOf(store.history(name))).toBe('E_USAGE');
-      expect(await store.list()).toEqual([]);
-    },
-  );
+  it.each([
+    '../etc',
+    '..',
+    '.',
+    '',
+    'a/b',
+    'a\\b',
+    'Alpha',
+    'alpha.json',
+    '-alpha',
+    'alpha-',
+    'a'.repeat(64),
+    'al pha',
+  ])('refuses the rollout name %j with E_USAGE', async (name) => {
+    const store = await make();
+    expect(await codeOf(store.load(name))).toBe('E_USAGE');
+    expect(await codeOf(store.save(record(name), 0))).toBe('E_USAGE');
+    expect(await codeOf(store.appendHistory(name, check(1)))).toBe('E_USAGE');
+    expect(await codeOf(store.history(name))).toBe('E_USAGE');
+    expect(await store.list()).toEqual([]);
+  });
 
   it.each([-1, 1.5, Number.NaN])('refuses expectedVersion %s with E_USAGE', async (expected) => {
     const store = await make();

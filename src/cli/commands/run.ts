@@ -4,6 +4,9 @@ import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { loadConfig } from '../../spec/config-loader.js';
+// HTTP API + Prometheus metrics (issue 7)
+import { instrumentWiring, startControllerServer } from '../../server/controller-api.js';
+import { StagegateMetrics } from '../../server/metrics.js';
 
 /*
  * `stagegate run [--once] [--pretty]`: the controller. Logs are JSON lines on
@@ -30,8 +33,15 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<RunOptions>();
       const config = await loadConfig(opts.config);
       const logger = createLogger({ level: config.log.level, pretty: opts.pretty === true });
-      const wiring = createWiring(config, { env: process.env, logger });
-      const controller = createController({ wiring, logger, owner: opts.once ? 'stagegate run --once' : 'stagegate run' });
+      // issue 7: metrics observer and provider instrumentation
+      const metrics = new StagegateMetrics();
+      const wiring = instrumentWiring(createWiring(config, { env: process.env, logger }), metrics);
+      const controller = createController({
+        wiring,
+        logger,
+        owner: opts.once ? 'stagegate run --once' : 'stagegate run',
+        observer: metrics,
+      });
 
       if (opts.once) {
         const report = await controller.runOnce();
@@ -48,20 +58,30 @@ export function register(program: Command): void {
         return;
       }
 
+      // issue 7: the API (when server.enabled) listens before the controller starts; /readyz says "starting" until it has
+      const server = await startControllerServer(controller, { metrics, logger, config, env: process.env });
       const stopped = new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          controller.stop().then(resolve, (err: unknown) => {
-            logger.error({ error: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
-            resolve();
-          });
+          // issue 7: stop taking API commands before the controller stops
+          Promise.resolve(server?.close())
+            .then(() => controller.stop())
+            .then(resolve, (err: unknown) => {
+              logger.error({ error: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+              resolve();
+            });
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
-      await controller.start();
+      try {
+        await controller.start();
+      } catch (err) {
+        await server?.close();
+        throw err;
+      }
       await stopped;
     });
 }

@@ -36,7 +36,12 @@ export function register(program: Command): void {
       const result = await checkRolloutPaths(targets, { config });
       const problems = [...configProblems, ...result.problems];
       if (result.files === 0 && result.problems.length === 0) {
-        problems.push({ path: targets.join(' '), line: 0, col: 0, message: 'no rollout files (*.yaml, *.yml) found' });
+        problems.push({
+          path: targets.join(' '),
+          line: 0,
+          col: 0,
+          message: 'no rollout files (*.yaml, *.yml) found',
+        });
       }
 
       const format = opts.format === 'github' ? githubAnnotation : formatProblem;
@@ -51,7 +56,10 @@ export function register(program: Command): void {
  * checked too. A missing default config is fine (validating in a repo that
  * only holds rollouts); a broken or explicitly named missing one is a problem.
  */
-async function readConfig(path: string, explicit: boolean): Promise<{ config: Config | undefined; problems: Problem[] }> {
+async function readConfig(
+  path: string,
+  explicit: boolean,
+): Promise<{ config: Config | undefined; problems: Problem[] }> {
   if (!explicit && !(await exists(path))) return { config: undefined, problems: [] };
   try {
     return { config: await loadConfig(path), problems: [] };

@@ -20,7 +20,17 @@ import { isEmptyWindow } from './window.js';
 export type EventsQuery = Extract<MetricQuery, { kind: 'events' }>;
 
 /** Aggregators Datadog's scalar API accepts (MetricsAggregator); `count` is not one of them. */
-export const SCALAR_AGGREGATORS = ['avg', 'min', 'max', 'sum', 'last', 'percentile', 'mean', 'l2norm', 'area'] as const;
+export const SCALAR_AGGREGATORS = [
+  'avg',
+  'min',
+  'max',
+  'sum',
+  'last',
+  'percentile',
+  'mean',
+  'l2norm',
+  'area',
+] as const;
 export type ScalarAggregator = (typeof SCALAR_AGGREGATORS)[number];
 
 export function isScalarAggregator(s: string): s is ScalarAggregator {
@@ -34,8 +44,18 @@ export interface ScalarQuerySpec {
 }
 
 export type ScalarSlot =
-  | { readonly index: number; readonly kind: 'value'; readonly ref: string; readonly aggregator: ScalarAggregator }
-  | { readonly index: number; readonly kind: 'ratio'; readonly numerator: string; readonly denominator: string };
+  | {
+      readonly index: number;
+      readonly kind: 'value';
+      readonly ref: string;
+      readonly aggregator: ScalarAggregator;
+    }
+  | {
+      readonly index: number;
+      readonly kind: 'ratio';
+      readonly numerator: string;
+      readonly denominator: string;
+    };
 
 export interface ScalarBatch {
   readonly window: TimeWindow;

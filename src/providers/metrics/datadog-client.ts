@@ -1,9 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { client, v1, v2 } from '@datadog/datadog-api-client';
+import type { v1, v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../log.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './datadog-errors.js';
-import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './datadog-rate-limit.js';
+import {
+  RateLimitGate,
+  isBudgetLow,
+  parseRateLimitHeaders,
+  type RateLimitInfo,
+} from './datadog-rate-limit.js';
 import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './datadog-transport.js';
 
 /*
@@ -18,7 +23,22 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './datado
  *     check will try again) instead of hanging a check for minutes;
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
+ *
+ * The library takes seconds to load (every model of every API), so it is
+ * imported on first use: CLI commands that never query Datadog (validate,
+ * status, operator commands) do not pay for it.
  */
+
+type DatadogLibrary = typeof import('@datadog/datadog-api-client');
+let library: Promise<DatadogLibrary> | undefined;
+const loadLibrary = (): Promise<DatadogLibrary> => (library ??= import('@datadog/datadog-api-client'));
+
+interface Apis {
+  readonly metrics: v2.MetricsApi;
+  readonly logs: v2.LogsApi;
+  readonly rum: v2.RUMApi;
+  readonly auth: v1.AuthenticationApi;
+}
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -54,10 +74,7 @@ const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { sign
 export class DatadogClient implements AttemptObserver {
   /** where requests go, for logs: https://api.<site> or the baseUrl */
   readonly endpoint: string;
-  private readonly metricsApi: v2.MetricsApi;
-  private readonly logsApi: v2.LogsApi;
-  private readonly rumApi: v2.RUMApi;
-  private readonly authApi: v1.AuthenticationApi;
+  private apis: Promise<Apis> | undefined;
   private readonly gate: RateLimitGate;
   private readonly sleep: Sleep;
   private readonly secrets: readonly string[];
@@ -65,35 +82,71 @@ export class DatadogClient implements AttemptObserver {
   private errors = 0;
 
   constructor(private readonly opts: DatadogClientOptions) {
-    const baseUrl = opts.baseUrl?.replace(/\/+$/, '');
-    const configuration = client.createConfiguration({
-      authMethods: { apiKeyAuth: opts.apiKey, appKeyAuth: opts.appKey },
-      httpApi: new FetchHttpLibrary({ fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs, observer: this }),
-      // retries are ours (below): the client's would ignore the gate and the retry budget
-      enableRetry: false,
-      ...(baseUrl ? { baseServer: new client.BaseServerConfiguration(baseUrl, {}) } : {}),
+    this.endpoint = this.baseUrl() ?? `https://api.${opts.site}`;
+    this.gate = new RateLimitGate({
+      now: opts.now ?? Date.now,
+      random: opts.random ?? Math.random,
+      jitterMs: 1000,
     });
-    if (!baseUrl) configuration.setServerVariables({ site: opts.site });
-    this.endpoint = baseUrl ?? `https://api.${opts.site}`;
-    this.metricsApi = new v2.MetricsApi(configuration);
-    this.logsApi = new v2.LogsApi(configuration);
-    this.rumApi = new v2.RUMApi(configuration);
-    this.authApi = new v1.AuthenticationApi(configuration);
-    this.gate = new RateLimitGate({ now: opts.now ?? Date.now, random: opts.random ?? Math.random, jitterMs: 1000 });
     this.sleep = opts.sleep ?? defaultSleep;
     this.secrets = [opts.apiKey, opts.appKey];
   }
 
-  queryScalar(body: v2.ScalarFormulaQueryRequest, signal?: AbortSignal): Promise<v2.ScalarFormulaQueryResponse> {
-    return this.call('metrics query', () => this.metricsApi.queryScalarData({ body }), signal);
+  private baseUrl(): string | undefined {
+    return this.opts.baseUrl?.replace(/\/+$/, '') || undefined;
+  }
+
+  /** The API classes, configured once on first use. */
+  private api(): Promise<Apis> {
+    this.apis ??= loadLibrary().then(({ client, v1, v2 }) => {
+      const baseUrl = this.baseUrl();
+      const configuration = client.createConfiguration({
+        authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
+        httpApi: new FetchHttpLibrary({
+          ResponseContext: client.ResponseContext,
+          fetch: this.opts.fetch ?? globalThis.fetch,
+          timeoutMs: this.opts.timeoutMs,
+          observer: this,
+        }),
+        // retries are ours (below): the client's would ignore the gate and the retry budget
+        enableRetry: false,
+        ...(baseUrl ? { baseServer: new client.BaseServerConfiguration(baseUrl, {}) } : {}),
+      });
+      if (!baseUrl) configuration.setServerVariables({ site: this.opts.site });
+      return {
+        metrics: new v2.MetricsApi(configuration),
+        logs: new v2.LogsApi(configuration),
+        rum: new v2.RUMApi(configuration),
+        auth: new v1.AuthenticationApi(configuration),
+      };
+    });
+    return this.apis;
+  }
+
+  queryScalar(
+    body: v2.ScalarFormulaQueryRequest,
+    signal?: AbortSignal,
+  ): Promise<v2.ScalarFormulaQueryResponse> {
+    return this.call(
+      'metrics query',
+      async () => (await this.api()).metrics.queryScalarData({ body }),
+      signal,
+    );
   }
 
   aggregateLogs(body: v2.LogsAggregateRequest, signal?: AbortSignal): Promise<v2.LogsAggregateResponse> {
-    return this.call('logs aggregate', () => this.logsApi.aggregateLogs({ body }), signal);
+    return this.call('logs aggregate', async () => (await this.api()).logs.aggregateLogs({ body }), signal);
   }
 
-  aggregateRum(body: v2.RUMAggregateRequest, signal?: AbortSignal): Promise<v2.RUMAnalyticsAggregateResponse> {
-    return this.call('RUM aggregate', () => this.rumApi.aggregateRUMEvents({ body }), signal);
+  aggregateRum(
+    body: v2.RUMAggregateRequest,
+    signal?: AbortSignal,
+  ): Promise<v2.RUMAnalyticsAggregateResponse> {
+    return this.call(
+      'RUM aggregate',
+      async () => (await this.api()).rum.aggregateRUMEvents({ body }),
+      signal,
+    );
   }
 
   /**
@@ -104,7 +157,8 @@ export class DatadogClient implements AttemptObserver {
   async validateApiKey(signal?: AbortSignal): Promise<boolean | undefined> {
     if (this.gate.waitMs() > 0) return undefined;
     try {
-      const answer = await withCallSignal(signal, () => this.authApi.validate());
+      const { auth } = await this.api();
+      const answer = await withCallSignal(signal, () => auth.validate());
       return answer.valid === true;
     } catch (err) {
       if (err instanceof DatadogHttpError && (err.status === 401 || err.status === 403)) return false;
@@ -142,7 +196,11 @@ export class DatadogClient implements AttemptObserver {
     this.errors += 1;
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  private async call<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     const minDelay = this.opts.minRetryDelayMs ?? 500;
     const maxDelay = this.opts.maxRetryDelayMs ?? 8000;
     try {
@@ -154,9 +212,13 @@ export class DatadogClient implements AttemptObserver {
           } catch (err) {
             const failure = this.describe(err, operation);
             if (failure.code === 'E_PROVIDER_RATE_LIMITED' && err instanceof DatadogHttpError) {
-              const reset = parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
+              const reset =
+                parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
               const waitMs = this.gate.close(reset, maxDelay);
-              this.opts.logger.warn({ operation, waitMs, rateLimit: this.gate.last() }, 'datadog rate limited');
+              this.opts.logger.warn(
+                { operation, waitMs, rateLimit: this.gate.last() },
+                'datadog rate limited',
+              );
             }
             if (!failure.retryable) throw new AbortError(failure);
             throw failure;

@@ -68,13 +68,15 @@ function isNamed(err: unknown, name: string): boolean {
 /** `fetch failed` hides the useful part (ECONNREFUSED, ENOTFOUND...) in `cause.code`. */
 function networkCause(err: Error): string {
   const cause: unknown = err.cause;
-  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string')
+    return cause.code;
   if (cause instanceof Error && cause.message) return cause.message;
   return err.message;
 }
 
 function systemErrorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err) || typeof err.code !== 'string') return undefined;
+  if (typeof err !== 'object' || err === null || !('code' in err) || typeof err.code !== 'string')
+    return undefined;
   return /^E[A-Z]+$/.test(err.code) ? err.code : undefined;
 }
 
@@ -88,12 +90,18 @@ export function classifyFailure(err: unknown, ctx: ClassifyContext): DatadogFail
   if (err instanceof DatadogFailure) return err;
   if (err instanceof DatadogHttpError) return classifyHttp(err, ctx);
   if (isNamed(err, 'TimeoutError')) {
-    return new DatadogFailure('E_PROVIDER_UNREACHABLE', `Datadog ${ctx.operation} timed out after ${ctx.timeoutMs} ms`, {
-      retryable: true,
-    });
+    return new DatadogFailure(
+      'E_PROVIDER_UNREACHABLE',
+      `Datadog ${ctx.operation} timed out after ${ctx.timeoutMs} ms`,
+      {
+        retryable: true,
+      },
+    );
   }
   if (isNamed(err, 'AbortError')) {
-    return new DatadogFailure('E_PROVIDER_UNREACHABLE', `Datadog ${ctx.operation} was cancelled`, { retryable: false });
+    return new DatadogFailure('E_PROVIDER_UNREACHABLE', `Datadog ${ctx.operation} was cancelled`, {
+      retryable: false,
+    });
   }
   if (err instanceof TypeError) {
     // undici reports every connection-level failure as TypeError('fetch failed')
@@ -107,9 +115,13 @@ export function classifyFailure(err: unknown, ctx: ClassifyContext): DatadogFail
     return new DatadogFailure('E_PROVIDER_UNREACHABLE', `cannot reach Datadog: ${code}`, { retryable: true });
   }
   const detail = err instanceof Error ? err.message : String(err);
-  return new DatadogFailure('E_PROVIDER_RESPONSE', `unexpected answer to Datadog ${ctx.operation}: ${detail}`, {
-    retryable: false,
-  });
+  return new DatadogFailure(
+    'E_PROVIDER_RESPONSE',
+    `unexpected answer to Datadog ${ctx.operation}: ${detail}`,
+    {
+      retryable: false,
+    },
+  );
 }
 
 function classifyHttp(err: DatadogHttpError, ctx: ClassifyContext): DatadogFailure {
@@ -118,16 +130,24 @@ function classifyHttp(err: DatadogHttpError, ctx: ClassifyContext): DatadogFailu
   const suffix = text ? `: ${text}` : '';
   if (status === 401 || status === 403) {
     // which key is at fault is worked out by the provider (it can ask /api/v1/validate)
-    return new DatadogFailure('E_PROVIDER_AUTH', `Datadog refused the ${ctx.operation} (HTTP ${status})${suffix}`, {
-      retryable: false,
-      status,
-    });
+    return new DatadogFailure(
+      'E_PROVIDER_AUTH',
+      `Datadog refused the ${ctx.operation} (HTTP ${status})${suffix}`,
+      {
+        retryable: false,
+        status,
+      },
+    );
   }
   if (status === 429) {
-    return new DatadogFailure('E_PROVIDER_RATE_LIMITED', `Datadog rate limit reached for the ${ctx.operation}${suffix}`, {
-      retryable: true,
-      status,
-    });
+    return new DatadogFailure(
+      'E_PROVIDER_RATE_LIMITED',
+      `Datadog rate limit reached for the ${ctx.operation}${suffix}`,
+      {
+        retryable: true,
+        status,
+      },
+    );
   }
   if (status === 408 || status >= 500) {
     return new DatadogFailure('E_PROVIDER_UNREACHABLE', `Datadog is unavailable (HTTP ${status})${suffix}`, {
@@ -136,15 +156,23 @@ function classifyHttp(err: DatadogHttpError, ctx: ClassifyContext): DatadogFailu
     });
   }
   if (status >= 400) {
-    return new DatadogFailure('E_PROVIDER_BAD_REQUEST', `Datadog rejected the ${ctx.operation} (HTTP ${status})${suffix}`, {
+    return new DatadogFailure(
+      'E_PROVIDER_BAD_REQUEST',
+      `Datadog rejected the ${ctx.operation} (HTTP ${status})${suffix}`,
+      {
+        retryable: false,
+        status,
+      },
+    );
+  }
+  return new DatadogFailure(
+    'E_PROVIDER_RESPONSE',
+    `unexpected HTTP ${status} from Datadog ${ctx.operation}`,
+    {
       retryable: false,
       status,
-    });
-  }
-  return new DatadogFailure('E_PROVIDER_RESPONSE', `unexpected HTTP ${status} from Datadog ${ctx.operation}`, {
-    retryable: false,
-    status,
-  });
+    },
+  );
 }
 
 /** Replaces every occurrence of a secret; secrets shorter than 4 characters are left alone (they would mangle text). */

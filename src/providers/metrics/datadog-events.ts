@@ -30,8 +30,13 @@ export function buildEventsRequest(query: EventsQuery, window: TimeWindow): Even
 
 /** What both aggregate answers have in common. */
 export interface EventsResponse {
-  readonly data?: { readonly buckets?: ReadonlyArray<{ readonly computes?: { readonly [key: string]: unknown } }> };
-  readonly meta?: { readonly status?: unknown; readonly warnings?: ReadonlyArray<{ readonly title?: string; readonly detail?: string }> };
+  readonly data?: {
+    readonly buckets?: ReadonlyArray<{ readonly computes?: { readonly [key: string]: unknown } }>;
+  };
+  readonly meta?: {
+    readonly status?: unknown;
+    readonly warnings?: ReadonlyArray<{ readonly title?: string; readonly detail?: string }>;
+  };
 }
 
 export interface EventsRead {
@@ -50,8 +55,17 @@ export function readEventsResponse(response: EventsResponse, query: EventsQuery)
     return { measurement: { kind: 'no-data', reason }, warning: reason };
   }
   const buckets = response.data?.buckets ?? [];
+  if (!Array.isArray(buckets)) {
+    return {
+      measurement: {
+        kind: 'error',
+        code: 'E_PROVIDER_RESPONSE',
+        message: `Datadog ${query.source} aggregate answered without a buckets list`,
+      },
+    };
+  }
   if (buckets.length === 0) {
-    return { measurement: { kind: 'no-data', reason: `no ${query.source} data for "${query.search}"` } };
+    return { measurement: { kind: 'no-data', reason: `no ${query.source} data in the window` } };
   }
   if (buckets.length > 1 && query.aggregation === 'cardinality') {
     // distinct counts of several buckets cannot be added: a user may be in two

@@ -54,7 +54,8 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
     const answers = new Map<number, Measurement>(plan.settled);
     // one auth probe per check at most, shared by every request that was refused
     let apiKeyProbe: Promise<boolean | undefined> | undefined;
-    const probeApiKey = (): Promise<boolean | undefined> => (apiKeyProbe ??= this.client.validateApiKey(signal));
+    const probeApiKey = (): Promise<boolean | undefined> =>
+      (apiKeyProbe ??= this.client.validateApiKey(signal));
 
     await Promise.all([
       ...plan.scalar.map((batch) => this.runScalar(batch, signal, probeApiKey, answers)),
@@ -62,7 +63,11 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
     ]);
     return requests.map(
       (_, i) =>
-        answers.get(i) ?? { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: 'internal: metric was not queried' },
+        answers.get(i) ?? {
+          kind: 'error',
+          code: 'E_PROVIDER_RESPONSE',
+          message: 'internal: metric was not queried',
+        },
     );
   }
 
@@ -87,11 +92,16 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
       if (read.kind === 'partial' || read.kind === 'invalid') {
         this.logger.warn(
           { provider: this.name, window: batch.window, queries: batch.queries.length, reason: read.reason },
-          read.kind === 'partial' ? 'datadog partial answer treated as no data' : 'datadog answer not understood',
+          read.kind === 'partial'
+            ? 'datadog partial answer treated as no data'
+            : 'datadog answer not understood',
         );
       }
       for (const [index, m] of scalarMeasurements(batch, read)) answers.set(index, m);
-      this.logger.debug({ provider: this.name, window: batch.window, queries: names.length }, 'datadog scalar query');
+      this.logger.debug(
+        { provider: this.name, window: batch.window, queries: names.length },
+        'datadog scalar query',
+      );
     } catch (err) {
       const m = await this.errorMeasurement(err, 'scalar', probeApiKey);
       for (const slot of batch.slots) answers.set(slot.index, m);
@@ -129,9 +139,17 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
     probeApiKey: () => Promise<boolean | undefined>,
   ): Promise<Measurement> {
     const failure =
-      err instanceof DatadogFailure ? err : classifyFailure(err, { operation: `${endpoint} query`, timeoutMs: 0 });
-    const message = failure.code === 'E_PROVIDER_AUTH' ? await this.explainAuth(failure, endpoint, probeApiKey) : failure.message;
-    this.logger.warn({ provider: this.name, endpoint, code: failure.code, reason: message }, 'datadog query failed');
+      err instanceof DatadogFailure
+        ? err
+        : classifyFailure(err, { operation: `${endpoint} query`, timeoutMs: 0 });
+    const message =
+      failure.code === 'E_PROVIDER_AUTH'
+        ? await this.explainAuth(failure, endpoint, probeApiKey)
+        : failure.message;
+    this.logger.warn(
+      { provider: this.name, endpoint, code: failure.code, reason: message },
+      'datadog query failed',
+    );
     return { kind: 'error', code: failure.code, message };
   }
 
@@ -146,7 +164,8 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
     const apiKeyHint = `check DD_API_KEY and that it belongs to the organisation at ${this.client.endpoint} (config: site / baseUrl)`;
     const apiKeyValid = await probeApiKey();
     if (apiKeyValid === false) return `Datadog rejected the API key${status}: ${apiKeyHint}`;
-    if (apiKeyValid === true) return `Datadog accepted the API key but refused the application key${status}: ${appKeyHint}`;
+    if (apiKeyValid === true)
+      return `Datadog accepted the API key but refused the application key${status}: ${appKeyHint}`;
     // could not ask: 403 is usually the application key or its permissions, 401 the API key
     return failure.status === 401
       ? `Datadog refused the request${status}, probably the API key: ${apiKeyHint}`

@@ -56,11 +56,16 @@ export type ScalarRead =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** The non-null values of each requested query's column, by query name. */
-export function readScalarResponse(response: v2.ScalarFormulaQueryResponse, names: readonly string[]): ScalarRead {
+export function readScalarResponse(
+  response: v2.ScalarFormulaQueryResponse,
+  names: readonly string[],
+): ScalarRead {
   const columns = response.data?.attributes?.columns;
-  const errors = typeof response.errors === 'string' && response.errors.trim() !== '' ? response.errors.trim() : undefined;
+  const errors =
+    typeof response.errors === 'string' && response.errors.trim() !== '' ? response.errors.trim() : undefined;
   if (!columns || columns.length === 0) {
     if (errors) return { kind: 'invalid', reason: `Datadog answered with errors: ${errors}` };
+    if (!response.data) return { kind: 'invalid', reason: 'Datadog answered without data' };
     return { kind: 'no-data', reason: 'Datadog returned no columns' };
   }
   if (errors) return { kind: 'partial', reason: `partial answer from Datadog: ${errors}` };
@@ -68,7 +73,10 @@ export function readScalarResponse(response: v2.ScalarFormulaQueryResponse, name
   const wanted = new Set(names);
   const named = numberColumns.some((c) => c.name !== undefined && wanted.has(c.name));
   if (!named && numberColumns.length !== names.length) {
-    return { kind: 'invalid', reason: `expected ${names.length} number columns, Datadog returned ${numberColumns.length}` };
+    return {
+      kind: 'invalid',
+      reason: `expected ${names.length} number columns, Datadog returned ${numberColumns.length}`,
+    };
   }
   const values = new Map<string, readonly number[]>();
   numberColumns.forEach((col, position) => {
@@ -81,11 +89,13 @@ export function readScalarResponse(response: v2.ScalarFormulaQueryResponse, name
     );
   });
   const missing = names.filter((n) => !values.has(n));
-  if (missing.length > 0) return { kind: 'invalid', reason: `Datadog returned no column for query ${missing.join(', ')}` };
+  if (missing.length > 0)
+    return { kind: 'invalid', reason: `Datadog returned no column for query ${missing.join(', ')}` };
   return { kind: 'columns', values };
 }
 
-export type Combined = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: string };
+export type Combined =
+  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: string };
 
 /** One number from the non-null group rows of a column (there is at least one). */
 export function combineGroups(values: readonly number[], aggregator: ScalarAggregator): Combined {
@@ -109,23 +119,19 @@ export function combineGroups(values: readonly number[], aggregator: ScalarAggre
 export function scalarMeasurements(batch: ScalarBatch, read: ScalarRead): Map<number, Measurement> {
   const out = new Map<number, Measurement>();
   for (const slot of batch.slots) {
-    out.set(slot.index, slotMeasurement(slot, batch, read));
+    out.set(slot.index, slotMeasurement(slot, read));
   }
   return out;
 }
 
-function queryText(batch: ScalarBatch, ref: string): string {
-  return batch.queries.find((q) => q.name === ref)?.query ?? ref;
-}
-
-function slotMeasurement(slot: ScalarBatch['slots'][number], batch: ScalarBatch, read: ScalarRead): Measurement {
+function slotMeasurement(slot: ScalarBatch['slots'][number], read: ScalarRead): Measurement {
   if (read.kind === 'invalid') return { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: read.reason };
   if (read.kind !== 'columns') return { kind: 'no-data', reason: read.reason };
   const column = (ref: string): readonly number[] => read.values.get(ref) ?? [];
 
   if (slot.kind === 'value') {
     const values = column(slot.ref);
-    if (values.length === 0) return { kind: 'no-data', reason: `no data for ${queryText(batch, slot.ref)}` };
+    if (values.length === 0) return { kind: 'no-data', reason: 'no data in the window' };
     const combined = combineGroups(values, slot.aggregator);
     if (!combined.ok) return { kind: 'error', code: 'E_PROVIDER_BAD_REQUEST', message: combined.reason };
     return { kind: 'value', value: combined.value };
@@ -133,10 +139,10 @@ function slotMeasurement(slot: ScalarBatch['slots'][number], batch: ScalarBatch,
 
   const denValues = column(slot.denominator);
   if (denValues.length === 0) {
-    return { kind: 'no-data', reason: `no data for the denominator ${queryText(batch, slot.denominator)}` };
+    return { kind: 'no-data', reason: 'the denominator has no data in the window' };
   }
   const denominator = sum(denValues);
-  if (denominator === 0) return { kind: 'no-data', reason: `the denominator ${queryText(batch, slot.denominator)} is 0` };
+  if (denominator === 0) return { kind: 'no-data', reason: 'the denominator is 0' };
   // an empty numerator under a denominator with data: no such events happened
   const numerator = sum(column(slot.numerator));
   return { kind: 'ratio', value: numerator / denominator, numerator, denominator };

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { client } from '@datadog/datadog-api-client';
-import { DatadogHttpError } from './datadog-errors.js';
+import type { client } from '@datadog/datadog-api-client';
+import { DatadogFailure, DatadogHttpError } from './datadog-errors.js';
 
 /*
  * The HTTP library we hand to `@datadog/datadog-api-client`. The client's own
@@ -26,6 +26,8 @@ export interface AttemptObserver {
 }
 
 export interface FetchHttpLibraryOptions {
+  /** the library's ResponseContext class (the library itself is loaded lazily, see datadog-client.ts) */
+  readonly ResponseContext: typeof client.ResponseContext;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
   readonly observer: AttemptObserver;
@@ -69,9 +71,29 @@ export class FetchHttpLibrary implements client.HttpLibrary {
     }
     this.opts.observer.onResponse(status, headers);
     if (status < 200 || status > 299) throw new DatadogHttpError(status, headers, text);
-    return new client.ResponseContext(status, headers, {
+    // the client would quietly turn an HTML page from a proxy into an empty answer, i.e. "no data"
+    if (!isJsonObject(text)) {
+      throw new DatadogFailure(
+        'E_PROVIDER_RESPONSE',
+        `Datadog answered HTTP ${status} with a body that is not a JSON object`,
+        {
+          retryable: false,
+          status,
+        },
+      );
+    }
+    return new this.opts.ResponseContext(status, headers, {
       text: () => Promise.resolve(text),
       binary: () => Promise.resolve(Buffer.from(text)),
     });
+  }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
   }
 }

@@ -27,7 +27,11 @@ export interface MetricsProviderDeps {
   readonly maxRateLimitWaitMs?: number;
 }
 
-function requiredKey(env: NodeJS.ProcessEnv, variable: 'DD_API_KEY' | 'DD_APP_KEY', provider: string): string {
+function requiredKey(
+  env: NodeJS.ProcessEnv,
+  variable: 'DD_API_KEY' | 'DD_APP_KEY',
+  provider: string,
+): string {
   const value = env[variable]?.trim();
   if (!value) {
     const what = variable === 'DD_API_KEY' ? 'an API key' : 'an application key';
@@ -68,10 +72,14 @@ export function createMetricsProvider(
     }
     default: {
       const type = (config as { type?: unknown }).type;
-      throw new StagegateError('E_UNKNOWN_TYPE', `metrics provider "${name}" has unknown type "${String(type)}" (known: datadog)`, {
-        provider: name,
-        type,
-      });
+      throw new StagegateError(
+        'E_UNKNOWN_TYPE',
+        `metrics provider "${name}" has unknown type "${String(type)}" (known: datadog)`,
+        {
+          provider: name,
+          type,
+        },
+      );
     }
   }
 }
@@ -82,12 +90,16 @@ export function createMetricsProviders(
   deps: MetricsProviderDeps,
 ): Map<string, InstrumentedMetricsProvider> {
   const out = new Map<string, InstrumentedMetricsProvider>();
-  for (const [name, entry] of Object.entries(config.metrics)) out.set(name, createMetricsProvider(name, entry, deps));
+  for (const [name, entry] of Object.entries(config.metrics))
+    out.set(name, createMetricsProvider(name, entry, deps));
   return out;
 }
 
 /** The provider a metric reads from: the one it names, else the only one configured (DESIGN.md §2). */
-export function metricsProviderNameFor(requested: string | undefined, config: Pick<Config, 'metrics'>): string {
+export function metricsProviderNameFor(
+  requested: string | undefined,
+  config: Pick<Config, 'metrics'>,
+): string {
   const names = Object.keys(config.metrics);
   if (requested !== undefined) {
     if (!names.includes(requested)) {

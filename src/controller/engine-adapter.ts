@@ -1,0 +1,71 @@
+import type { RolloutRecord } from '../ports/state-store.js';
+import { RolloutEngine, type StepResult } from '../engine/rollout-engine.js';
+import type { OperatorEventType } from '../engine/context.js';
+import type { Rollout } from '../spec/types.js';
+import type { CheckDecision, EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
+
+/*
+ * EngineSession over the engine's RolloutEngine (src/engine/rollout-engine.ts):
+ * restored from the record's snapshot (E_SNAPSHOT_INVALID when it cannot be),
+ * fed one event per call. Refused operator events come back as refusals with
+ * the engine's own reason.
+ */
+
+const EVENT_OF: Record<OperatorCommand, OperatorEventType> = {
+  pause: 'PAUSE',
+  resume: 'RESUME',
+  approve: 'APPROVE',
+  abort: 'ABORT',
+  promote: 'PROMOTE',
+  retry: 'RETRY',
+};
+
+function outcomeOf(step: StepResult): StepOutcome {
+  const d = step.decision;
+  const decision: CheckDecision | null = d
+    ? {
+        action: d.action,
+        reasons: d.reasons,
+        results: d.results.map((r) => ({
+          text: r.criterion.text,
+          metric: r.criterion.metric,
+          kind: r.kind,
+          verdict: r.verdict,
+          value: r.value,
+          interval: r.interval,
+          reason: r.reason,
+        })),
+        raw: d,
+      }
+    : null;
+  return { transitions: step.transitions, notices: step.notices, decision };
+}
+
+export function openEngineSession(rollout: Rollout, record: RolloutRecord | undefined): EngineSession {
+  const engine = RolloutEngine.create(rollout, record?.snapshot);
+  return {
+    rollout,
+    wantsMeasurements: () => engine.wantsMeasurements(),
+    stageStart: (now) => engine.stageStartedAt() ?? now,
+    tick: (input) => outcomeOf(engine.send({ type: 'TICK', ...input })),
+    canAccept: (cmd) => engine.canAccept(EVENT_OF[cmd]),
+    command: (cmd, meta) =>
+      outcomeOf(engine.send({ type: EVENT_OF[cmd], now: meta.now, by: meta.by, reason: meta.reason })),
+    toggleApplied: (now, state) => {
+      const intentId = engine.intent()?.id;
+      return outcomeOf(
+        engine.send({ type: 'TOGGLE_APPLIED', now, state, ...(intentId !== undefined && { intentId }) }),
+      );
+    },
+    toggleFailed: (now, error) => {
+      const intentId = engine.intent()?.id;
+      return outcomeOf(
+        engine.send({ type: 'TOGGLE_FAILED', now, error, ...(intentId !== undefined && { intentId }) }),
+      );
+    },
+    intent: () => engine.intent(),
+    retryAt: () => engine.retryAt(),
+    persisted: () => engine.persisted(),
+    summary: () => engine.summary(),
+  };
+}

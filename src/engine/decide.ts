@@ -1,0 +1,384 @@
+import type { Measurement } from '../ports/metrics-provider.js';
+import { formatDuration } from '../spec/duration.js';
+import type { Criterion, Rollout } from '../spec/types.js';
+import { formatCount, stageLabel } from './format.js';
+import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
+import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-time.js';
+
+/*
+ * One check's decision, pure: the rollout, where it stands (stage, counters,
+ * approval), the time and the measurements in; an action with its reasons
+ * out. The clock, the network and the toggle are the caller's business.
+ *
+ * Precedence, first match wins:
+ *   1. a rollback criterion breached for its `for N checks` → rollback (at any hour)
+ *   2. no data and policy.noData = rollback                → rollback
+ *   3. provider errors in maxConsecutiveErrors checks      → pause
+ *   4. no data and policy.noData = pause                   → pause
+ *   5. every gate open                                     → advance (complete on the last stage)
+ *   6. held past the stage deadline (maxStageDuration)     → pause
+ *   7. otherwise                                           → hold, with every closed gate as a reason
+ *
+ * Gates for advancing: minDuration, minSamples (the `samples` metric), every
+ * advance criterion passes and no rollback criterion is breaching (even short
+ * of its `for N checks`), no missing data, inside advanceDuring, approval of
+ * the next stage. Completing the last stage needs the first four only: it
+ * exposes nobody new. Before the first stage, the gates are start,
+ * advanceDuring and approval (a manual start is an approval).
+ *
+ * `for N checks` counts consecutive breaching checks; a check without a
+ * measurement for that metric (no data, provider error) neither extends nor
+ * breaks the streak, an `ok` or `inconclusive` check breaks it.
+ */
+
+export type DecisionAction = 'advance' | 'hold' | 'pause' | 'rollback' | 'complete';
+
+export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck';
+
+export type GateName =
+  'start' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
+
+export interface GateResult {
+  readonly gate: GateName;
+  readonly open: boolean;
+  readonly detail: string;
+}
+
+export interface DecisionCounters {
+  /** consecutive breaching checks per rollback criterion, keyed by its text */
+  readonly breaches: Readonly<Record<string, number>>;
+  /** looks judged on an interval per rollback criterion in the current stage (error-budget spending) */
+  readonly looks: Readonly<Record<string, number>>;
+  /** consecutive checks with at least one provider error */
+  readonly errors: number;
+}
+
+export const ZERO_COUNTERS: DecisionCounters = { breaches: {}, looks: {}, errors: 0 };
+
+export interface DecideInput {
+  readonly rollout: Rollout;
+  readonly now: number;
+  /** the current stage; -1 before the rollout has started */
+  readonly stageIndex: number;
+  /** when the current stage's toggle write took effect */
+  readonly stageStartedAt: number | null;
+  /** a held stage pauses at this epoch ms (maxStageDuration); null: never */
+  readonly stageDeadline: number | null;
+  /** approval of the next stage (or of a manual start) has been given */
+  readonly approved: boolean;
+  readonly counters: DecisionCounters;
+  readonly measurements: Readonly<Record<string, Measurement>>;
+}
+
+export interface Decision {
+  readonly at: number;
+  readonly action: DecisionAction;
+  /** why it rolls back or pauses; null for advance, complete and hold */
+  readonly cause: DecisionCause | null;
+  readonly stageIndex: number;
+  /** the stage an advance moves to */
+  readonly targetStage: number | null;
+  /** every gate but approval is open: the rollout waits for `approve` */
+  readonly awaitingApproval: boolean;
+  readonly reasons: readonly string[];
+  readonly results: readonly CriterionResult[];
+  readonly gates: readonly GateResult[];
+  /** the `samples` metric's reading, when the stage has minSamples */
+  readonly samples: number | null;
+  readonly nextCounters: DecisionCounters;
+}
+
+export type JudgeFn = (
+  c: Criterion,
+  kind: CriterionKind,
+  m: Measurement,
+  opts: JudgeOptions,
+) => CriterionResult;
+
+/** The metrics a decision reads: every criterion's metric, and the samples metric when the stage has minSamples. */
+export function neededMetrics(rollout: Rollout, withSamples: boolean): string[] {
+  const names = new Set<string>();
+  for (const c of rollout.criteria.rollback) names.add(c.metric);
+  for (const c of rollout.criteria.advance) names.add(c.metric);
+  if (withSamples && rollout.samples !== undefined) names.add(rollout.samples);
+  return [...names];
+}
+
+const NOT_MEASURED: Measurement = { kind: 'no-data', reason: 'not measured' };
+
+function measurementOf(input: DecideInput, metric: string): Measurement {
+  return input.measurements[metric] ?? NOT_MEASURED;
+}
+
+function advanceDuringGate(input: DecideInput): GateResult {
+  const window = input.rollout.check.advanceDuring;
+  if (!window) return { gate: 'advanceDuring', open: true, detail: 'no advanceDuring window' };
+  const tz = input.rollout.check.timezone;
+  const open = insideAdvanceWindow(window, input.now, tz);
+  const clock = localClock(input.now, tz);
+  const where = `${clock.weekday} ${clock.text.slice(11)} ${tz}`;
+  return {
+    gate: 'advanceDuring',
+    open,
+    detail: open
+      ? `inside advanceDuring (${where})`
+      : `outside advanceDuring ${describeAdvanceWindow(window)} (${where})`,
+  };
+}
+
+function beforeStart(input: DecideInput): Decision {
+  const { rollout, now, approved } = input;
+  const first = rollout.stages[0];
+  const gates: GateResult[] = [];
+  const start = rollout.start;
+  if (start.kind === 'immediately') gates.push({ gate: 'start', open: true, detail: 'start: immediately' });
+  else if (start.kind === 'at') {
+    const open = now >= start.at;
+    gates.push({
+      gate: 'start',
+      open,
+      detail: open
+        ? `start time ${new Date(start.at).toISOString()} reached`
+        : `starts at ${new Date(start.at).toISOString()}`,
+    });
+  } else {
+    gates.push({
+      gate: 'start',
+      open: approved,
+      detail: approved ? 'manual start approved' : 'start: manual, waiting for approve',
+    });
+  }
+  gates.push(advanceDuringGate(input));
+  if (first?.approval) {
+    gates.push({
+      gate: 'approval',
+      open: approved,
+      detail: approved ? `${first.name} approved` : `${first.name} requires approval, waiting for approve`,
+    });
+  }
+  const approvalLike = (g: GateResult): boolean =>
+    g.gate === 'approval' || (g.gate === 'start' && start.kind === 'manual');
+  const closed = gates.filter((g) => !g.open);
+  const open = closed.length === 0;
+  return {
+    at: now,
+    action: open ? 'advance' : 'hold',
+    cause: null,
+    stageIndex: -1,
+    targetStage: open ? 0 : null,
+    awaitingApproval: closed.length > 0 && closed.every(approvalLike),
+    reasons: open ? [`starting ${stageLabel(rollout, 0)}`] : closed.map((g) => g.detail),
+    results: [],
+    gates,
+    samples: null,
+    nextCounters: input.counters,
+  };
+}
+
+interface RollbackOutcome {
+  results: CriterionResult[];
+  breached: string[];
+  /** breaching, but not yet for `for N checks` */
+  watching: string[];
+  breaches: Record<string, number>;
+  looks: Record<string, number>;
+}
+
+function judgeRollback(input: DecideInput, judge: JudgeFn): RollbackOutcome {
+  const { rollout, counters } = input;
+  const results: CriterionResult[] = [];
+  const breached: string[] = [];
+  const watching: string[] = [];
+  const breaches: Record<string, number> = {};
+  const looks: Record<string, number> = {};
+  for (const c of rollout.criteria.rollback) {
+    const previousLooks = counters.looks[c.text] ?? 0;
+    const r = judge(c, 'rollback', measurementOf(input, c.metric), {
+      confidence: rollout.policy.confidence,
+      look: previousLooks + 1,
+    });
+    results.push(r);
+    looks[c.text] = r.interval !== null ? previousLooks + 1 : previousLooks;
+    const previous = counters.breaches[c.text] ?? 0;
+    const streak =
+      r.verdict === 'breach' ? previous + 1 : r.verdict === 'no-data' || r.verdict === 'error' ? previous : 0;
+    breaches[c.text] = streak;
+    if (r.verdict === 'breach' && streak >= c.forChecks) {
+      breached.push(c.forChecks > 1 ? `${r.reason} for ${streak} of ${c.forChecks} checks` : r.reason);
+    } else if (streak > 0) {
+      watching.push(`${r.reason} (${streak} of ${c.forChecks} checks)`);
+    }
+  }
+  return { results, breached, watching, breaches, looks };
+}
+
+function samplesReading(m: Measurement): number | null {
+  if (m.kind === 'value') return m.value;
+  if (m.kind === 'ratio') return m.denominator;
+  return null;
+}
+
+export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Decision {
+  if (input.stageIndex < 0) return beforeStart(input);
+  const { rollout, now, counters } = input;
+  const stageIndex = Math.min(input.stageIndex, rollout.stages.length - 1);
+  const stage = rollout.stages[stageIndex];
+  if (!stage) throw new RangeError(`rollout ${rollout.name} has no stages`);
+  const last = stageIndex === rollout.stages.length - 1;
+  const policy = rollout.policy;
+  const needsSamples = (stage.minSamples ?? 0) > 0 && rollout.samples !== undefined;
+
+  const rollback = judgeRollback(input, judge);
+  const advanceResults = rollout.criteria.advance.map((c) =>
+    judge(c, 'advance', measurementOf(input, c.metric), { confidence: policy.confidence }),
+  );
+  const results = [...rollback.results, ...advanceResults];
+
+  const needed = neededMetrics(rollout, needsSamples);
+  const errored = needed.filter((m) => measurementOf(input, m).kind === 'error');
+  const missing = needed.filter((m) => measurementOf(input, m).kind === 'no-data');
+  const errors = errored.length > 0 ? counters.errors + 1 : 0;
+  const nextCounters: DecisionCounters = { breaches: rollback.breaches, looks: rollback.looks, errors };
+
+  const base = { at: now, stageIndex, results, nextCounters, awaitingApproval: false, targetStage: null };
+
+  // the samples gate and the others are computed up front so every decision carries them
+  const gates: GateResult[] = [];
+  const elapsed = input.stageStartedAt === null ? 0 : now - input.stageStartedAt;
+  gates.push({
+    gate: 'minDuration',
+    open: elapsed >= stage.minDurationMs,
+    detail: `${formatDuration(Math.max(0, elapsed))} of minDuration ${formatDuration(stage.minDurationMs)} in ${stage.name}`,
+  });
+  let samples: number | null = null;
+  if (needsSamples && rollout.samples !== undefined) {
+    samples = samplesReading(measurementOf(input, rollout.samples));
+    const min = stage.minSamples ?? 0;
+    gates.push({
+      gate: 'minSamples',
+      open: samples !== null && samples >= min,
+      detail:
+        samples === null
+          ? `no ${rollout.samples} reading for minSamples ${min}`
+          : `${formatCount(samples)} of minSamples ${min} ${rollout.samples}`,
+    });
+  }
+  // a rollback criterion breaching, even short of its `for N checks`, also holds the rollout where it is
+  const failing = [
+    ...advanceResults.filter((r) => r.verdict !== 'pass').map((r) => r.reason),
+    ...rollback.watching,
+  ];
+  gates.push({
+    gate: 'criteria',
+    open: failing.length === 0,
+    detail: failing.length === 0 ? 'every advance criterion passes' : failing.join('; '),
+  });
+  gates.push({
+    gate: 'data',
+    open: missing.length === 0 && errored.length === 0,
+    detail:
+      missing.length + errored.length === 0
+        ? 'every metric measured'
+        : [...missing.map((m) => `no data for ${m}`), ...errored.map((m) => `provider error for ${m}`)].join(
+            '; ',
+          ),
+  });
+  if (!last) {
+    gates.push(advanceDuringGate(input));
+    const next = rollout.stages[stageIndex + 1];
+    if (next?.approval) {
+      gates.push({
+        gate: 'approval',
+        open: input.approved,
+        detail: input.approved
+          ? `${next.name} approved`
+          : `${next.name} requires approval, waiting for approve`,
+      });
+    }
+  }
+
+  if (rollback.breached.length > 0) {
+    return { ...base, action: 'rollback', cause: 'breach', reasons: rollback.breached, gates, samples };
+  }
+  if (missing.length > 0 && policy.noData === 'rollback') {
+    return {
+      ...base,
+      action: 'rollback',
+      cause: 'no-data',
+      reasons: missing.map((m) => `no data for ${m} (policy.noData: rollback)`),
+      gates,
+      samples,
+    };
+  }
+  if (errors >= policy.maxConsecutiveErrors) {
+    const detail = results.filter((r) => r.verdict === 'error').map((r) => r.reason);
+    return {
+      ...base,
+      action: 'pause',
+      cause: 'errors',
+      reasons: [
+        `provider errors in ${errors} consecutive checks (maxConsecutiveErrors ${policy.maxConsecutiveErrors})`,
+        ...new Set(detail),
+      ],
+      gates,
+      samples,
+    };
+  }
+  if (missing.length > 0 && policy.noData === 'pause') {
+    return {
+      ...base,
+      action: 'pause',
+      cause: 'no-data',
+      reasons: missing.map((m) => `no data for ${m} (policy.noData: pause)`),
+      gates,
+      samples,
+    };
+  }
+
+  const closed = gates.filter((g) => !g.open);
+  if (closed.length === 0) {
+    if (last) {
+      return {
+        ...base,
+        action: 'complete',
+        cause: null,
+        reasons: [`${stage.name} held every criterion for ${formatDuration(elapsed)}: complete`],
+        gates,
+        samples,
+      };
+    }
+    return {
+      ...base,
+      action: 'advance',
+      cause: null,
+      targetStage: stageIndex + 1,
+      reasons: [`advancing ${stage.name} → ${stageLabel(rollout, stageIndex + 1)}`],
+      gates,
+      samples,
+    };
+  }
+  const holdReasons = closed.map((g) => g.detail);
+  if (input.stageDeadline !== null && now >= input.stageDeadline) {
+    const limit = policy.maxStageDurationMs;
+    return {
+      ...base,
+      action: 'pause',
+      cause: 'stuck',
+      reasons: [
+        `held in ${stage.name} past maxStageDuration${limit === undefined ? '' : ` ${formatDuration(limit)}`}`,
+        ...holdReasons,
+      ],
+      gates,
+      samples,
+    };
+  }
+  return {
+    ...base,
+    action: 'hold',
+    cause: null,
+    awaitingApproval: closed.every((g) => g.gate === 'approval'),
+    reasons: holdReasons,
+    gates,
+    samples,
+  };
+}

@@ -1,0 +1,273 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { formatStatusTable, statusRows } from '../controller/status-view.js';
+import type { HistoryEntry, StateStore } from '../ports/state-store.js';
+import { loadRolloutsDir } from '../spec/loader.js';
+import { FileStateStore } from '../store/file-store.js';
+import { startDatadogSandbox, type DatadogSandbox } from './datadog-server.js';
+import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';
+
+/*
+ * `npm run demo`: the real controller (`stagegate run`, the real Datadog
+ * client, real HTTP) against the two sandboxes on free loopback ports, with
+ * two rollouts on second-scale stages:
+ *   - demo-checkout-redesign stays healthy: canary → 25% → 50% → 100%, completed;
+ *   - demo-email-notifications starts failing once it reaches 50% of users
+ *     and is rolled back (the toggle goes to 0%).
+ * Traffic and errors are functions of time AND of the toggle's percentage at
+ * that time (the percentages are followed on the Flipper sandbox), so the
+ * failure appears because the controller raised the toggle, as it would.
+ * Prints a timeline from the state store's history and where state and logs
+ * are; exits 0 only when both outcomes happened, in under two minutes.
+ */
+
+const HEALTHY = 'demo-checkout-redesign';
+const FAILING = 'demo-email-notifications';
+const TIMEOUT_MS = 100_000;
+const CLI = resolve(import.meta.dirname, '../cli/main.js');
+
+function feature(name: string): string {
+  return `${name.replace(/-/g, '_')}_enabled`;
+}
+
+function queries(name: string): { requests: string; errors: string } {
+  const metric = name.replace(/-/g, '_');
+  return {
+    requests: `sum:demo.${metric}.requests{env:sandbox}.as_count()`,
+    errors: `sum:demo.${metric}.errors{env:sandbox}.as_count()`,
+  };
+}
+
+function rolloutYaml(name: string, description: string): string {
+  const q = queries(name);
+  return `name: ${name}
+description: ${JSON.stringify(description)}
+toggle:
+  provider: flipper
+  feature: ${feature(name)}
+  gate: percentage_of_actors
+  onRollback: zero
+start: immediately
+check:
+  every: 1s
+  timezone: UTC
+stages:
+  - { name: canary, percent: 5, minDuration: 3s, minSamples: 100 }
+  - { name: stage-b, percent: 25, minDuration: 3s }
+  - { name: stage-c, percent: 50, minDuration: 4s }
+  - { name: stage-e, percent: 100, minDuration: 2s }
+samples: requests
+metrics:
+  requests:
+    datadog: { query: "${q.requests}", aggregator: sum }
+    window: stage
+  error_rate:
+    datadog:
+      numerator: "${q.errors}"
+      denominator: "${q.requests}"
+    window: 3s
+criteria:
+  advance:
+    - error_rate < 5%
+  rollback:
+    - error_rate > 10% for 2 checks
+policy:
+  noData: hold
+  maxConsecutiveErrors: 3
+  confidence: 0.95
+`;
+}
+
+/** The toggle's percentage over time, followed on the Flipper sandbox. */
+class PercentTimeline {
+  private readonly points: Array<[number, number]> = [[0, 0]];
+
+  constructor(
+    private readonly flipper: FlipperSandbox,
+    private readonly name: string,
+  ) {}
+
+  sample(now: number): void {
+    const gate = this.flipper.feature(this.name)?.gates.find((g) => g.key === 'percentage_of_actors');
+    const percent = typeof gate?.value === 'string' ? Number(gate.value) : 0;
+    if (this.points.at(-1)?.[1] !== percent) this.points.push([now, percent]);
+  }
+
+  at(t: number): number {
+    let p = 0;
+    for (const [from, percent] of this.points) if (from <= t) p = percent;
+    return p;
+  }
+}
+
+/** Requests per second grow with exposure; the failing feature errors on 30% of requests from 50% on. */
+function driveSeries(
+  dd: DatadogSandbox,
+  name: string,
+  timeline: PercentTimeline,
+  failsFrom: number | null,
+): void {
+  const q = queries(name);
+  const requests = (t: number) => 40 + 4 * timeline.at(t);
+  const errorShare = (t: number) => (failsFrom !== null && timeline.at(t) >= failsFrom ? 0.3 : 0.01);
+  dd.setSeries(q.requests, { perSecond: requests });
+  dd.setSeries(q.errors, { perSecond: (t) => requests(t) * errorShare(t) });
+}
+
+function rel(at: number, start: number): string {
+  return `+${((at - start) / 1000).toFixed(1).padStart(5)}s`;
+}
+
+/** A readable line per transition, toggle write and operator command, from the history. */
+export function timelineLines(name: string, history: readonly HistoryEntry[], start: number): string[] {
+  const out: string[] = [];
+  let lastCheckReasons: string[] = [];
+  for (const e of history) {
+    switch (e.type) {
+      case 'check': {
+        const decision = e.detail.decision as { action?: string; reasons?: string[] } | null | undefined;
+        lastCheckReasons = decision?.reasons ?? [];
+        break;
+      }
+      case 'transition': {
+        const why = e.reason ? ` — ${e.reason}` : '';
+        out.push(
+          `${rel(e.at, start)}  ${name}  ${e.from} → ${e.to} at ${e.stage ?? '-'} (${e.percent}%)${why}`,
+        );
+        if (e.to === 'rolling_back')
+          for (const r of lastCheckReasons) out.push(`${' '.repeat(9)}${name}    because ${r}`);
+        break;
+      }
+      case 'toggle-result':
+        out.push(
+          `${rel(e.at, start)}  ${name}  toggle ${e.ok ? `set to ${e.percent}%` : `write FAILED: ${e.error ?? 'unknown'}`}`,
+        );
+        break;
+      case 'command':
+        out.push(`${rel(e.at, start)}  ${name}  ${e.command} by ${e.by}${e.accepted ? '' : ' (refused)'}`);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+async function finished(store: StateStore): Promise<boolean> {
+  const records = await store.list();
+  const state = (n: string) => records.find((r) => r.name === n)?.summary.state;
+  return (
+    ['completed', 'rolled_back'].includes(state(HEALTHY) ?? '') &&
+    ['completed', 'rolled_back'].includes(state(FAILING) ?? '')
+  );
+}
+
+export async function runDemo(out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), 'stagegate-demo-'));
+  const rolloutsDir = join(dir, 'rollouts');
+  const stateDir = join(dir, 'state');
+  const logFile = join(dir, 'controller.log');
+  await mkdir(rolloutsDir);
+
+  const dd = await startDatadogSandbox();
+  const flipper = await startFlipperSandbox();
+  const timelines = new Map([HEALTHY, FAILING].map((n) => [n, new PercentTimeline(flipper, feature(n))]));
+  driveSeries(dd, HEALTHY, timelines.get(HEALTHY) as PercentTimeline, null);
+  driveSeries(dd, FAILING, timelines.get(FAILING) as PercentTimeline, 50);
+  const follow = setInterval(() => {
+    for (const t of timelines.values()) t.sample(Date.now());
+  }, 50);
+
+  const configPath = join(dir, 'stagegate.yaml');
+  await writeFile(
+    configPath,
+    `rolloutsDir: ${rolloutsDir}
+state: { type: file, dir: ${stateDir} }
+metrics:
+  datadog: { type: datadog, baseUrl: "${dd.url}", timeoutMs: 3000 }
+toggles:
+  flipper: { type: flipper, baseUrl: "${flipper.url}", timeoutMs: 3000 }
+server: { enabled: false }
+log: { level: info }
+`,
+  );
+  await writeFile(join(rolloutsDir, `${HEALTHY}.yaml`), rolloutYaml(HEALTHY, 'A healthy release: completes'));
+  await writeFile(join(rolloutsDir, `${FAILING}.yaml`), rolloutYaml(FAILING, 'Fails at 50%: rolled back'));
+
+  out.write(
+    `stagegate demo\n  Datadog sandbox  ${dd.url}\n  Flipper sandbox  ${flipper.url}\n  workspace        ${dir}\n\n`,
+  );
+  out.write(`running: stagegate --config ${configPath} run   (logs → ${logFile})\n\n`);
+
+  const log = createWriteStream(logFile);
+  const controller = spawn(process.execPath, [CLI, '--config', configPath, 'run'], {
+    env: { ...process.env, DD_API_KEY: 'demo-api-key', DD_APP_KEY: 'demo-app-key' },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  controller.stderr?.pipe(log);
+  const exited = new Promise<number | null>((r) => controller.on('exit', (code) => r(code)));
+
+  const store = new FileStateStore({ dir: stateDir });
+  let done = false;
+  let lastProgress = '';
+  while (!done && Date.now() - started < TIMEOUT_MS && controller.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 500));
+    const records = await store.list().catch(() => []);
+    const progress = records
+      .map((r) => `${r.name} ${r.summary.state} ${r.summary.stage ?? '-'} ${r.summary.percent}%`)
+      .sort()
+      .join(' | ');
+    if (progress && progress !== lastProgress) out.write(`  ${rel(Date.now(), started)}  ${progress}\n`);
+    lastProgress = progress;
+    done = await finished(store);
+    // nothing checked after 20 s: the controller is not working, say so now rather than at the timeout
+    if (records.length === 0 && Date.now() - started > 20_000) break;
+  }
+
+  controller.kill('SIGTERM');
+  await exited;
+  clearInterval(follow);
+  await new Promise<void>((r) => log.end(r));
+  await Promise.all([dd.close(), flipper.close()]);
+
+  out.write('\ntimeline (from the state store history):\n');
+  for (const name of [HEALTHY, FAILING]) {
+    for (const line of timelineLines(name, await store.history(name), started)) out.write(`  ${line}\n`);
+  }
+  const records = await store.list();
+  const { rollouts } = await loadRolloutsDir(rolloutsDir);
+  out.write(`\nstagegate status:\n${formatStatusTable(statusRows(records, rollouts), Date.now())}`);
+
+  const healthy = records.find((r) => r.name === HEALTHY)?.summary;
+  const failing = records.find((r) => r.name === FAILING)?.summary;
+  const ok =
+    healthy?.state === 'completed' &&
+    healthy.percent === 100 &&
+    failing?.state === 'rolled_back' &&
+    failing.percent === 0;
+  out.write(`
+state:  ${stateDir}   (records: rollouts/<name>/, history: history/<name>.jsonl)
+logs:   ${logFile}   (JSON lines; one "check" line per check)
+try:    node ${CLI} --config ${configPath} status ${FAILING}
+
+${ok ? 'demo OK' : 'demo FAILED'}: ${HEALTHY} ${healthy?.state ?? 'missing'} at ${healthy?.percent ?? '?'}%, ${FAILING} ${failing?.state ?? 'missing'} at ${failing?.percent ?? '?'}% (${((Date.now() - started) / 1000).toFixed(1)} s)
+`);
+  return ok;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runDemo().then(
+    (ok) => {
+      process.exitCode = ok ? 0 : 1;
+    },
+    (err: unknown) => {
+      process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

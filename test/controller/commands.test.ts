@@ -1,0 +1,72 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyOperatorCommand } from '../../src/controller/commands.js';
+import type { RolloutRecord } from '../../src/ports/state-store.js';
+import { parseRolloutText } from '../../src/spec/loader.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
+import { fakeSession } from './fake-session.js';
+import { rolloutYaml } from './rollout-yaml.js';
+
+const rollout = parseRolloutText(rolloutYaml({ name: 'r1' }), 'rollouts/r1.yaml');
+const NOW = 1_750_000_000_000;
+let store: MemoryStateStore;
+
+beforeEach(() => {
+  store = new MemoryStateStore();
+});
+
+describe('applyOperatorCommand', () => {
+  it('applies an accepted command through the store and records who and why', async () => {
+    const result = await applyOperatorCommand(store, rollout, 'pause', {
+      by: 'oncall-a',
+      reason: 'contact center spike',
+      now: NOW,
+      openSession: fakeSession,
+    });
+    expect(result.accepted).toBe(true);
+    expect(result.message).toBe('pause accepted for r1; now paused');
+    expect(result.summary.state).toBe('paused');
+    expect((await store.load('r1'))?.summary.state).toBe('paused');
+    expect(await store.history('r1')).toEqual([
+      { type: 'command', at: NOW, command: 'pause', by: 'oncall-a', reason: 'contact center spike', accepted: true, message: 'pause accepted for r1; now paused' },
+      { type: 'transition', at: NOW, from: 'running', to: 'paused', stage: '-1', percent: 0, reason: 'contact center spike' },
+    ]);
+  });
+
+  it('refuses what makes no sense, says why, changes nothing and still records it', async () => {
+    await applyOperatorCommand(store, rollout, 'pause', { by: 'a', reason: null, now: NOW, openSession: fakeSession });
+    const before = await store.load('r1');
+    const result = await applyOperatorCommand(store, rollout, 'pause', { by: 'b', reason: null, now: NOW + 1, openSession: fakeSession });
+    expect(result).toMatchObject({ accepted: false, message: 'pause refused for r1: cannot pause when paused' });
+    expect((await store.load('r1'))?.version).toBe(before?.version);
+    expect((await store.history('r1')).at(-1)).toEqual({
+      type: 'command',
+      at: NOW + 1,
+      command: 'pause',
+      by: 'b',
+      reason: null,
+      accepted: false,
+      message: 'pause refused for r1: cannot pause when paused',
+    });
+  });
+
+  it('redoes the command on the new version when the controller saved meanwhile', async () => {
+    const real = store.save.bind(store);
+    let raced = false;
+    store.save = async (rec: RolloutRecord, v: number) => {
+      if (!raced) {
+        raced = true;
+        const s = fakeSession(rollout, undefined);
+        s.tick({ now: 1, measurements: {}, toggle: null });
+        await real({ name: 'r1', version: 0, specHash: 'h', snapshot: s.persisted(), intent: s.intent(), summary: s.summary(), updatedAt: 1 }, 0);
+      }
+      return real(rec, v);
+    };
+    const result = await applyOperatorCommand(store, rollout, 'pause', { by: 'a', reason: null, now: NOW, openSession: fakeSession });
+    expect(result.accepted).toBe(true);
+    const rec = await store.load('r1');
+    expect(rec?.version).toBe(2);
+    // the controller's pending write survived the command
+    expect(rec?.intent?.percent).toBe(5);
+    expect(result.message).toBe('pause accepted for r1; now paused; toggle write pending: a running controller applies it within a second');
+  });
+});
