@@ -1,14 +1,36 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { StagegateError, exitCodeFor } from '../errors.js';
-import { register as validate } from './commands/validate.js';
-import { register as schema } from './commands/schema.js';
-import { register as run } from './commands/run.js';
-import { register as status } from './commands/status.js';
-import { register as operator } from './commands/operator.js';
-import { register as query } from './commands/query.js';
-import { register as simulate } from './commands/simulate.js';
-import { register as report } from './commands/report.js';
+
+type CommandModule = { register(program: Command): void };
+
+/*
+ * Each command is imported only when it runs: the Datadog client alone costs
+ * seconds of CPU to load, which `validate` in a PR check or an operator's
+ * `pause` at 3 a.m. should not pay. Help and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: () => import('./commands/validate.js'),
+  schema: () => import('./commands/schema.js'),
+  run: () => import('./commands/run.js'),
+  status: () => import('./commands/status.js'),
+  query: () => import('./commands/query.js'),
+  simulate: () => import('./commands/simulate.js'),
+  report: () => import('./commands/report.js'),
+};
+for (const op of ['pause', 'resume', 'approve', 'abort', 'promote', 'retry']) {
+  COMMANDS[op] = () => import('./commands/operator.js');
+}
+
+/** The command word in argv, skipping global options and their values. */
+function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 /*
  * The only place that calls process.exit (DESIGN.md §9). Commands throw
@@ -16,18 +38,21 @@ import { register as report } from './commands/report.js';
  * (0 ok, 1 invalid input / failed check, 2 usage, 3 provider or store
  * unreachable). A stack trace is printed only with STAGEGATE_DEBUG=1.
  */
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('stagegate')
     .description('Automated rollout controller for feature toggles')
     .option('--config <file>', 'config file (env STAGEGATE_CONFIG)', process.env.STAGEGATE_CONFIG ?? 'config/stagegate.yaml')
     .showHelpAfterError()
     .exitOverride();
-  for (const reg of [validate, schema, run, status, operator, query, simulate, report]) reg(program);
+  const word = commandWord(args);
+  const wanted = word !== undefined && word in COMMANDS ? [COMMANDS[word]] : Object.values(COMMANDS);
+  const modules = new Set(await Promise.all(wanted.map((load) => load?.())));
+  for (const mod of modules) mod?.register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

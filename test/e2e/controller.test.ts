@@ -91,8 +91,10 @@ describe('stagegate run (end to end)', () => {
     // one log line per check, carrying the measurements and the decision
     const checkLines = controller.logs().filter((l) => l.msg === 'check' && l.rollout === 'e2e-healthy');
     expect(checkLines.length).toBeGreaterThanOrEqual(checks(history).length - 1);
-    expect(checkLines[0]).toHaveProperty('metrics.error_rate.vs');
-    expect(checkLines[0]).toHaveProperty('decision');
+    const measured = checkLines.find((l) => l.state === 'running' && l.decision === 'advance');
+    expect(measured).toHaveProperty('metrics.error_rate.vs', ['error_rate < 5% → pass', 'error_rate > 20% → ok']);
+    expect(measured).toHaveProperty('metrics.error_rate.counts');
+    expect(measured).toHaveProperty('metrics.error_rate.interval');
     // debug logging included: still no key, no token (asserted in afterEach)
     const final = await runCli(w, ['status', 'e2e-healthy', '--json']);
     expect(final.code).toBe(0);

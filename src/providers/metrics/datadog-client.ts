@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type * as datadogApiClient from '@datadog/datadog-api-client';
 import type { v1, v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../log.js';
@@ -29,7 +30,7 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './datado
  * status, operator commands) do not pay for it.
  */
 
-type DatadogLibrary = typeof import('@datadog/datadog-api-client');
+type DatadogLibrary = typeof datadogApiClient;
 let library: Promise<DatadogLibrary> | undefined;
 const loadLibrary = (): Promise<DatadogLibrary> => (library ??= import('@datadog/datadog-api-client'));
 
