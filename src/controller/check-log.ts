@@ -71,7 +71,11 @@ export function metricReadings(results: readonly JudgedCriterion[]): MetricReadi
 export type CheckLevel = 'info' | 'warn' | 'error';
 
 /** Rollbacks are errors; no data, provider errors and held-too-long are warnings; the rest is info. */
-export function checkLevel(action: string, measurements: Readonly<Record<string, Measurement>>, heldTooLong: boolean): CheckLevel {
+export function checkLevel(
+  action: string,
+  measurements: Readonly<Record<string, Measurement>>,
+  heldTooLong: boolean,
+): CheckLevel {
   if (action === 'rollback') return 'error';
   if (heldTooLong) return 'warn';
   if (Object.values(measurements).some((m) => m.kind === 'no-data' || m.kind === 'error')) return 'warn';

@@ -65,7 +65,11 @@ export interface Controller {
   rollouts(): Rollout[];
   rollout(name: string): Rollout | undefined;
   /** an operator command applied through the store, with its toggle write applied right away */
-  command(name: string, cmd: OperatorCommand, meta: { by: string; reason: string | null }): Promise<CommandResult>;
+  command(
+    name: string,
+    cmd: OperatorCommand,
+    meta: { by: string; reason: string | null },
+  ): Promise<CommandResult>;
   /** false while starting or stopping, or when the store cannot be listed */
   ready(): Promise<{ ready: boolean; reason: string | null }>;
 }
@@ -140,7 +144,8 @@ export function createController(opts: ControllerOptions): Controller {
       const report = await checkNow(r.name);
       if (report instanceof Error) failed.push(r.name);
       else if (report.checked) checked++;
-      else if (report.record?.summary.state === 'completed' || report.record?.summary.state === 'rolled_back') finished++;
+      else if (report.record?.summary.state === 'completed' || report.record?.summary.state === 'rolled_back')
+        finished++;
       else failed.push(r.name);
     });
     const problems = loader?.problems().length ?? 0;
@@ -156,7 +161,10 @@ export function createController(opts: ControllerOptions): Controller {
       if (change.type === 'removed') {
         scheduler?.remove(change.previous.name);
         opts.observer?.forgetRollout(change.previous.name);
-        logger.warn({ rollout: change.previous.name, file: change.previous.source }, 'rollout file removed: no longer checked, state kept');
+        logger.warn(
+          { rollout: change.previous.name, file: change.previous.source },
+          'rollout file removed: no longer checked, state kept',
+        );
         continue;
       }
       const r = change.rollout;
@@ -165,7 +173,10 @@ export function createController(opts: ControllerOptions): Controller {
         logger.info({ rollout: r.name, file: r.source, specHash: r.specHash }, 'rollout added');
         if (running) void checkNow(r.name);
       } else {
-        logger.info({ rollout: r.name, file: r.source, specHash: r.specHash }, 'rollout spec changed, effective at the next check');
+        logger.info(
+          { rollout: r.name, file: r.source, specHash: r.specHash },
+          'rollout spec changed, effective at the next check',
+        );
       }
     }
   }
@@ -182,7 +193,12 @@ export function createController(opts: ControllerOptions): Controller {
         const external = seen !== undefined && seen !== rec.version;
         if (external) {
           logger.info(
-            { rollout: rec.name, version: rec.version, state: rec.summary.state, pendingWrite: rec.intent !== null },
+            {
+              rollout: rec.name,
+              version: rec.version,
+              state: rec.summary.state,
+              pendingWrite: rec.intent !== null,
+            },
             'state changed outside the controller, picked up',
           );
         }
@@ -191,7 +207,10 @@ export function createController(opts: ControllerOptions): Controller {
           void serializer
             .run(rec.name, () => runner.applyPending(rollout))
             .catch((err: unknown) =>
-              logger.error({ rollout: rec.name, error: err instanceof Error ? err.message : String(err) }, 'pending toggle write failed'),
+              logger.error(
+                { rollout: rec.name, error: err instanceof Error ? err.message : String(err) },
+                'pending toggle write failed',
+              ),
             );
         }
       }
@@ -220,7 +239,11 @@ export function createController(opts: ControllerOptions): Controller {
         loaderFor().watch((c) => applyChanges(c));
         poll = setInterval(() => void pollStore(), opts.pollMs ?? 1_000);
         logger.info(
-          { rollouts: loaderFor().all().length, stateDir: wiring.stateDir, rolloutsDir: wiring.config.rolloutsDir },
+          {
+            rollouts: loaderFor().all().length,
+            stateDir: wiring.stateDir,
+            rolloutsDir: wiring.config.rolloutsDir,
+          },
           'controller started',
         );
         // the first check of everything now, not at the first tick: pending writes are re-applied at once
@@ -262,11 +285,15 @@ export function createController(opts: ControllerOptions): Controller {
     },
     async command(name, cmd, meta) {
       const rollout = loader?.get(name);
-      if (!rollout) throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
+      if (!rollout)
+        throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
       return serializer.run(name, async () => {
         const result = await applyOperatorCommand(store, rollout, cmd, { ...meta, now: now() });
         if (result.record) lastSeen.set(name, result.record.version);
-        logger.info({ rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted }, 'operator command');
+        logger.info(
+          { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },
+          'operator command',
+        );
         if (result.accepted && result.record?.intent) await runner.applyPending(rollout);
         return result;
       });

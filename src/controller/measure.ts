@@ -40,7 +40,12 @@ export async function measureRollout(
   const out: Record<string, Measurement> = {};
   const batches = new Map<MetricsProvider, MetricRequest[]>();
   for (const metric of Object.values(rollout.metrics)) {
-    const window = resolveWindow(metric.window, opts.now, opts.stageStart, opts.settleMs === undefined ? {} : { settleMs: opts.settleMs });
+    const window = resolveWindow(
+      metric.window,
+      opts.now,
+      opts.stageStart,
+      opts.settleMs === undefined ? {} : { settleMs: opts.settleMs },
+    );
     if (isEmptyWindow(window)) {
       out[metric.name] = { kind: 'no-data', reason: 'the window is empty: the stage has just begun' };
       continue;
@@ -52,7 +57,10 @@ export async function measureRollout(
       out[metric.name] = errorMeasurement(err);
       continue;
     }
-    batches.set(provider, [...(batches.get(provider) ?? []), { id: metric.name, query: metric.query, window }]);
+    batches.set(provider, [
+      ...(batches.get(provider) ?? []),
+      { id: metric.name, query: metric.query, window },
+    ]);
   }
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
   await Promise.all(
@@ -64,7 +72,11 @@ export async function measureRollout(
         answers = requests.map(() => errorMeasurement(err));
       }
       requests.forEach((req, i) => {
-        out[req.id] = answers[i] ?? { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: 'the provider gave no answer' };
+        out[req.id] = answers[i] ?? {
+          kind: 'error',
+          code: 'E_PROVIDER_RESPONSE',
+          message: 'the provider gave no answer',
+        };
       });
     }),
   );

@@ -34,7 +34,12 @@ export interface RolloutLoaderOptions {
   readonly config?: ConfigNames;
 }
 
-export function createRolloutLoader({ dir, logger, debounceMs = 250, config }: RolloutLoaderOptions): RolloutLoader {
+export function createRolloutLoader({
+  dir,
+  logger,
+  debounceMs = 250,
+  config,
+}: RolloutLoaderOptions): RolloutLoader {
   let current = new Map<string, Rollout>();
   let lastProblems: readonly Problem[] = [];
   let watcher: FSWatcher | undefined;
@@ -56,7 +61,8 @@ export function createRolloutLoader({ dir, logger, debounceMs = 250, config }: R
     }
     const next = mergeWithLastGood(current, rollouts, broken);
     for (const [name, r] of next) {
-      if (!rollouts.includes(r)) logger.warn({ rollout: name, file: r.source }, 'keeping the last valid version of the rollout');
+      if (!rollouts.includes(r))
+        logger.warn({ rollout: name, file: r.source }, 'keeping the last valid version of the rollout');
     }
     const changes = diffRollouts(current, next);
     current = next;

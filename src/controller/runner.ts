@@ -83,9 +83,14 @@ export function toRecord(
   };
 }
 
-interface Step {
-  record: RolloutRecord;
+/** where a rollout stands: the record as stored (undefined before its first save) and the engine restored from it */
+interface Position {
+  record: RolloutRecord | undefined;
   session: EngineSession;
+}
+
+interface Step extends Position {
+  record: RolloutRecord;
   outcome: StepOutcome;
 }
 
@@ -191,11 +196,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   /** history toggle-intent → write → history toggle-result → save the result into the record. */
-  async function applyIntent(
-    rollout: Rollout,
-    step: Omit<Step, 'outcome'>,
-    log: Logger,
-  ): Promise<Omit<Step, 'outcome'>> {
+  async function applyIntent(rollout: Rollout, step: Position, log: Logger): Promise<Position> {
     const intent = step.session.intent();
     if (!intent) return step;
     await store.appendHistory(rollout.name, { type: 'toggle-intent', at: now(), intent });
@@ -240,12 +241,15 @@ export function createRunner(deps: RunnerDeps): Runner {
       },
       log,
     );
-    if (written) {
+    // the engine decides whether the write landed (a write can answer 200 and still read back wrong)
+    const stillPending = next.session.intent()?.id === intent.id;
+    const failure = error ?? (stillPending ? 'the toggle does not read back the value written' : null);
+    if (!stillPending) {
       log.info(fields, 'toggle written');
     } else if (intent.action === 'disable') {
       // the one thing that must eventually happen: critical on every failure, retried with backoff
       log.fatal(
-        { ...fields, error, retryAt: next.session.retryAt() },
+        { ...fields, error: failure, retryAt: next.session.retryAt() },
         'rollback failed: toggle still on, retrying',
       );
       if (!next.outcome.notices.some((n) => n.type === 'rollback_failed')) {
@@ -257,13 +261,16 @@ export function createRunner(deps: RunnerDeps): Runner {
           stage: summary.stage,
           percent: summary.percent,
           at,
-          reason: error,
+          reason: failure,
           readings: metricReadings(next.outcome.decision?.results ?? []),
         };
         next.outcome = { ...next.outcome, notices: [...next.outcome.notices, event] };
       }
     } else {
-      log.error({ ...fields, error }, 'toggle write failed, retrying at the next check');
+      log.error(
+        { ...fields, error: failure, retryAt: next.session.retryAt() },
+        'toggle write failed, will retry',
+      );
     }
     await append(rollout.name, transitionEntries(next.outcome, at));
     announce(rollout, next, at, log);
@@ -278,10 +285,10 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function open(
     rollout: Rollout,
     log: Logger,
-  ): Promise<Omit<Step, 'outcome'> | { record: RolloutRecord | undefined; session: undefined }> {
+  ): Promise<Position | { record: RolloutRecord | undefined; session: undefined }> {
     const record = await store.load(rollout.name);
     try {
-      return { record: record as RolloutRecord, session: deps.openSession(rollout, record) };
+      return { record, session: deps.openSession(rollout, record) };
     } catch (err) {
       log.error(
         { error: describeError(err), version: record?.version },
@@ -297,7 +304,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const opened = await open(rollout, log);
     if (!opened.session)
       return { rollout: rollout.name, checked: false, record: opened.record, action: null };
-    let current: Omit<Step, 'outcome'> = opened;
+    let current: Position = opened;
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
 
     // a write is attempted at most once per check; a failed one waits for its retry time
@@ -383,7 +390,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
     announce(rollout, ticked, tickAt, log);
 
-    let after: Omit<Step, 'outcome'> = ticked;
+    let after: Position = ticked;
     const pending = ticked.session.intent();
     if (pending && !attempted.has(pending.id) && due(ticked.session))
       after = await applyIntent(rollout, ticked, log);

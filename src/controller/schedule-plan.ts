@@ -10,7 +10,8 @@ import type { Schedule } from '../spec/types.js';
  * timer every `everyMs`, which keeps the exact interval but not wall-clock
  * alignment.
  */
-export type SchedulePlan = { readonly kind: 'cron'; readonly cron: string } | { readonly kind: 'timer'; readonly everyMs: number };
+export type SchedulePlan =
+  { readonly kind: 'cron'; readonly cron: string } | { readonly kind: 'timer'; readonly everyMs: number };
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

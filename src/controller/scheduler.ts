@@ -70,7 +70,8 @@ export function createScheduler({ onTick, logger }: SchedulerOptions): Scheduler
       const current = entries.get(name);
       if (current?.key === key) return;
       if (current) void current.stop();
-      const stop = plan.kind === 'cron' ? startCron(name, plan.cron, timezone) : startTimer(name, plan.everyMs);
+      const stop =
+        plan.kind === 'cron' ? startCron(name, plan.cron, timezone) : startTimer(name, plan.everyMs);
       entries.set(name, { key, stop });
       logger.info({ rollout: name, schedule: describePlan(plan), timezone }, 'rollout scheduled');
     },

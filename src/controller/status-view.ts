@@ -66,7 +66,8 @@ function formatPercent(p: number): string {
 function formatCheck(iso: string | null, now: number): string {
   if (iso === null) return 'never';
   const ageS = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  const age = ageS < 120 ? `${ageS}s` : ageS < 7200 ? `${Math.round(ageS / 60)}m` : `${Math.round(ageS / 3600)}h`;
+  const age =
+    ageS < 120 ? `${ageS}s` : ageS < 7200 ? `${Math.round(ageS / 60)}m` : `${Math.round(ageS / 3600)}h`;
   return `${iso.replace(/\.\d{3}Z$/, 'Z')} (${age} ago)`;
 }
 
@@ -89,6 +90,7 @@ export function formatStatusTable(rows: readonly StatusRow[], now: number): stri
       .join('  ')
       .trimEnd();
   const out = [line(header), ...body.map(line)];
-  if (rows.some((r) => r.pendingIntent)) out.push('', '* a toggle write is pending: a running controller applies it within a second');
+  if (rows.some((r) => r.pendingIntent))
+    out.push('', '* a toggle write is pending: a running controller applies it within a second');
   return `${out.join('\n')}\n`;
 }

@@ -92,7 +92,7 @@ function direct(b: Base, value: number): CriterionResult {
     verdict = holds ? 'breach' : 'ok';
     reason = holds ? `${shown} breaches ${threshold}` : `${shown} within rollback ${threshold}`;
   }
-  return { ...b, verdict, value, interval: null, confidence: null, samples: null, reason };
+  return { criterion: b.criterion, kind: b.kind, verdict, value, interval: null, confidence: null, samples: null, reason };
 }
 
 function onInterval(
@@ -132,7 +132,7 @@ function onInterval(
     verdict = 'ok';
     reason = `${shown} within rollback ${threshold}`;
   }
-  return { ...b, verdict, value, interval, confidence, samples: m.denominator, reason };
+  return { criterion: b.criterion, kind: b.kind, verdict, value, interval, confidence, samples: m.denominator, reason };
 }
 
 export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement, opts: JudgeOptions): CriterionResult {
@@ -140,7 +140,8 @@ export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement
   switch (m.kind) {
     case 'error':
       return {
-        ...b,
+        criterion: b.criterion,
+      kind: b.kind,
         verdict: 'error',
         value: null,
         interval: null,
@@ -153,7 +154,8 @@ export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement
     case 'value':
       if (!Number.isFinite(m.value)) {
         return {
-          ...b,
+          criterion: b.criterion,
+      kind: b.kind,
           verdict: 'error',
           value: null,
           interval: null,
@@ -182,7 +184,8 @@ export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement
 
 function noData(b: Base, why: string): CriterionResult {
   return {
-    ...b,
+    criterion: b.criterion,
+    kind: b.kind,
     verdict: 'no-data',
     value: null,
     interval: null,

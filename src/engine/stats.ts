@@ -129,24 +129,33 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
 /** The regularized incomplete beta function I_x(a, b), a > 0, b > 0, 0 ≤ x ≤ 1. */
 export function regularizedBeta(x: number, a: number, b: number): number {
   if (!(a > 0 && b > 0)) throw new RangeError(`regularizedBeta: a and b must be > 0, got ${a}, ${b}`);
+  return incompleteBeta(x, a, b, logBeta(a, b));
+}
+
+/** I_x(a, b) with ln B(a, b) computed once by the caller (betaQuantile evaluates it many times). */
+function incompleteBeta(x: number, a: number, b: number, logB: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b));
+  const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - logB);
   // the continued fraction converges fast only on this side of the mean
   if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(a, b, x)) / a;
   return 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
-/** The x with I_x(a, b) = p: Newton steps on the beta CDF, kept inside a shrinking bisection bracket. */
-export function betaQuantile(p: number, a: number, b: number): number {
+/**
+ * The x with I_x(a, b) = p: Newton steps on the beta CDF, kept inside a
+ * shrinking bisection bracket. A good `guess` (e.g. the Wilson bound) saves
+ * most of the steps.
+ */
+export function betaQuantile(p: number, a: number, b: number, guess?: number): number {
   if (p <= 0) return 0;
   if (p >= 1) return 1;
   const logNorm = logBeta(a, b);
   let lo = 0;
   let hi = 1;
-  let x = a / (a + b);
+  let x = guess !== undefined && guess > 0 && guess < 1 ? guess : a / (a + b);
   for (let i = 0; i < 200; i++) {
-    const f = regularizedBeta(x, a, b) - p;
+    const f = incompleteBeta(x, a, b, logNorm) - p;
     if (f === 0) return x;
     if (f < 0) lo = x;
     else hi = x;
@@ -190,8 +199,10 @@ export function clopperPearsonInterval(successes: number, trials: number, confid
   if (!(trials > 0)) return null;
   const tail = (1 - confidence) / 2;
   const failures = trials - successes;
-  const lower = successes <= 0 ? 0 : betaQuantile(tail, successes, failures + 1);
-  const upper = failures <= 0 ? 1 : betaQuantile(1 - tail, successes + 1, failures);
+  // Wilson's bounds are close to the exact ones: they start the Newton steps
+  const [wLo, wHi] = wilsonInterval(successes, trials, confidence) ?? [0, 1];
+  const lower = successes <= 0 ? 0 : betaQuantile(tail, successes, failures + 1, wLo);
+  const upper = failures <= 0 ? 1 : betaQuantile(1 - tail, successes + 1, failures, wHi);
   return [lower, upper];
 }
 

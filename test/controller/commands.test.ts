@@ -27,16 +27,45 @@ describe('applyOperatorCommand', () => {
     expect(result.summary.state).toBe('paused');
     expect((await store.load('r1'))?.summary.state).toBe('paused');
     expect(await store.history('r1')).toEqual([
-      { type: 'command', at: NOW, command: 'pause', by: 'oncall-a', reason: 'contact center spike', accepted: true, message: 'pause accepted for r1; now paused' },
-      { type: 'transition', at: NOW, from: 'running', to: 'paused', stage: '-1', percent: 0, reason: 'contact center spike' },
+      {
+        type: 'command',
+        at: NOW,
+        command: 'pause',
+        by: 'oncall-a',
+        reason: 'contact center spike',
+        accepted: true,
+        message: 'pause accepted for r1; now paused',
+      },
+      {
+        type: 'transition',
+        at: NOW,
+        from: 'running',
+        to: 'paused',
+        stage: '-1',
+        percent: 0,
+        reason: 'contact center spike',
+      },
     ]);
   });
 
   it('refuses what makes no sense, says why, changes nothing and still records it', async () => {
-    await applyOperatorCommand(store, rollout, 'pause', { by: 'a', reason: null, now: NOW, openSession: fakeSession });
+    await applyOperatorCommand(store, rollout, 'pause', {
+      by: 'a',
+      reason: null,
+      now: NOW,
+      openSession: fakeSession,
+    });
     const before = await store.load('r1');
-    const result = await applyOperatorCommand(store, rollout, 'pause', { by: 'b', reason: null, now: NOW + 1, openSession: fakeSession });
-    expect(result).toMatchObject({ accepted: false, message: 'pause refused for r1: cannot pause when paused' });
+    const result = await applyOperatorCommand(store, rollout, 'pause', {
+      by: 'b',
+      reason: null,
+      now: NOW + 1,
+      openSession: fakeSession,
+    });
+    expect(result).toMatchObject({
+      accepted: false,
+      message: 'pause refused for r1: cannot pause when paused',
+    });
     expect((await store.load('r1'))?.version).toBe(before?.version);
     expect((await store.history('r1')).at(-1)).toEqual({
       type: 'command',
@@ -57,16 +86,34 @@ describe('applyOperatorCommand', () => {
         raced = true;
         const s = fakeSession(rollout, undefined);
         s.tick({ now: 1, measurements: {}, toggle: null });
-        await real({ name: 'r1', version: 0, specHash: 'h', snapshot: s.persisted(), intent: s.intent(), summary: s.summary(), updatedAt: 1 }, 0);
+        await real(
+          {
+            name: 'r1',
+            version: 0,
+            specHash: 'h',
+            snapshot: s.persisted(),
+            intent: s.intent(),
+            summary: s.summary(),
+            updatedAt: 1,
+          },
+          0,
+        );
       }
       return real(rec, v);
     };
-    const result = await applyOperatorCommand(store, rollout, 'pause', { by: 'a', reason: null, now: NOW, openSession: fakeSession });
+    const result = await applyOperatorCommand(store, rollout, 'pause', {
+      by: 'a',
+      reason: null,
+      now: NOW,
+      openSession: fakeSession,
+    });
     expect(result.accepted).toBe(true);
     const rec = await store.load('r1');
     expect(rec?.version).toBe(2);
     // the controller's pending write survived the command
     expect(rec?.intent?.percent).toBe(5);
-    expect(result.message).toBe('pause accepted for r1; now paused; toggle write pending: a running controller applies it within a second');
+    expect(result.message).toBe(
+      'pause accepted for r1; now paused; toggle write pending: a running controller applies it within a second',
+    );
   });
 });

@@ -1,4 +1,9 @@
-import type { EngineSession, OperatorCommand, StepOutcome, TickInput } from '../../src/controller/engine-session.js';
+import type {
+  EngineSession,
+  OperatorCommand,
+  StepOutcome,
+  TickInput,
+} from '../../src/controller/engine-session.js';
 import type { RolloutRecord, RolloutState, ToggleIntent } from '../../src/ports/state-store.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import type { Rollout } from '../../src/spec/types.js';
@@ -21,15 +26,31 @@ interface FakeState {
 export const PERCENTS = [5, 50, 100];
 let ids = 0;
 
-export function fakeSession(rollout: Rollout, record: RolloutRecord | undefined, onTick?: () => void): EngineSession {
+export function fakeSession(
+  rollout: Rollout,
+  record: RolloutRecord | undefined,
+  onTick?: () => void,
+): EngineSession {
   const s: FakeState = record
     ? (structuredClone(record.snapshot) as FakeState)
     : { state: 'running', index: -1, percent: 0, intent: null, retryAt: null, ticks: 0, lastCheck: null };
   const outcome = (from: RolloutState, reason: string | null = null): StepOutcome => ({
-    transitions: from === s.state ? [] : [{ from, to: s.state, stage: String(s.index), percent: s.percent, reason }],
+    transitions:
+      from === s.state ? [] : [{ from, to: s.state, stage: String(s.index), percent: s.percent, reason }],
     notices:
       from !== s.state && s.state === 'rolled_back'
-        ? [{ type: 'rolled_back', rollout: rollout.name, feature: rollout.toggle.feature, stage: String(s.index), percent: s.percent, at: 0, reason, readings: [] }]
+        ? [
+            {
+              type: 'rolled_back',
+              rollout: rollout.name,
+              feature: rollout.toggle.feature,
+              stage: String(s.index),
+              percent: s.percent,
+              at: 0,
+              reason,
+              readings: [],
+            },
+          ]
         : [],
     decision: null,
   });
@@ -45,24 +66,53 @@ export function fakeSession(rollout: Rollout, record: RolloutRecord | undefined,
       const x = input.measurements.x;
       if (x && x.kind === 'value' && x.value > 10) {
         s.state = 'rolling_back';
-        s.intent = { id: `i${++ids}`, action: 'disable', percent: 0, gate: 'percentage_of_actors', mode: 'zero', at: input.now };
+        s.intent = {
+          id: `i${++ids}`,
+          action: 'disable',
+          percent: 0,
+          gate: 'percentage_of_actors',
+          mode: 'zero',
+          at: input.now,
+        };
         return {
           ...outcome(from, 'x > 10'),
           decision: {
             action: 'rollback',
             reasons: ['x > 10'],
-            results: [{ text: 'x > 10', metric: 'x', kind: 'rollback', verdict: 'breach', value: x.value, interval: null, reason: 'x 12 > 10' }],
+            results: [
+              {
+                text: 'x > 10',
+                metric: 'x',
+                kind: 'rollback',
+                verdict: 'breach',
+                value: x.value,
+                interval: null,
+                reason: 'x 12 > 10',
+              },
+            ],
             raw: null,
           },
         };
       }
       const next = PERCENTS[s.index + 1];
       if (next !== undefined && s.intent === null) {
-        s.intent = { id: `i${++ids}`, action: 'set', percent: next, gate: 'percentage_of_actors', at: input.now };
+        s.intent = {
+          id: `i${++ids}`,
+          action: 'set',
+          percent: next,
+          gate: 'percentage_of_actors',
+          at: input.now,
+        };
       }
-      return { ...outcome(from), decision: { action: next === undefined ? 'hold' : 'advance', reasons: [], results: [], raw: null } };
+      return {
+        ...outcome(from),
+        decision: { action: next === undefined ? 'hold' : 'advance', reasons: [], results: [], raw: null },
+      };
     },
-    canAccept: (cmd: OperatorCommand) => (cmd === 'pause' && s.state !== 'paused' ? { ok: true } : { ok: false, reason: `cannot ${cmd} when ${s.state}` }),
+    canAccept: (cmd: OperatorCommand) =>
+      cmd === 'pause' && s.state !== 'paused'
+        ? { ok: true }
+        : { ok: false, reason: `cannot ${cmd} when ${s.state}` },
     command(_cmd, meta) {
       const from = s.state;
       s.state = 'paused';

@@ -16,7 +16,8 @@ function capturingLogger() {
   lines = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -93,6 +94,8 @@ describe('rollout loader', () => {
     await writeFile(join(dir, 'a.yaml'), 'name: a\nstages: [oops\n');
     expect(await loader.reload()).toEqual([]);
     expect(loader.get('a')).toBe(before);
-    expect(lines.some((l) => l.msg === 'keeping the last valid version of the rollout' && l.rollout === 'a')).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'keeping the last valid version of the rollout' && l.rollout === 'a'),
+    ).toBe(true);
   });
 });

@@ -40,7 +40,8 @@ export function rolloutYaml(o: RolloutYamlOptions): string {
         `  - { name: ${s.name}, percent: ${s.percent}, minDuration: ${s.minDuration ?? '1s'}${s.approval ? ', approval: required' : ''} }`,
     )
     .join('\n');
-  const list = (items: readonly string[]) => (items.length === 0 ? ' []' : `\n${items.map((c) => `    - ${c}`).join('\n')}`);
+  const list = (items: readonly string[]) =>
+    items.length === 0 ? ' []' : `\n${items.map((c) => `    - ${c}`).join('\n')}`;
   return `name: ${o.name}
 toggle:
   provider: ${o.toggleProvider ?? 'flipper'}

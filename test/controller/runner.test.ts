@@ -18,7 +18,12 @@ const base = parseRolloutText(rolloutYaml({ name: 'r1' }), 'rollouts/r1.yaml');
 const rollout: Rollout = {
   ...base,
   metrics: {
-    x: { name: 'x', provider: undefined, query: { kind: 'value', query: 'sum:x{*}', aggregator: 'sum' }, window: { kind: 'duration', ms: 10_000 } },
+    x: {
+      name: 'x',
+      provider: undefined,
+      query: { kind: 'value', query: 'sum:x{*}', aggregator: 'sum' },
+      window: { kind: 'duration', ms: 10_000 },
+    },
   },
 };
 const FEATURE = rollout.toggle.feature;
@@ -38,7 +43,9 @@ function spyStore(inner: MemoryStateStore): MemoryStateStore {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop === 'save') {
         return async (rec: RolloutRecord, v: number) => {
-          events.push(`save v${v} intent=${rec.intent ? `${rec.intent.action}:${rec.intent.percent}` : 'none'}`);
+          events.push(
+            `save v${v} intent=${rec.intent ? `${rec.intent.action}:${rec.intent.percent}` : 'none'}`,
+          );
           return target.save(rec, v);
         };
       }
@@ -61,7 +68,8 @@ function deps(overrides: Partial<RunnerDeps> = {}): RunnerDeps {
   };
   const stream = new Writable({
     write(chunk: Buffer, _e, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        logLines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -103,10 +111,12 @@ beforeEach(() => {
   store = new MemoryStateStore();
   toggles = new MemoryToggleProvider();
   xValue = 1;
-  queryMany = vi.fn<MetricsProvider['queryMany']>(async (reqs: readonly MetricRequest[]): Promise<Measurement[]> => {
-    events.push('query');
-    return reqs.map(() => ({ kind: 'value', value: xValue }));
-  });
+  queryMany = vi.fn<MetricsProvider['queryMany']>(
+    async (reqs: readonly MetricRequest[]): Promise<Measurement[]> => {
+      events.push('query');
+      return reqs.map(() => ({ kind: 'value', value: xValue }));
+    },
+  );
 });
 
 describe('runner.check', () => {
@@ -136,11 +146,25 @@ describe('runner.check', () => {
     const crashed = fakeSession(rollout, undefined);
     crashed.tick({ now: 1, measurements: {}, toggle: null });
     await store.save(
-      { name: 'r1', version: 0, specHash: rollout.specHash, snapshot: crashed.persisted(), intent: crashed.intent(), summary: crashed.summary(), updatedAt: 1 },
+      {
+        name: 'r1',
+        version: 0,
+        specHash: rollout.specHash,
+        snapshot: crashed.persisted(),
+        intent: crashed.intent(),
+        summary: crashed.summary(),
+        updatedAt: 1,
+      },
       0,
     );
     await createRunner(deps()).check(rollout);
-    expect(events.slice(0, 5)).toEqual(['history toggle-intent', 'toggle set 5', 'history toggle-result', 'save v1 intent=none', 'query']);
+    expect(events.slice(0, 5)).toEqual([
+      'history toggle-intent',
+      'toggle set 5',
+      'history toggle-result',
+      'save v1 intent=none',
+      'query',
+    ]);
     // and the check then moves on to the next stage
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(50);
   });
@@ -155,7 +179,18 @@ describe('runner.check', () => {
         raced = true;
         // an operator command lands between the runner's load and save
         const other = fakeSession(rollout, undefined);
-        await inner.save({ name: 'r1', version: 0, specHash: 'x', snapshot: other.persisted(), intent: null, summary: other.summary(), updatedAt: 0 }, 0);
+        await inner.save(
+          {
+            name: 'r1',
+            version: 0,
+            specHash: 'x',
+            snapshot: other.persisted(),
+            intent: null,
+            summary: other.summary(),
+            updatedAt: 0,
+          },
+          0,
+        );
       }
       return spied.save(rec, v);
     };
@@ -176,7 +211,11 @@ describe('runner.check', () => {
       decision: 'advance',
       metrics: { x: { value: 1, vs: [] } },
     });
-    expect(logLines.find((l) => l.msg === 'toggle written')).toMatchObject({ feature: FEATURE, action: 'set', percent: 5 });
+    expect(logLines.find((l) => l.msg === 'toggle written')).toMatchObject({
+      feature: FEATURE,
+      action: 'set',
+      percent: 5,
+    });
   });
 
   it('rolls back with an error-level check line and notifies', async () => {
@@ -196,12 +235,18 @@ describe('runner.check', () => {
     const runner = createRunner(deps());
     await runner.check(rollout);
     const fatal = logLines.find((l) => l.level === 60);
-    expect(fatal).toMatchObject({ msg: 'rollback failed: toggle still on, retrying', error: 'flipper: connection refused', retryAt: 1_001_000 });
+    expect(fatal).toMatchObject({
+      msg: 'rollback failed: toggle still on, retrying',
+      error: 'flipper: connection refused',
+      retryAt: 1_001_000,
+    });
     expect(notified.map((e) => e.type)).toEqual(['rollback_failed']);
     const rec = await store.load('r1');
     expect(rec?.intent?.action).toBe('disable');
     const history = await store.history('r1');
-    expect(history.filter((e) => e.type === 'toggle-result')).toMatchObject([{ ok: false, error: 'flipper: connection refused' }]);
+    expect(history.filter((e) => e.type === 'toggle-result')).toMatchObject([
+      { ok: false, error: 'flipper: connection refused' },
+    ]);
     // not due yet: applyPending does nothing before retryAt
     expect(await runner.applyPending(rollout)).toBe(false);
   });
@@ -209,7 +254,13 @@ describe('runner.check', () => {
   it('turns a metrics provider that throws into error measurements', async () => {
     queryMany.mockRejectedValueOnce(new StagegateError('E_PROVIDER_UNREACHABLE', 'datadog down'));
     await createRunner(deps()).check(rollout);
-    expect(logLines.find((l) => l.msg === 'check')).toMatchObject({ level: 40, metrics: { x: { value: null, missing: 'E_PROVIDER_UNREACHABLE: datadog down' } } });
-    expect(logLines.find((l) => l.msg === 'metrics provider error')).toMatchObject({ metric: 'x', code: 'E_PROVIDER_UNREACHABLE' });
+    expect(logLines.find((l) => l.msg === 'check')).toMatchObject({
+      level: 40,
+      metrics: { x: { value: null, missing: 'E_PROVIDER_UNREACHABLE: datadog down' } },
+    });
+    expect(logLines.find((l) => l.msg === 'metrics provider error')).toMatchObject({
+      metric: 'x',
+      code: 'E_PROVIDER_UNREACHABLE',
+    });
   });
 });

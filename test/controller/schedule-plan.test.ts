@@ -32,7 +32,10 @@ describe('planSchedule', () => {
   });
 
   it('passes a cron schedule through unchanged', () => {
-    expect(planSchedule({ kind: 'cron', cron: '*/5 9-17 * * 1-5' })).toEqual({ kind: 'cron', cron: '*/5 9-17 * * 1-5' });
+    expect(planSchedule({ kind: 'cron', cron: '*/5 9-17 * * 1-5' })).toEqual({
+      kind: 'cron',
+      cron: '*/5 9-17 * * 1-5',
+    });
   });
 
   it('describes plans for logs', () => {

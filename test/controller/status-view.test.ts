@@ -12,7 +12,15 @@ function record(name: string, summary: Partial<RolloutSummary>, intent = false):
     specHash: 'h',
     snapshot: {},
     intent: intent ? { id: 'i1', action: 'set', percent: 25, gate: 'percentage_of_actors', at: NOW } : null,
-    summary: { state: 'running', stage: 'canary', stageIndex: 0, percent: 2, reason: null, lastCheck: null, ...summary },
+    summary: {
+      state: 'running',
+      stage: 'canary',
+      stageIndex: 0,
+      percent: 2,
+      reason: null,
+      lastCheck: null,
+      ...summary,
+    },
     updatedAt: NOW,
   };
 }
@@ -79,7 +87,10 @@ describe('statusRows', () => {
 describe('formatStatusTable', () => {
   it('aligns columns and marks pending writes and removed files', () => {
     const rows = statusRows(
-      [record('a-live', { percent: 2.5, lastCheck: NOW - 30_000 }, true), record('b-gone', { state: 'paused', reason: 'drift' })],
+      [
+        record('a-live', { percent: 2.5, lastCheck: NOW - 30_000 }, true),
+        record('b-gone', { state: 'paused', reason: 'drift' }),
+      ],
       [spec('a-live')],
     );
     expect(formatStatusTable(rows, NOW)).toBe(

@@ -51,7 +51,10 @@ async function workspace(rollouts: Record<string, string>, logLevel = 'info'): P
   // the Flipper token comes from the environment, like in production
   const { writeFile, readFile } = await import('node:fs/promises');
   const config = await readFile(ws.configPath, 'utf8');
-  await writeFile(ws.configPath, config.replace('maxRetries: 0 }\nserver', 'maxRetries: 0, tokenEnv: E2E_FLIPPER_TOKEN }\nserver'));
+  await writeFile(
+    ws.configPath,
+    config.replace('maxRetries: 0 }\nserver', 'maxRetries: 0, tokenEnv: E2E_FLIPPER_TOKEN }\nserver'),
+  );
   ws.env.E2E_FLIPPER_TOKEN = FLIPPER_TOKEN;
   return ws;
 }
@@ -81,7 +84,11 @@ describe('stagegate run (end to end)', () => {
     healthy('e2e-healthy');
     const w = await workspace({ 'e2e-healthy': rolloutYaml({ name: 'e2e-healthy' }) }, 'debug');
     controller = new ControllerProcess(w);
-    await waitFor(async () => (await state('e2e-healthy')) === 'completed', 30_000, () => controller?.stderr.slice(-2000) ?? '');
+    await waitFor(
+      async () => (await state('e2e-healthy')) === 'completed',
+      30_000,
+      () => controller?.stderr.slice(-2000) ?? '',
+    );
     expect(flipperPercent('e2e-healthy')).toBe(100);
     const history = await w.history('e2e-healthy');
     const written = history.flatMap((e) => (e.type === 'toggle-result' && e.ok ? [e.percent] : []));
@@ -92,13 +99,18 @@ describe('stagegate run (end to end)', () => {
     const checkLines = controller.logs().filter((l) => l.msg === 'check' && l.rollout === 'e2e-healthy');
     expect(checkLines.length).toBeGreaterThanOrEqual(checks(history).length - 1);
     const measured = checkLines.find((l) => l.state === 'running' && l.decision === 'advance');
-    expect(measured).toHaveProperty('metrics.error_rate.vs', ['error_rate < 5% → pass', 'error_rate > 20% → ok']);
+    expect(measured).toHaveProperty('metrics.error_rate.vs', [
+      'error_rate < 5% → pass',
+      'error_rate > 20% → ok',
+    ]);
     expect(measured).toHaveProperty('metrics.error_rate.counts');
     expect(measured).toHaveProperty('metrics.error_rate.interval');
     // debug logging included: still no key, no token (asserted in afterEach)
     const final = await runCli(w, ['status', 'e2e-healthy', '--json']);
     expect(final.code).toBe(0);
-    expect(JSON.parse(final.stdout)).toMatchObject([{ name: 'e2e-healthy', state: 'completed', stage: 'full', percent: 100, reason: null }]);
+    expect(JSON.parse(final.stdout)).toMatchObject([
+      { name: 'e2e-healthy', state: 'completed', stage: 'full', percent: 100, reason: null },
+    ]);
   }, 60_000);
 
   it('rolls back on the first check that sees a breach, and only after `for N checks` when sustained', async () => {
@@ -110,7 +122,12 @@ describe('stagegate run (end to end)', () => {
     healthy('e2e-breach-now');
     healthy('e2e-breach-sustained');
     const w = await workspace({
-      'e2e-breach-now': rolloutYaml({ name: 'e2e-breach-now', stages, window: '2s', rollback: ['error_rate > 20%'] }),
+      'e2e-breach-now': rolloutYaml({
+        name: 'e2e-breach-now',
+        stages,
+        window: '2s',
+        rollback: ['error_rate > 20%'],
+      }),
       'e2e-breach-sustained': rolloutYaml({
         name: 'e2e-breach-sustained',
         stages,
@@ -119,11 +136,19 @@ describe('stagegate run (end to end)', () => {
       }),
     });
     controller = new ControllerProcess(w);
-    await waitFor(() => flipperPercent('e2e-breach-now') === 50 && flipperPercent('e2e-breach-sustained') === 50, 20_000);
+    await waitFor(
+      () => flipperPercent('e2e-breach-now') === 50 && flipperPercent('e2e-breach-sustained') === 50,
+      20_000,
+    );
     // from now on half of all requests fail
     healthy('e2e-breach-now', 50);
     healthy('e2e-breach-sustained', 50);
-    await waitFor(async () => (await state('e2e-breach-now')) === 'rolled_back' && (await state('e2e-breach-sustained')) === 'rolled_back', 20_000);
+    await waitFor(
+      async () =>
+        (await state('e2e-breach-now')) === 'rolled_back' &&
+        (await state('e2e-breach-sustained')) === 'rolled_back',
+      20_000,
+    );
     expect(flipperPercent('e2e-breach-now')).toBe(0);
     expect(flipperPercent('e2e-breach-sustained')).toBe(0);
 
@@ -174,7 +199,9 @@ describe('stagegate run (end to end)', () => {
     expect(String(rec?.summary.reason)).toMatch(/error/i);
     const cs = checks(await w.history('e2e-outage'));
     expect(cs.filter((c) => c.percent > 5)).toEqual([]);
-    const warnings = controller.logs().filter((l) => l.msg === 'metrics provider error' && l.rollout === 'e2e-outage');
+    const warnings = controller
+      .logs()
+      .filter((l) => l.msg === 'metrics provider error' && l.rollout === 'e2e-outage');
     expect(warnings.length).toBeGreaterThanOrEqual(3);
     // Datadog comes back: a paused rollout stays paused and at 5% until someone resumes it
     dd.clearFaults();
@@ -226,7 +253,14 @@ describe('stagegate run (end to end)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^stagegate: resume refused for e2e-operator: /);
 
-    const abort = await runCli(w, ['abort', 'e2e-operator', '--reason', 'contact center spike', '--by', 'oncall-a']);
+    const abort = await runCli(w, [
+      'abort',
+      'e2e-operator',
+      '--reason',
+      'contact center spike',
+      '--by',
+      'oncall-a',
+    ]);
     expect(abort.code).toBe(0);
     expect(abort.stdout).toContain('abort accepted for e2e-operator');
     const issued = Date.now();
@@ -252,7 +286,9 @@ describe('stagegate run (end to end)', () => {
     await waitFor(async () => checks(await w.history('e2e-good')).length >= 2, 15_000);
     // a file broken while running is reported too; the good one keeps being checked
     await w.writeRollout('e2e-late', 'name: e2e-late\nstages: [\n');
-    await controller.waitForLog((l) => l.msg === 'rollout file invalid, skipped' && String(l.problem).includes('e2e-late.yaml:'));
+    await controller.waitForLog(
+      (l) => l.msg === 'rollout file invalid, skipped' && String(l.problem).includes('e2e-late.yaml:'),
+    );
     const before = checks(await w.history('e2e-good')).length;
     await waitFor(async () => checks(await w.history('e2e-good')).length > before, 5_000);
     expect(await w.record('e2e-broken')).toBeUndefined();

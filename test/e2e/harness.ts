@@ -78,7 +78,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(ws: Workspace, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCli(
+  ws: Workspace,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, '--config', ws.configPath, ...args], {
       env: { ...ws.env, ...extraEnv },
@@ -131,14 +135,20 @@ export class ControllerProcess {
 
   async waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> {
     let found: LogLine | undefined;
-    await waitFor(() => {
-      found = this.logs().find(pred);
-      return found !== undefined;
-    }, timeoutMs, () => `no matching log line; last lines:\n${this.stderr.split('\n').slice(-15).join('\n')}`);
+    await waitFor(
+      () => {
+        found = this.logs().find(pred);
+        return found !== undefined;
+      },
+      timeoutMs,
+      () => `no matching log line; last lines:\n${this.stderr.split('\n').slice(-15).join('\n')}`,
+    );
     return found as LogLine;
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }

@@ -57,13 +57,18 @@ beforeAll(async () => {
     const q = queriesFor(name);
     dd.setSeries(q.requests, { perSecond: 200 });
     // kill-bad fails once it reaches 50%: its percent is read back from the Flipper sandbox
-    dd.setSeries(q.errors, { perSecond: () => (name === 'kill-bad' && flipperPercent(name) >= 50 ? 100 : 1) });
+    dd.setSeries(q.errors, {
+      perSecond: () => (name === 'kill-bad' && flipperPercent(name) >= 50 ? 100 : 1),
+    });
   }
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
     rollouts: Object.fromEntries(
-      NAMES.map((name) => [name, rolloutYaml({ name, stages, window: '2s', rollback: ['error_rate > 20%'] })]),
+      NAMES.map((name) => [
+        name,
+        rolloutYaml({ name, stages, window: '2s', rollback: ['error_rate > 20%'] }),
+      ]),
     ),
   });
 });
@@ -75,13 +80,21 @@ afterAll(async () => {
 
 type Intent = Extract<HistoryEntry, { type: 'toggle-intent' }>['intent'];
 
+/** kills that landed with a toggle write in flight (intent saved, result not yet): the case crash safety is for */
+let pendingAtKill = 0;
+
 async function invariantsAfterKill(kill: number): Promise<void> {
   for (const name of NAMES) {
     const rec = await ws.record(name);
     if (!rec) continue;
+    if (rec.intent !== null) pendingAtKill++;
     // a write is either pending (the intent survives in the record) or the record agrees with the toggle
     if (rec.intent === null) {
-      expect({ kill, name, toggle: flipperPercent(name) }).toEqual({ kill, name, toggle: rec.summary.percent });
+      expect({ kill, name, toggle: flipperPercent(name) }).toEqual({
+        kill,
+        name,
+        toggle: rec.summary.percent,
+      });
     } else {
       expect([rec.summary.percent, rec.intent.percent]).toContain(flipperPercent(name));
     }
@@ -114,6 +127,7 @@ describe('crash safety under SIGKILL', () => {
     }
     expect(kills).toBe(KILLS);
     expect(await done()).toBe(true);
+    let reapplied = 0;
 
     for (const name of NAMES) {
       // every line of the history file is whole JSON: nothing torn, nothing lost
@@ -125,7 +139,11 @@ describe('crash safety under SIGKILL', () => {
 
       // each intent id names one write; re-applying after a crash repeats the id, never the stage
       const intents = new Map<string, Intent>();
-      for (const e of history) if (e.type === 'toggle-intent') intents.set(e.intent.id, e.intent);
+      for (const e of history) {
+        if (e.type !== 'toggle-intent') continue;
+        if (intents.has(e.intent.id)) reapplied++;
+        intents.set(e.intent.id, e.intent);
+      }
       const setPercents = [...intents.values()].filter((i) => i.action === 'set').map((i) => i.percent);
       const expected = name === 'kill-bad' ? PERCENTS.filter((p) => p <= 50) : PERCENTS;
       expect(setPercents).toEqual(expected);
@@ -142,7 +160,9 @@ describe('crash safety under SIGKILL', () => {
       // what the Flipper server received: only values some intent asked for, never going down but by the rollback
       const writes = flipper.requests
         .filter((r) => r.path.includes(`/features/${feature(name)}/`) && r.method !== 'GET')
-        .map((r) => (r.method === 'DELETE' ? 0 : Number((JSON.parse(r.body) as { percentage: string }).percentage)));
+        .map((r) =>
+          r.method === 'DELETE' ? 0 : Number((JSON.parse(r.body) as { percentage: string }).percentage),
+        );
       const allowed = new Set([...intents.values()].map((i) => i.percent));
       for (const w of writes) expect(allowed.has(w)).toBe(true);
       const firstDrop = writes.findIndex((w, i) => i > 0 && w < (writes[i - 1] as number));
@@ -153,5 +173,8 @@ describe('crash safety under SIGKILL', () => {
       }
       expect(flipperPercent(name)).toBe(name === 'kill-bad' ? 0 : 100);
     }
+    console.info(
+      `seed ${SEED}: ${kills} kills, ${pendingAtKill} left a write pending, ${reapplied} writes re-applied after a restart`,
+    );
   }, 300_000);
 });

@@ -252,6 +252,35 @@ describe('Datadog sandbox HTTP API', () => {
   });
 });
 
+describe('injected faults', () => {
+  it('a 429 period: rate-limit headers with the given reset until it ends', async () => {
+    let now = T0;
+    const dd = await start({ now: () => now, series: { [SENT]: { perSecond: 1 } } });
+    dd.injectFault({ status: 429, until: T0 + 5000, resetSeconds: 5, endpoint: 'scalar' });
+    const body = scalarRequest([{ name: 'a', query: SENT }]);
+    const throttled = await post(`${dd.url}/api/v2/query/scalar`, body);
+    expect([throttled.status, throttled.body]).toEqual([429, { errors: ['Too many requests'] }]);
+    expect(throttled.headers.get('x-ratelimit-reset')).toBe('5');
+    expect(throttled.headers.get('x-ratelimit-remaining')).toBe('0');
+    now = T0 + 4999;
+    expect((await post(`${dd.url}/api/v2/query/scalar`, body)).status).toBe(429);
+    now = T0 + 5000;
+    expect((await post(`${dd.url}/api/v2/query/scalar`, body)).status).toBe(200);
+  });
+
+  it('faults can target one endpoint and a number of requests', async () => {
+    const dd = await start();
+    dd.injectFault({ status: 500, times: 1, endpoint: 'logs' });
+    const agg = {
+      compute: [{ aggregation: 'count', type: 'total' }],
+      filter: { query: '*', from: '0', to: '1000' },
+    };
+    expect((await post(`${dd.url}/api/v2/rum/analytics/aggregate`, agg)).status).toBe(200);
+    expect((await post(`${dd.url}/api/v2/logs/analytics/aggregate`, agg)).status).toBe(500);
+    expect((await post(`${dd.url}/api/v2/logs/analytics/aggregate`, agg)).status).toBe(200);
+  });
+});
+
 describe('the real provider against the sandbox', () => {
   it('reads values and ratios, and follows series changed at runtime', async () => {
     const dd = await start({ series: { [SENT]: { perSecond: 2 }, [FAILED]: { perSecond: 0.02 } } });

@@ -23,7 +23,7 @@ const DESCRIPTIONS: Record<OperatorCommand, string> = {
   approve: 'approve a stage that requires approval',
   abort: 'roll back now: the toggle goes off',
   promote: 'advance to the next stage now, skipping its gates',
-  retry: 'start a rolled-back rollout again from its first stage',
+  retry: 'retry a failed toggle write now, or start a rolled-back rollout again from its first stage',
 };
 
 interface OperatorOptions {

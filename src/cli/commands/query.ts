@@ -80,7 +80,9 @@ export function register(program: Command): void {
 }
 
 async function runQuery(rollout: Rollout, config: Config, now: number): Promise<QueryReport> {
-  const logger = createLogger({ level: config.log.level }).child({ command: 'query', rollout: rollout.name });
+  // the table shows every failure already; provider warnings on stderr would only repeat them
+  const level = config.log.level === 'debug' || config.log.level === 'trace' ? config.log.level : 'error';
+  const logger = createLogger({ level }).child({ command: 'query', rollout: rollout.name });
   const stage = await stagePosition(createStateStore(config.state, { logger }), rollout);
   const providers = new Map<string, MetricsProvider>();
   const providerFor = (requested: string | undefined): MetricsProvider => {

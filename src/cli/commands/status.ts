@@ -33,7 +33,11 @@ export function register(program: Command): void {
       let rows = statusRows(records, rollouts);
       if (name !== undefined) {
         rows = rows.filter((r) => r.name === name);
-        if (rows.length === 0) throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" (neither in the state store nor in ${config.rolloutsDir})`);
+        if (rows.length === 0)
+          throw new StagegateError(
+            'E_NOT_FOUND',
+            `no rollout named "${name}" (neither in the state store nor in ${config.rolloutsDir})`,
+          );
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -50,8 +54,12 @@ async function lastCheckText(store: ReturnType<typeof createStore>, name: string
   const last = history.findLast((e) => e.type === 'check');
   if (!last || last.type !== 'check') return '';
   const detail = parseCheckDetail(last.detail);
-  const lines = [``, `last check ${new Date(last.at).toISOString()}: ${detail.decision?.action ?? 'no decision'}`];
+  const lines = [
+    ``,
+    `last check ${new Date(last.at).toISOString()}: ${detail.decision?.action ?? 'no decision'}`,
+  ];
   for (const reason of detail.decision?.reasons ?? []) lines.push(`  - ${reason}`);
-  for (const r of detail.results) lines.push(`  ${r.criterion.text}: ${r.verdict}${r.reason ? ` (${r.reason})` : ''}`);
+  for (const r of detail.results)
+    lines.push(`  ${r.criterion.text}: ${r.verdict}${r.reason ? ` (${r.reason})` : ''}`);
   return `${lines.join('\n')}\n`;
 }
