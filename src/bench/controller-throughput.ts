@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startDatadogSandbox } from '../sandbox/datadog-server.js';
@@ -26,6 +26,10 @@ const CLI = resolve(import.meta.dirname, '../cli/main.js');
 
 interface PassMeasure {
   readonly wallMs: number;
+  /** of the wall time: loading and validating every rollout file */
+  readonly loadMs: number;
+  /** of the wall time: the checks themselves */
+  readonly passMs: number;
   readonly maxRssMb: number;
   readonly requests: number;
   readonly checked: number;
@@ -68,11 +72,21 @@ async function runPass(configPath: string, env: NodeJS.ProcessEnv): Promise<Omit
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   const wallMs = performance.now() - started;
-  const summary = stderr
-    .split('\n')
-    .filter((l) => l.includes('"pass complete"'))
-    .map((l) => JSON.parse(l) as { maxRssMb: number; checked: number })[0];
-  return { wallMs, maxRssMb: summary?.maxRssMb ?? Number.NaN, checked: summary?.checked ?? 0, code };
+  const line = <T>(msg: string): T | undefined =>
+    stderr
+      .split('\n')
+      .filter((l) => l.includes(`"msg":"${msg}"`))
+      .map((l) => JSON.parse(l) as T)[0];
+  const summary = line<{ maxRssMb: number; checked: number; durationMs: number }>('pass complete');
+  const loaded = line<{ ms: number }>('rollouts loaded');
+  return {
+    wallMs,
+    loadMs: loaded?.ms ?? Number.NaN,
+    passMs: summary?.durationMs ?? Number.NaN,
+    maxRssMb: summary?.maxRssMb ?? Number.NaN,
+    checked: summary?.checked ?? 0,
+    code,
+  };
 }
 
 export async function run(): Promise<string> {
@@ -103,15 +117,18 @@ log: { level: info }
     );
     const env = { ...process.env, DD_API_KEY: 'bench-api-key', DD_APP_KEY: 'bench-app-key' };
 
-    const before1 = dd.requestCount;
-    const pass1 = await runPass(configPath, env);
-    const healthy: PassMeasure = { ...pass1, requests: dd.requestCount - before1 };
-
+    const pass = async (): Promise<PassMeasure> => {
+      const before = dd.requestCount;
+      const measured = await runPass(configPath, env);
+      return { ...measured, requests: dd.requestCount - before };
+    };
+    // pass 1 starts every rollout (its canary write); pass 2 is the steady state: measure, judge, hold
+    const starting = await pass();
+    const steady = await pass();
     for (let i = 0; i < ROLLOUTS; i++)
       dd.setSeries(`sum:bench_${i}.errors{env:bench}.as_count()`, { perSecond: 10 });
-    const before2 = dd.requestCount;
-    const pass2 = await runPass(configPath, env);
-    const breaching: PassMeasure = { ...pass2, requests: dd.requestCount - before2 };
+    // pass 3: every rollout breaches and is rolled back
+    const breaching = await pass();
 
     const store = new FileStateStore({ dir: stateDir });
     const latencies: number[] = [];
@@ -131,45 +148,29 @@ log: { level: info }
     latencies.sort((a, b) => a - b);
 
     const perCheck = (p: PassMeasure) => (p.checked > 0 ? p.requests / p.checked : Number.NaN);
-    const row = (metric: string, value: string, target: string, ok: boolean) =>
-      `| ${metric} | ${value} | ${target} | ${ok ? 'yes' : 'NO'} |`;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const passRow = (label: string, p: PassMeasure) =>
+      `| ${label} | ${seconds(p.wallMs)} | ${seconds(p.loadMs)} | ${seconds(p.passMs)} | ${p.maxRssMb} MB | ${perCheck(p).toFixed(2)} | ${p.checked} | ${p.code} |`;
+    const passes = [starting, steady, breaching];
+    const worstWall = Math.max(...passes.map((p) => p.wallMs));
+    const worstRss = Math.max(...passes.map((p) => p.maxRssMb));
+    const worstRequests = Math.max(...passes.map(perCheck).filter((n) => !Number.isNaN(n)));
+    const maxLatency = latencies.at(-1) ?? Infinity;
     const table = [
-      `${ROLLOUTS} rollouts, \`stagegate run --once\` (child process, file store, sandboxes on loopback), Node ${process.version}:`,
+      `${ROLLOUTS} rollouts, \`stagegate run --once\` as a child process (file store with fsync, real Datadog client and Flipper provider against the sandboxes on loopback), Node ${process.version}, ${availableParallelism()} CPUs:`,
       '',
-      '| measure | result | target | met |',
-      '|---|---|---|---|',
-      row(
-        'pass over every rollout, healthy (wall time)',
-        `${(healthy.wallMs / 1000).toFixed(2)} s`,
-        '< 10 s',
-        healthy.wallMs < 10_000,
-      ),
-      row(
-        'pass over every rollout, all breaching (wall time)',
-        `${(breaching.wallMs / 1000).toFixed(2)} s`,
-        '< 10 s',
-        breaching.wallMs < 10_000,
-      ),
-      row(
-        'peak memory (max RSS of the process)',
-        `${Math.max(healthy.maxRssMb, breaching.maxRssMb)} MB`,
-        '< 300 MB',
-        Math.max(healthy.maxRssMb, breaching.maxRssMb) < 300,
-      ),
-      row(
-        'Datadog requests per rollout per check',
-        `${perCheck(healthy).toFixed(2)} (healthy), ${perCheck(breaching).toFixed(2)} (breaching)`,
-        '≤ 1',
-        perCheck(healthy) <= 1 && perCheck(breaching) <= 1,
-      ),
-      row(
-        'breach → toggle off (median / p95 / max)',
-        `${percentile(latencies, 0.5)} / ${percentile(latencies, 0.95)} / ${latencies.at(-1) ?? Number.NaN} ms (${rolledBack} rollbacks)`,
-        '< 1 s',
-        rolledBack === ROLLOUTS && (latencies.at(-1) ?? Infinity) < 1_000,
-      ),
+      '| pass | wall time | of which loading files | of which checks | peak RSS | Datadog requests per rollout per check | rollouts checked | exit |',
+      '|---|---|---|---|---|---|---|---|',
+      passRow('1: start (every canary write)', starting),
+      passRow('2: steady state (measure, hold)', steady),
+      passRow('3: every rollout breaches (rollback writes)', breaching),
       '',
-      `Exit codes: ${healthy.code}, ${breaching.code}; checks recorded: ${healthy.checked}, ${breaching.checked}.`,
+      '| target | result | met |',
+      '|---|---|---|',
+      `| one pass over ${ROLLOUTS} rollouts < 10 s | worst ${seconds(worstWall)} | ${worstWall < 10_000 ? 'yes' : 'NO'} |`,
+      `| peak memory < 300 MB | worst ${worstRss} MB | ${worstRss < 300 ? 'yes' : 'NO'} |`,
+      `| ≤ 1 Datadog request per rollout per check | worst ${worstRequests.toFixed(2)} | ${worstRequests <= 1 ? 'yes' : 'NO'} |`,
+      `| breach → toggle off < 1 s | median ${percentile(latencies, 0.5)} ms, p95 ${percentile(latencies, 0.95)} ms, max ${maxLatency} ms over ${rolledBack} rollbacks in one pass | ${rolledBack === ROLLOUTS && maxLatency < 1_000 ? 'yes' : 'NO'} |`,
     ].join('\n');
     process.stdout.write(`${table}\n`);
     return table;

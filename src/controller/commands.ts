@@ -103,7 +103,7 @@ export async function applyOperatorCommand(
       accepted: true,
       message,
     });
-    for (const t of outcome.transitions) {
+    for (const t of outcome.transitions.filter((x) => x.from !== x.to)) {
       const { from, to, stage, percent, reason } = t;
       await store.appendHistory(rollout.name, {
         type: 'transition',

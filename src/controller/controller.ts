@@ -152,8 +152,14 @@ export function createController(opts: ControllerOptions): Controller {
     return { rollouts: rollouts.length, checked, finished, failed, problems, durationMs: now() - started };
   }
 
-  function reload(): Promise<RolloutChange[]> {
-    return loaderFor().reload();
+  async function reload(): Promise<RolloutChange[]> {
+    const started = now();
+    const changes = await loaderFor().reload();
+    logger.info(
+      { rollouts: loaderFor().all().length, problems: loaderFor().problems().length, ms: now() - started },
+      'rollouts loaded',
+    );
+    return changes;
   }
 
   function applyChanges(changes: readonly RolloutChange[]): void {

@@ -134,15 +134,18 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   function transitionEntries(outcome: StepOutcome, at: number): HistoryEntry[] {
-    return outcome.transitions.map((t) => ({
-      type: 'transition',
-      at,
-      from: t.from,
-      to: t.to,
-      stage: t.stage,
-      percent: t.percent,
-      reason: t.reason,
-    }));
+    // running → running (the engine between applying and observing) is what the toggle entries already say
+    return outcome.transitions
+      .filter((t) => t.from !== t.to)
+      .map((t) => ({
+        type: 'transition',
+        at,
+        from: t.from,
+        to: t.to,
+        stage: t.stage,
+        percent: t.percent,
+        reason: t.reason,
+      }));
   }
 
   function announce(rollout: Rollout, step: Step, at: number, log: Logger): void {
@@ -157,6 +160,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         reason: t.reason,
       };
       if (t.to === 'rolling_back' || t.to === 'rolled_back') log.error(fields, 'rollout state changed');
+      else if (t.from === t.to) log.debug(fields, 'rollout state changed');
       else log.info(fields, 'rollout state changed');
       if (t.to === 'rolling_back') deps.observer?.recordRollback(rollout.name);
     }

@@ -40,13 +40,13 @@ export const durationSchema = duration('must be a duration like 90s, 15m, 4h, 1h
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const GATES = ['percentage_of_actors', 'percentage_of_time'] as const;
+/** Datadog's scalar aggregators (MetricsAggregator); counts are `sum` over `.as_count()`. */
 export const AGGREGATORS = [
   'sum',
   'avg',
   'min',
   'max',
   'last',
-  'count',
   'percentile',
   'mean',
   'l2norm',

@@ -99,7 +99,7 @@ describe('planRequests', () => {
           kind: 'error',
           code: 'E_PROVIDER_BAD_REQUEST',
           message:
-            'Datadog scalar queries do not accept the aggregator "count" (use one of avg, min, max, sum, last, percentile, mean, l2norm, area; for counts: sum with .as_count())',
+            'Datadog scalar queries do not accept the aggregator "count" (use one of sum, avg, min, max, last, percentile, mean, l2norm, area; for counts: sum with .as_count())',
         },
       ],
       [

@@ -1,4 +1,5 @@
 import type { Measurement, MetricQuery, MetricRequest, TimeWindow } from '../../ports/metrics-provider.js';
+import { AGGREGATORS } from '../../spec/schema.js';
 import { isEmptyWindow } from './window.js';
 
 /*
@@ -19,18 +20,8 @@ import { isEmptyWindow } from './window.js';
 
 export type EventsQuery = Extract<MetricQuery, { kind: 'events' }>;
 
-/** Aggregators Datadog's scalar API accepts (MetricsAggregator); `count` is not one of them. */
-export const SCALAR_AGGREGATORS = [
-  'avg',
-  'min',
-  'max',
-  'sum',
-  'last',
-  'percentile',
-  'mean',
-  'l2norm',
-  'area',
-] as const;
+/** The rollout schema admits only aggregators Datadog's scalar API accepts. */
+export const SCALAR_AGGREGATORS = AGGREGATORS;
 export type ScalarAggregator = (typeof SCALAR_AGGREGATORS)[number];
 
 export function isScalarAggregator(s: string): s is ScalarAggregator {
