@@ -64,7 +64,8 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function runPass(configPath: string, env: NodeJS.ProcessEnv): Promise<Omit<PassMeasure, 'requests'>> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, '--config', configPath, 'run', '--once'], {
+  const nodeArgs = (process.env.STAGEGATE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, '--config', configPath, 'run', '--once'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -135,14 +136,15 @@ log: { level: info }
     let rolledBack = 0;
     for (let i = 0; i < ROLLOUTS; i++) {
       const history = await store.history(`bench-${i}`);
-      const rollback = history.findIndex(
+      const check = history.find(
         (e) => e.type === 'check' && (e.detail.decision as { action?: string } | null)?.action === 'rollback',
       );
-      const check = history[rollback];
-      if (!check || check.type !== 'check') continue;
-      const result = history.slice(rollback).find((e) => e.type === 'toggle-result' && e.ok);
+      const intent = history.find((e) => e.type === 'toggle-intent' && e.intent.action === 'disable');
+      if (check?.type !== 'check' || intent?.type !== 'toggle-intent') continue;
+      const result = history.find((e) => e.type === 'toggle-result' && e.ok && e.intentId === intent.intent.id);
       if (!result) continue;
       rolledBack++;
+      // the check began durationMs before its decision (history `at`); the write answered at the result's `at`
       latencies.push(result.at - (check.at - Number(check.detail.durationMs ?? 0)));
     }
     latencies.sort((a, b) => a - b);

@@ -50,10 +50,22 @@ export const BENCH_ROLLOUT: Rollout = {
   description: 'decision-quality benchmark',
   source: undefined,
   specHash: 'bench',
-  toggle: { provider: 'memory', feature: 'bench', gate: 'percentage_of_actors', onRollback: 'zero', onComplete: 'keep' },
+  toggle: {
+    provider: 'memory',
+    feature: 'bench',
+    gate: 'percentage_of_actors',
+    onRollback: 'zero',
+    onComplete: 'keep',
+  },
   start: { kind: 'immediately' },
   check: { schedule: { kind: 'every', everyMs: CHECK_MS }, timezone: 'UTC', advanceDuring: undefined },
-  stages: [stage('canary', 2, 4), stage('stage-b', 25, 8), stage('stage-c', 50, 8), stage('stage-d', 75, 8), stage('stage-e', 100, 8)],
+  stages: [
+    stage('canary', 2, 4),
+    stage('stage-b', 25, 8),
+    stage('stage-c', 50, 8),
+    stage('stage-d', 75, 8),
+    stage('stage-e', 100, 8),
+  ],
   samples: undefined,
   metrics: {
     error_rate: {
@@ -63,7 +75,10 @@ export const BENCH_ROLLOUT: Rollout = {
       window: { kind: 'stage' },
     },
   },
-  criteria: { advance: [parseCriterion(THRESHOLD_TEXT.advance)], rollback: [parseCriterion(THRESHOLD_TEXT.rollback)] },
+  criteria: {
+    advance: [parseCriterion(THRESHOLD_TEXT.advance)],
+    rollback: [parseCriterion(THRESHOLD_TEXT.rollback)],
+  },
   policy: { noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95, maxStageDurationMs: 72 * HOUR },
   postLaunchMs: [],
   notify: [],
@@ -121,6 +136,8 @@ interface Outcome {
   /** checks from the first exposed check to the rollback, inclusive; null when not rolled back after exposure */
   readonly checksToRollback: number | null;
   readonly exposed: boolean;
+  /** users served the bad release before the rollback (or the end) */
+  readonly usersExposed: number;
 }
 
 const STAGE_50 = 2;
@@ -148,12 +165,14 @@ function simulateRelease(judge: JudgeFn, kind: Kind, seed: number): Outcome {
   let errors = 0;
   let reached100At: number | null = null;
   let exposedAt: number | null = kind === 'bad' ? 1 : null;
+  let usersExposed = 0;
   for (let check = 1; check < 20_000; check++) {
     const now = check * CHECK_MS;
     if (exposedAt === null && kind === 'late' && stageIndex >= STAGE_50) exposedAt = check;
     const percent = rollout.stages[stageIndex]?.percent ?? 0;
     const arrived = poisson(rand, (usersPerCheckAtFull * percent) / 100);
     users += arrived;
+    if (exposedAt !== null) usersExposed += arrived;
     errors += binomial(rand, arrived, errorRate(kind, stageIndex));
     const measurement: Measurement =
       users > 0
@@ -180,11 +199,24 @@ function simulateRelease(judge: JudgeFn, kind: Kind, seed: number): Outcome {
           reached100At,
           checksToRollback: exposedAt === null ? null : check - exposedAt + 1,
           exposed: exposedAt !== null,
+          usersExposed,
         };
       case 'pause':
-        return { result: 'paused', reached100At, checksToRollback: null, exposed: exposedAt !== null };
+        return {
+          result: 'paused',
+          reached100At,
+          checksToRollback: null,
+          exposed: exposedAt !== null,
+          usersExposed,
+        };
       case 'complete':
-        return { result: 'completed', reached100At, checksToRollback: null, exposed: exposedAt !== null };
+        return {
+          result: 'completed',
+          reached100At,
+          checksToRollback: null,
+          exposed: exposedAt !== null,
+          usersExposed,
+        };
       case 'advance':
         // the machine: the next stage's write lands, its clock and `stage` window restart, streaks and looks reset
         stageIndex += 1;
@@ -198,7 +230,13 @@ function simulateRelease(judge: JudgeFn, kind: Kind, seed: number): Outcome {
         break;
     }
   }
-  return { result: 'paused', reached100At, checksToRollback: null, exposed: exposedAt !== null };
+  return {
+    result: 'paused',
+    reached100At,
+    checksToRollback: null,
+    exposed: exposedAt !== null,
+    usersExposed,
+  };
 }
 
 /** The latest value against the threshold: no interval, no notion of sample size. */
@@ -209,9 +247,11 @@ const pointEstimate: JudgeFn = (c, kind, m, opts) =>
 
 /** Rollbacks on a plain Wilson interval at policy.confidence on every look: what repeated looks do to it. */
 const wilsonEveryLook: JudgeFn = (c, kind, m, opts) => {
-  if (kind !== 'rollback' || m.kind !== 'ratio' || !(m.denominator > 0)) return judgeCriterion(c, kind, m, opts);
+  if (kind !== 'rollback' || m.kind !== 'ratio' || !(m.denominator > 0))
+    return judgeCriterion(c, kind, m, opts);
   const interval = wilsonInterval(m.numerator, m.denominator, opts.confidence);
-  const breach = interval !== null && compare(interval[0], c.op, c.threshold) && compare(interval[1], c.op, c.threshold);
+  const breach =
+    interval !== null && compare(interval[0], c.op, c.threshold) && compare(interval[1], c.op, c.threshold);
   return {
     criterion: c,
     kind,
@@ -244,7 +284,9 @@ function pct(part: number, whole: number): string {
 
 function runPolicy(name: string, judge: JudgeFn): PolicyRow {
   const releases = (kind: Kind, salt: number): Outcome[] =>
-    Array.from({ length: RELEASES }, (_, i) => simulateRelease(judge, kind, SEED + salt * 1_000_003 + i * 7919));
+    Array.from({ length: RELEASES }, (_, i) =>
+      simulateRelease(judge, kind, SEED + salt * 1_000_003 + i * 7919),
+    );
   return { name, healthy: releases('healthy', 1), bad: releases('bad', 2), late: releases('late', 3) };
 }
 
@@ -255,28 +297,46 @@ export interface BenchResult {
 
 export function measure(): BenchResult {
   const policies = [
-    runPolicy('stagegate (Wilson to advance, exact interval with spent α to roll back)', (c, k, m, o) =>
-      judgeCriterion(c, k, m, o),
-    ),
-    runPolicy('point estimate (latest value vs threshold)', pointEstimate),
-    runPolicy('Wilson 95% on every look, no correction', wilsonEveryLook),
+    runPolicy('stagegate', (c, k, m, o) => judgeCriterion(c, k, m, o)),
+    runPolicy('point estimate', pointEstimate),
+    runPolicy('Wilson, every look', wilsonEveryLook),
   ];
   const rows: Array<[string, (p: PolicyRow) => string]> = [
-    ['healthy (3%): rolled back — false rollbacks', (p) => pct(p.healthy.filter((o) => o.result === 'rolled back').length, RELEASES)],
+    [
+      'healthy (3%): rolled back — false rollbacks',
+      (p) => pct(p.healthy.filter((o) => o.result === 'rolled back').length, RELEASES),
+    ],
     ['healthy: reached 100%', (p) => pct(p.healthy.filter((o) => o.reached100At !== null).length, RELEASES)],
-    ['healthy: paused, held 72h in a stage', (p) => pct(p.healthy.filter((o) => o.result === 'paused').length, RELEASES)],
+    [
+      'healthy: paused, held 72h in a stage',
+      (p) => pct(p.healthy.filter((o) => o.result === 'paused').length, RELEASES),
+    ],
     [
       'healthy: median time to 100%',
       (p) => {
-        const m = median(p.healthy.flatMap((o) => (o.reached100At === null ? [] : [(o.reached100At * CHECK_MS) / HOUR])));
+        const m = median(
+          p.healthy.flatMap((o) => (o.reached100At === null ? [] : [(o.reached100At * CHECK_MS) / HOUR])),
+        );
         return m === null ? 'n/a' : `${m.toFixed(1)} h`;
       },
     ],
     ['bad (10%): reached 100%', (p) => pct(p.bad.filter((o) => o.reached100At !== null).length, RELEASES)],
     ['bad: rolled back', (p) => pct(p.bad.filter((o) => o.result === 'rolled back').length, RELEASES)],
     [
+      'bad: paused at 2% after 72h without proof either way',
+      (p) => pct(p.bad.filter((o) => o.result === 'paused').length, RELEASES),
+    ],
+    [
       'bad: median checks from exposure to rollback',
-      (p) => String(median(p.bad.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback]))) ?? 'n/a'),
+      (p) =>
+        String(
+          median(p.bad.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback]))) ?? 'n/a',
+        ),
+    ],
+    [
+      'bad: median users served the bad release before the rollback',
+      (p) =>
+        String(median(p.bad.flatMap((o) => (o.result === 'rolled back' ? [o.usersExposed] : []))) ?? 'n/a'),
     ],
     [
       'regression at 50%: reached the 50% stage',
@@ -284,13 +344,23 @@ export function measure(): BenchResult {
     ],
     [
       'regression at 50%: rolled back, of those',
-      (p) => pct(p.late.filter((o) => o.exposed && o.result === 'rolled back').length, p.late.filter((o) => o.exposed).length),
+      (p) =>
+        pct(
+          p.late.filter((o) => o.exposed && o.result === 'rolled back').length,
+          p.late.filter((o) => o.exposed).length,
+        ),
     ],
     [
       'regression at 50%: median checks from the first 50% check to rollback',
-      (p) => String(median(p.late.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback]))) ?? 'n/a'),
+      (p) =>
+        String(
+          median(p.late.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback]))) ?? 'n/a',
+        ),
     ],
-    ['regression at 50%: reached 100%', (p) => pct(p.late.filter((o) => o.reached100At !== null).length, RELEASES)],
+    [
+      'regression at 50%: reached 100%',
+      (p) => pct(p.late.filter((o) => o.reached100At !== null).length, RELEASES),
+    ],
   ];
   const header = `| ${RELEASES.toLocaleString('en-US')} releases per group | ${policies.map((p) => p.name).join(' | ')} |`;
   const divider = `|---|${policies.map(() => '---:').join('|')}|`;
@@ -302,7 +372,8 @@ export function measure(): BenchResult {
   const falseRollbacks = share(ours?.healthy, (o) => o.result === 'rolled back');
   const badAt100 = share(ours?.bad, (o) => o.reached100At !== null);
   const detect = (p: PolicyRow | undefined): number =>
-    median(p?.late.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback])) ?? []) ?? Infinity;
+    median(p?.late.flatMap((o) => (o.checksToRollback === null ? [] : [o.checksToRollback])) ?? []) ??
+    Infinity;
   const targets: Array<[string, boolean]> = [
     [`false rollbacks ≤ 1% (${(100 * falseRollbacks).toFixed(1)}%)`, falseRollbacks <= 0.01],
     [`bad releases reaching 100% ≤ 1% (${(100 * badAt100).toFixed(1)}%)`, badAt100 <= 0.01],

@@ -99,7 +99,25 @@ export function createController(opts: ControllerOptions): Controller {
     now,
     ...(opts.observer && { observer: opts.observer }),
     onSaved: (rec: RolloutRecord) => lastSeen.set(rec.name, rec.version),
+    onLoaded: (rec: RolloutRecord) => noteVersion(rec),
   });
+
+  /** Logs a record version this process did not write (an operator command), once, whoever sees it first. */
+  function noteVersion(rec: RolloutRecord): void {
+    const seen = lastSeen.get(rec.name);
+    if (seen !== undefined && seen >= rec.version) return;
+    lastSeen.set(rec.name, rec.version);
+    if (seen === undefined) return;
+    logger.info(
+      {
+        rollout: rec.name,
+        version: rec.version,
+        state: rec.summary.state,
+        pendingWrite: rec.intent !== null,
+      },
+      'state changed outside the controller, picked up',
+    );
+  }
 
   function loaderFor(): RolloutLoader {
     loader ??= createRolloutLoader({ dir: wiring.config.rolloutsDir, logger, config: wiring.config });
@@ -194,20 +212,7 @@ export function createController(opts: ControllerOptions): Controller {
       for (const rec of await store.list()) {
         const rollout = loader?.get(rec.name);
         if (!rollout) continue;
-        const seen = lastSeen.get(rec.name);
-        lastSeen.set(rec.name, rec.version);
-        const external = seen !== undefined && seen !== rec.version;
-        if (external) {
-          logger.info(
-            {
-              rollout: rec.name,
-              version: rec.version,
-              state: rec.summary.state,
-              pendingWrite: rec.intent !== null,
-            },
-            'state changed outside the controller, picked up',
-          );
-        }
+        noteVersion(rec);
         // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
         if (rec.intent !== null && !serializer.busy(rec.name)) {
           void serializer

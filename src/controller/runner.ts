@@ -36,8 +36,10 @@ export interface RunnerDeps {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly observer?: MetricsRecorder;
-  /** every record this runner saved: the controller's poll tells its own writes from an operator's */
+  /** every record this runner saved: the controller tells its own writes from an operator's */
   readonly onSaved?: (record: RolloutRecord) => void;
+  /** every record this runner loaded before acting on it */
+  readonly onLoaded?: (record: RolloutRecord) => void;
   readonly settleMs?: number;
 }
 
@@ -199,8 +201,16 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  /** history toggle-intent → write → history toggle-result → save the result into the record. */
-  async function applyIntent(rollout: Rollout, step: Position, log: Logger): Promise<Position> {
+  /**
+   * history toggle-intent → write → history toggle-result → save the result into the record →
+   * `then` (the history of the check that decided the write) → the transitions the result caused.
+   */
+  async function applyIntent(
+    rollout: Rollout,
+    step: Position,
+    log: Logger,
+    then: readonly HistoryEntry[] = [],
+  ): Promise<Position> {
     const intent = step.session.intent();
     if (!intent) return step;
     await store.appendHistory(rollout.name, { type: 'toggle-intent', at: now(), intent });
@@ -276,7 +286,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         'toggle write failed, will retry',
       );
     }
-    await append(rollout.name, transitionEntries(next.outcome, at));
+    await append(rollout.name, [...then, ...transitionEntries(next.outcome, at)]);
     announce(rollout, next, at, log);
     return next;
   }
@@ -291,6 +301,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     log: Logger,
   ): Promise<Position | { record: RolloutRecord | undefined; session: undefined }> {
     const record = await store.load(rollout.name);
+    if (record) deps.onLoaded?.(record);
     try {
       return { record, session: deps.openSession(rollout, record) };
     } catch (err) {
@@ -324,14 +335,16 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { rollout: rollout.name, checked: false, record: current.record, action: null };
     }
 
-    const toggle = await readToggle(rollout, log);
-    const measurements: Record<string, Measurement> = current.session.wantsMeasurements()
-      ? await measureRollout(rollout, deps.metricsFor, {
-          now: started,
-          stageStart: current.session.stageStart(started),
-          ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
-        })
-      : {};
+    const [toggle, measurements] = await Promise.all([
+      readToggle(rollout, log),
+      current.session.wantsMeasurements()
+        ? measureRollout(rollout, deps.metricsFor, {
+            now: started,
+            stageStart: current.session.stageStart(started),
+            ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+          })
+        : Promise.resolve<Record<string, Measurement>>({}),
+    ]);
     const tickAt = now();
     const ticked = await mutate(
       rollout,
@@ -368,7 +381,6 @@ export function createRunner(deps: RunnerDeps): Runner {
       },
     });
     history.push(...transitionEntries(ticked.outcome, tickAt));
-    await append(rollout.name, history);
 
     const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
     const action = decision?.action ?? 'none';
@@ -394,10 +406,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
     announce(rollout, ticked, tickAt, log);
 
+    // the write this check decided goes out before its history entries: a rollback waits for no disk
     let after: Position = ticked;
     const pending = ticked.session.intent();
-    if (pending && !attempted.has(pending.id) && due(ticked.session))
-      after = await applyIntent(rollout, ticked, log);
+    if (pending && !attempted.has(pending.id) && due(ticked.session)) {
+      after = await applyIntent(rollout, ticked, log, history);
+    } else {
+      await append(rollout.name, history);
+    }
     return { rollout: rollout.name, checked: true, record: after.record, action };
   }
 

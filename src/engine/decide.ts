@@ -344,7 +344,9 @@ export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Dec
   const closed = gates.filter((g) => !g.open);
   if (closed.length === 0) {
     if (last) {
-      return make('complete', null, [`${stage.name} held every criterion for ${formatDuration(elapsed)}: complete`]);
+      return make('complete', null, [
+        `${stage.name} held every criterion for ${formatDuration(elapsed)}: complete`,
+      ]);
     }
     return make(
       'advance',

@@ -92,7 +92,16 @@ function direct(b: Base, value: number): CriterionResult {
     verdict = holds ? 'breach' : 'ok';
     reason = holds ? `${shown} breaches ${threshold}` : `${shown} within rollback ${threshold}`;
   }
-  return { criterion: b.criterion, kind: b.kind, verdict, value, interval: null, confidence: null, samples: null, reason };
+  return {
+    criterion: b.criterion,
+    kind: b.kind,
+    verdict,
+    value,
+    interval: null,
+    confidence: null,
+    samples: null,
+    reason,
+  };
 }
 
 function onInterval(
@@ -132,16 +141,30 @@ function onInterval(
     verdict = 'ok';
     reason = `${shown} within rollback ${threshold}`;
   }
-  return { criterion: b.criterion, kind: b.kind, verdict, value, interval, confidence, samples: m.denominator, reason };
+  return {
+    criterion: b.criterion,
+    kind: b.kind,
+    verdict,
+    value,
+    interval,
+    confidence,
+    samples: m.denominator,
+    reason,
+  };
 }
 
-export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement, opts: JudgeOptions): CriterionResult {
+export function judgeCriterion(
+  c: Criterion,
+  kind: CriterionKind,
+  m: Measurement,
+  opts: JudgeOptions,
+): CriterionResult {
   const b: Base = { criterion: c, kind };
   switch (m.kind) {
     case 'error':
       return {
         criterion: b.criterion,
-      kind: b.kind,
+        kind: b.kind,
         verdict: 'error',
         value: null,
         interval: null,
@@ -155,7 +178,7 @@ export function judgeCriterion(c: Criterion, kind: CriterionKind, m: Measurement
       if (!Number.isFinite(m.value)) {
         return {
           criterion: b.criterion,
-      kind: b.kind,
+          kind: b.kind,
           verdict: 'error',
           value: null,
           interval: null,

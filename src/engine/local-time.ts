@@ -74,7 +74,9 @@ function previousDay(d: Weekday): Weekday {
 export function insideAdvanceWindow(window: AdvanceWindow, epochMs: number, timeZone: string): boolean {
   const { weekday, minuteOfDay } = localClock(epochMs, timeZone);
   if (window.startMinute < window.endMinute) {
-    return window.days.includes(weekday) && minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
+    return (
+      window.days.includes(weekday) && minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute
+    );
   }
   return (
     (window.days.includes(weekday) && minuteOfDay >= window.startMinute) ||

@@ -54,7 +54,11 @@ export interface SimulationResult {
   readonly stoppedBecause: StopReason;
 }
 
-async function applyDueWrites(engine: RolloutEngine, toggles: ToggleProvider, now: number): Promise<StepResult[]> {
+async function applyDueWrites(
+  engine: RolloutEngine,
+  toggles: ToggleProvider,
+  now: number,
+): Promise<StepResult[]> {
   const steps: StepResult[] = [];
   // a failed write is retried later (backoff), so one pass per intent is enough; bound it anyway
   for (let i = 0; i < 5; i++) {
@@ -71,7 +75,12 @@ async function applyDueWrites(engine: RolloutEngine, toggles: ToggleProvider, no
             : await toggles.disable(feature, intent.mode ?? 'zero');
       event = { type: 'TOGGLE_APPLIED', now, state, intentId: intent.id };
     } catch (err) {
-      event = { type: 'TOGGLE_FAILED', now, error: err instanceof Error ? err.message : String(err), intentId: intent.id };
+      event = {
+        type: 'TOGGLE_FAILED',
+        now,
+        error: err instanceof Error ? err.message : String(err),
+        intentId: intent.id,
+      };
     }
     steps.push(engine.send(event));
   }
@@ -100,7 +109,9 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       break;
     }
     const toggle = await opts.toggles.read(feature);
-    const measurements = engine.wantsMeasurements() ? await opts.measure(now, engine.stageStartedAt() ?? now) : {};
+    const measurements = engine.wantsMeasurements()
+      ? await opts.measure(now, engine.stageStartedAt() ?? now)
+      : {};
     const tick = engine.send({ type: 'TICK', now, measurements, toggle });
     const steps = [tick, ...(await applyDueWrites(engine, opts.toggles, now))];
     let action: string = tick.decision?.action ?? 'none';

@@ -120,19 +120,20 @@ beforeEach(() => {
 });
 
 describe('runner.check', () => {
-  it('persists the intent before writing the toggle and the result after, in this exact order', async () => {
+  it('saves the intent before writing the toggle and the result after, in this exact order', async () => {
     const report = await createRunner(deps()).check(rollout);
     expect(report.checked).toBe(true);
     expect(events).toEqual([
       'query',
       'tick',
       'save v0 intent=set:5',
-      'history spec',
-      'history check',
       'history toggle-intent',
       'toggle set 5',
       'history toggle-result',
       'save v1 intent=none',
+      // the check that decided the write is recorded after it: a rollback waits for no disk
+      'history spec',
+      'history check',
     ]);
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
     const rec = await store.load('r1');

@@ -21,13 +21,22 @@ export function ratioMetric(name: string, window: MetricSpec['window'] = { kind:
   return {
     name,
     provider: undefined,
-    query: { kind: 'ratio', numerator: `sum:${name}.num{*}.as_count()`, denominator: `sum:${name}.den{*}.as_count()` },
+    query: {
+      kind: 'ratio',
+      numerator: `sum:${name}.num{*}.as_count()`,
+      denominator: `sum:${name}.den{*}.as_count()`,
+    },
     window,
   };
 }
 
 export function valueMetric(name: string, window: MetricSpec['window'] = { kind: 'stage' }): MetricSpec {
-  return { name, provider: undefined, query: { kind: 'value', query: `sum:${name}{*}.as_count()`, aggregator: 'sum' }, window };
+  return {
+    name,
+    provider: undefined,
+    query: { kind: 'value', query: `sum:${name}{*}.as_count()`, aggregator: 'sum' },
+    window,
+  };
 }
 
 export interface RolloutOverrides {
@@ -93,7 +102,11 @@ export function value(v: number): Measurement {
 }
 
 export const NO_DATA: Measurement = { kind: 'no-data', reason: 'no series' };
-export const PROVIDER_ERROR: Measurement = { kind: 'error', code: 'E_PROVIDER_UNREACHABLE', message: 'connect ECONNREFUSED' };
+export const PROVIDER_ERROR: Measurement = {
+  kind: 'error',
+  code: 'E_PROVIDER_UNREACHABLE',
+  message: 'connect ECONNREFUSED',
+};
 
 /** Healthy readings: 1% errors over plenty of traffic. */
 export function healthy(n = 2000): Record<string, Measurement> {

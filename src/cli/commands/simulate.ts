@@ -7,7 +7,11 @@ import { localClock } from '../../engine/local-time.js';
 import { StagegateError } from '../../errors.js';
 import type { Measurement } from '../../ports/metrics-provider.js';
 import { MemoryToggleProvider } from '../../providers/toggles/memory.js';
-import { ReplayMetricsProvider, earliestAbsoluteTime, loadSeriesFile } from '../../providers/metrics/replay.js';
+import {
+  ReplayMetricsProvider,
+  earliestAbsoluteTime,
+  loadSeriesFile,
+} from '../../providers/metrics/replay.js';
 import { formatDuration } from '../../spec/duration.js';
 import { loadRolloutFile } from '../../spec/loader.js';
 import type { Rollout, Schedule } from '../../spec/types.js';
@@ -31,7 +35,10 @@ interface SimulateOptions {
   readonly autoApprove?: boolean;
 }
 
-function nextCheckFn(schedule: Schedule, timeZone: string): { next: (now: number) => number; close: () => void } {
+function nextCheckFn(
+  schedule: Schedule,
+  timeZone: string,
+): { next: (now: number) => number; close: () => void } {
   if (schedule.kind === 'every') return { next: (now) => now + schedule.everyMs, close: () => undefined };
   // node-cron decides what matches (six-field expressions included); the virtual clock steps to the next match
   const task = createTask(schedule.cron, () => undefined, { timezone: timeZone });
@@ -50,7 +57,11 @@ function nextCheckFn(schedule: Schedule, timeZone: string): { next: (now: number
 
 function parseFrom(text: string): number {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new StagegateError('E_USAGE', `--from "${text}" is not an ISO 8601 time, e.g. 2025-06-17T09:00:00-04:00`);
+  if (Number.isNaN(ms))
+    throw new StagegateError(
+      'E_USAGE',
+      `--from "${text}" is not an ISO 8601 time, e.g. 2025-06-17T09:00:00-04:00`,
+    );
   return ms;
 }
 
@@ -83,7 +94,9 @@ function valuesCell(rollout: Rollout, e: TimelineEntry): string {
     if (!m) continue;
     const results = e.results.filter((r) => r.criterion.metric === name);
     const percent = results.some((r) => r.criterion.percent);
-    const verdicts = results.map((r) => `${r.criterion.op}${formatValue(r.criterion.threshold, r.criterion.percent)} ${r.verdict}`);
+    const verdicts = results.map(
+      (r) => `${r.criterion.op}${formatValue(r.criterion.threshold, r.criterion.percent)} ${r.verdict}`,
+    );
     cells.push(`${name} ${shownValue(m, percent)}${verdicts.length > 0 ? ` (${verdicts.join(', ')})` : ''}`);
   }
   return cells.length > 0 ? cells.join('; ') : '-';
@@ -95,7 +108,7 @@ export function renderTimeline(rollout: Rollout, result: SimulationResult, serie
   const rows = result.timeline.map((e) => {
     const clock = localClock(e.at, tz);
     return [
-      `${clock.weekday} ${clock.text}`,
+      `${clock.weekday.charAt(0).toUpperCase()}${clock.weekday.slice(1)} ${clock.text}`,
       e.state,
       e.stage ?? '-',
       `${formatValue(e.percent / 100, true)}`,
@@ -107,7 +120,10 @@ export function renderTimeline(rollout: Rollout, result: SimulationResult, serie
   // every column but the last two is padded; values and reasons are free text
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i < cells.length - 2 ? c.padEnd(widths[i] ?? 0) : c)).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i < cells.length - 2 ? c.padEnd(widths[i] ?? 0) : c))
+      .join('  ')
+      .trimEnd();
   const first = result.timeline[0]?.at;
   const last = result.timeline[result.timeline.length - 1]?.at;
   const f = result.final;
@@ -158,8 +174,14 @@ export function register(program: Command): void {
     .command('simulate')
     .description('replay a rollout against a metric series in virtual time and print the decision timeline')
     .argument('<rollout>', 'rollout file (YAML)')
-    .requiredOption('--metrics <file>', 'series: CSV or JSON rows of time, metric, value | numerator,denominator, status')
-    .option('--from <iso>', "virtual start (default: the rollout's start time, else the series' first absolute time, else now)")
+    .requiredOption(
+      '--metrics <file>',
+      'series: CSV or JSON rows of time, metric, value | numerator,denominator, status',
+    )
+    .option(
+      '--from <iso>',
+      "virtual start (default: the rollout's start time, else the series' first absolute time, else now)",
+    )
     .option('--auto-approve', 'give every approval the rollout waits for at once')
     .option('--json', 'print the timeline as JSON')
     .action(async (file: string, opts: SimulateOptions) => {
@@ -177,7 +199,8 @@ export function register(program: Command): void {
           from: origin,
           until,
           nextCheck: schedule.next,
-          measure: (now, stageStart) => measureRollout(rollout, () => provider, { now, stageStart, settleMs: 0 }),
+          measure: (now, stageStart) =>
+            measureRollout(rollout, () => provider, { now, stageStart, settleMs: 0 }),
           toggles: new MemoryToggleProvider(),
           autoApprove: opts.autoApprove === true,
         });

@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricQuery } from '../../src/ports/metrics-provider.js';
+import {
+  ReplayMetricsProvider,
+  earliestAbsoluteTime,
+  parseSeriesText,
+  parseSeriesTime,
+  timedRows,
+} from '../../src/providers/metrics/replay.js';
+import { StagegateError } from '../../src/errors.js';
+import type { MetricSpec } from '../../src/spec/types.js';
+import { MIN, T0, ratioMetric, valueMetric } from './rollout-factory.js';
+
+/* The replay provider behind `stagegate simulate` (src/providers/metrics/replay.ts). */
+
+function metricsOf(...specs: MetricSpec[]): Record<string, MetricSpec> {
+  return Object.fromEntries(specs.map((s) => [s.name, s]));
+}
+
+function withAggregator(name: string, aggregator: string): MetricSpec {
+  return { ...valueMetric(name), query: { kind: 'value', query: `q:${name}`, aggregator } };
+}
+
+const CSV = `# a comment line
+time,metric,value,numerator,denominator,status,message
++0m,error_rate,,1,100,,
++0m,sent,100,,,,
++5m,error_rate,,3,100,,
++5m,sent,120,,,,
++10m,error_rate,,,,error,Datadog 503
++15m,error_rate,,,,no-data,
++20m,error_rate,,0,0,,
+`;
+
+describe('series parsing', () => {
+  it.each([
+    ['+0m', { kind: 'offset', ms: 0 }],
+    ['+0', { kind: 'offset', ms: 0 }],
+    ['+1h30m', { kind: 'offset', ms: 90 * MIN }],
+    ['1750165200000', { kind: 'absolute', ms: 1750165200000 }],
+    ['2025-06-17T09:00:00-04:00', { kind: 'absolute', ms: Date.parse('2025-06-17T13:00:00Z') }],
+    ['2025-06-17T13:00Z', { kind: 'absolute', ms: Date.parse('2025-06-17T13:00:00Z') }],
+  ])('time %s', (text, expected) => {
+    expect(parseSeriesTime(text)).toEqual(expected);
+  });
+
+  it.each(['2025-06-17T09:00:00', 'tomorrow', '+5x', ''])('refuses time %j (no offset, no unit)', (text) => {
+    expect(parseSeriesTime(text)).toBeUndefined();
+  });
+
+  it('reads CSV rows with their line numbers', () => {
+    const series = parseSeriesText(CSV, 's.csv');
+    expect(series.rows).toHaveLength(7);
+    expect(series.rows[0]).toEqual({
+      line: 3,
+      time: { kind: 'offset', ms: 0 },
+      metric: 'error_rate',
+      status: 'data',
+      numerator: 1,
+      denominator: 100,
+    });
+    expect(series.rows[4]).toEqual({
+      line: 7,
+      time: { kind: 'offset', ms: 10 * MIN },
+      metric: 'error_rate',
+      status: 'error',
+      message: 'Datadog 503',
+    });
+  });
+
+  it('reads the same rows from JSON', () => {
+    const json = JSON.stringify([
+      { time: '+0m', metric: 'error_rate', numerator: 1, denominator: 100 },
+      { time: 1750165200000, metric: 'sent', value: 100 },
+      { time: '+5m', metric: 'error_rate', status: 'error', message: 'timeout' },
+    ]);
+    const series = parseSeriesText(json, 's.json');
+    expect(series.rows.map((r) => [r.metric, r.status, r.time.kind])).toEqual([
+      ['error_rate', 'data', 'offset'],
+      ['sent', 'data', 'absolute'],
+      ['error_rate', 'error', 'offset'],
+    ]);
+    expect(earliestAbsoluteTime(series)).toBe(1750165200000);
+  });
+
+  it.each([
+    [
+      'time,metric,value\nyesterday,sent,1\n',
+      's.csv:2: time "yesterday" is not ISO 8601 with an offset, epoch ms, or +<duration>',
+    ],
+    [
+      'time,metric,valu\n+0m,sent,1\n',
+      's.csv:2: unknown column valu (columns: time, metric, value, numerator, denominator, status, message)',
+    ],
+    [
+      'time,metric,value,numerator,denominator\n+0m,e,1,1,2\n',
+      's.csv:2: give either value or numerator and denominator, not both',
+    ],
+    [
+      'time,metric,value,numerator,denominator\n+0m,e,,1,\n',
+      's.csv:2: a data row needs value, or numerator and denominator (or status no-data / error)',
+    ],
+    [
+      'time,metric,numerator,denominator\n+0m,e,-1,2\n',
+      's.csv:2: numerator and denominator are counts: not negative',
+    ],
+    ['time,metric,value\n+0m,sent,lots\n', 's.csv:2: value must be a number, got "lots"'],
+    [
+      'time,metric,value,status\n+0m,sent,,broken\n',
+      's.csv:2: status must be empty, "no-data" or "error", got "broken"',
+    ],
+    ['time,metric,value\n', 's.csv: the series has no rows'],
+  ])('refuses bad CSV with path:line: %j', (text, message) => {
+    expect(() => parseSeriesText(text, 's.csv')).toThrow(message);
+  });
+
+  it('refuses bad JSON', () => {
+    expect(() => parseSeriesText('{"rows": []}', 's.json')).toThrow('s.json: expected a JSON array of rows');
+    expect(() => parseSeriesText('[{"time": "+0m"}]', 's.json')).toThrow('s.json: row 1: metric:');
+    expect(() => parseSeriesText('[', 's.json')).toThrow(StagegateError);
+  });
+
+  it('orders rows on the virtual clock, offsets from the origin', () => {
+    const series = parseSeriesText('time,metric,value\n+10m,a,1\n+0m,a,2\n', 's.csv');
+    expect(timedRows(series, T0).map((r) => [r.at - T0, r.value])).toEqual([
+      [0, 2],
+      [10 * MIN, 1],
+    ]);
+  });
+});
+
+describe('ReplayMetricsProvider', () => {
+  const metrics = metricsOf(ratioMetric('error_rate'), valueMetric('sent'));
+  const provider = new ReplayMetricsProvider(parseSeriesText(CSV, 's.csv'), T0, metrics);
+  const ratioQuery = metrics.error_rate?.query as MetricQuery;
+  const at = (fromMin: number, toMin: number) => ({ from: T0 + fromMin * MIN, to: T0 + toMin * MIN });
+
+  it('sums numerators and denominators over [from, to)', () => {
+    expect(provider.measure('error_rate', ratioQuery, at(0, 10))).toEqual({
+      kind: 'ratio',
+      numerator: 4,
+      denominator: 200,
+      value: 0.02,
+    });
+    // a row at `to` belongs to the next window
+    expect(provider.measure('error_rate', ratioQuery, at(0, 5))).toMatchObject({
+      numerator: 1,
+      denominator: 100,
+    });
+  });
+
+  it('no rows in the window is no data, never zero', () => {
+    expect(provider.measure('error_rate', ratioQuery, at(30, 40))).toEqual({
+      kind: 'no-data',
+      reason: 'no points in the window',
+    });
+  });
+
+  it('an empty denominator is no data', () => {
+    expect(provider.measure('error_rate', ratioQuery, at(20, 25))).toEqual({
+      kind: 'no-data',
+      reason: 'the denominator is empty',
+    });
+  });
+
+  it('an error row is an outage until the metric’s next row', () => {
+    expect(provider.measure('error_rate', ratioQuery, at(0, 11))).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_UNREACHABLE',
+      message: 'Datadog 503',
+    });
+    expect(provider.measure('error_rate', ratioQuery, at(0, 15))).toMatchObject({ kind: 'error' });
+    expect(provider.measure('error_rate', ratioQuery, at(0, 16))).toMatchObject({
+      kind: 'ratio',
+      denominator: 200,
+    });
+  });
+
+  it.each([
+    ['sum', 60],
+    ['area', 60],
+    ['avg', 20],
+    ['mean', 20],
+    ['min', 10],
+    ['max', 30],
+    ['count', 3],
+    ['last', 20],
+    ['percentile', 20],
+    ['l2norm', Math.sqrt(100 + 900 + 400)],
+  ])('a value metric aggregated with %s reads %s', (aggregator, expected) => {
+    const spec = withAggregator('latency', aggregator);
+    const p = new ReplayMetricsProvider(
+      parseSeriesText('time,metric,value\n+0m,latency,10\n+5m,latency,30\n+10m,latency,20\n', 'l.csv'),
+      T0,
+      metricsOf(spec),
+    );
+    expect(p.measure('latency', spec.query, at(0, 15))).toEqual({ kind: 'value', value: expected });
+  });
+
+  it('events metrics sum their buckets', () => {
+    const spec: MetricSpec = {
+      name: 'users',
+      provider: undefined,
+      query: {
+        kind: 'events',
+        source: 'rum',
+        search: '@type:view',
+        aggregation: 'cardinality',
+        facet: '@usr.id',
+      },
+      window: { kind: 'stage' },
+    };
+    const p = new ReplayMetricsProvider(
+      parseSeriesText('time,metric,value\n+0m,users,4\n+5m,users,6\n', 'u.csv'),
+      T0,
+      metricsOf(spec),
+    );
+    expect(p.measure('users', spec.query, at(0, 10))).toEqual({ kind: 'value', value: 10 });
+  });
+
+  it('answers query() by the metric’s query and queryMany() in request order', async () => {
+    await expect(provider.query(ratioQuery, at(0, 10))).resolves.toMatchObject({
+      kind: 'ratio',
+      numerator: 4,
+    });
+    await expect(
+      provider.query({ kind: 'value', query: 'unknown', aggregator: 'sum' }, at(0, 10)),
+    ).resolves.toMatchObject({
+      kind: 'error',
+      code: 'E_PROVIDER_BAD_REQUEST',
+    });
+    const answers = await provider.queryMany([
+      { id: 'sent', query: metrics.sent?.query as MetricQuery, window: at(0, 10) },
+      { id: 'error_rate', query: ratioQuery, window: at(0, 5) },
+    ]);
+    expect(answers).toEqual([
+      { kind: 'value', value: 220 },
+      { kind: 'ratio', numerator: 1, denominator: 100, value: 0.01 },
+    ]);
+    expect(provider.lastTime()).toBe(T0 + 20 * MIN);
+  });
+
+  it('refuses rows for metrics the rollout does not have, and rows of the wrong kind', () => {
+    expect(
+      () =>
+        new ReplayMetricsProvider(parseSeriesText('time,metric,value\n+0m,typo,1\n', 't.csv'), T0, metrics),
+    ).toThrow('t.csv:2: metric "typo" is not a metric of the rollout (error_rate, sent)');
+    expect(
+      () =>
+        new ReplayMetricsProvider(
+          parseSeriesText('time,metric,value\n+0m,error_rate,1\n', 't.csv'),
+          T0,
+          metrics,
+        ),
+    ).toThrow('t.csv:2: error_rate is a ratio: give numerator and denominator');
+    expect(
+      () =>
+        new ReplayMetricsProvider(
+          parseSeriesText('time,metric,numerator,denominator\n+0m,sent,1,2\n', 't.csv'),
+          T0,
+          metrics,
+        ),
+    ).toThrow('t.csv:2: sent takes a value');
+  });
+});
