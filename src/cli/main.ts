@@ -41,7 +41,11 @@ function commandWord(args: readonly string[]): string | undefined {
 export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('stagegate')
     .description('Automated rollout controller for feature toggles')
-    .option('--config <file>', 'config file (env STAGEGATE_CONFIG)', process.env.STAGEGATE_CONFIG ?? 'config/stagegate.yaml')
+    .option(
+      '--config <file>',
+      'config file (env STAGEGATE_CONFIG)',
+      process.env.STAGEGATE_CONFIG ?? 'config/stagegate.yaml',
+    )
     .showHelpAfterError()
     .exitOverride();
   const word = commandWord(args);
@@ -65,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`stagegate: ${err.message}\n`);
       return exitCodeFor(err);
     }
-    process.stderr.write(`stagegate: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `stagegate: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     if (process.env.STAGEGATE_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

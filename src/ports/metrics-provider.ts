@@ -24,7 +24,12 @@ export interface TimeWindow {
 
 export type Measurement =
   | { readonly kind: 'value'; readonly value: number }
-  | { readonly kind: 'ratio'; readonly value: number; readonly numerator: number; readonly denominator: number }
+  | {
+      readonly kind: 'ratio';
+      readonly value: number;
+      readonly numerator: number;
+      readonly denominator: number;
+    }
   /** no data is not zero: never advances; policy.noData decides the rest */
   | { readonly kind: 'no-data'; readonly reason: string }
   /** the provider could not answer (outage, rate limit, auth, bad query) */

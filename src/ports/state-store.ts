@@ -8,13 +8,7 @@ import type { Gate } from './toggle-provider.js';
  */
 
 export type RolloutState =
-  | 'pending'
-  | 'running'
-  | 'awaiting_approval'
-  | 'paused'
-  | 'rolling_back'
-  | 'rolled_back'
-  | 'completed';
+  'pending' | 'running' | 'awaiting_approval' | 'paused' | 'rolling_back' | 'rolled_back' | 'completed';
 
 /** A toggle write persisted before it is made, so a crash in between re-applies it on restart. */
 export interface ToggleIntent {
@@ -54,7 +48,13 @@ export interface RolloutRecord {
 }
 
 export type HistoryEntry =
-  | { readonly type: 'check'; readonly at: number; readonly stage: string | null; readonly percent: number; readonly detail: Readonly<Record<string, unknown>> }
+  | {
+      readonly type: 'check';
+      readonly at: number;
+      readonly stage: string | null;
+      readonly percent: number;
+      readonly detail: Readonly<Record<string, unknown>>;
+    }
   | { readonly type: 'toggle-intent'; readonly at: number; readonly intent: ToggleIntent }
   | {
       readonly type: 'toggle-result';

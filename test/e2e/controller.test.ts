@@ -99,7 +99,11 @@ describe('stagegate run (end to end)', () => {
     const checkLines = controller.logs().filter((l) => l.msg === 'check' && l.rollout === 'e2e-healthy');
     expect(checkLines.length).toBeGreaterThanOrEqual(checks(history).length - 1);
     const measured = checkLines.find(
-      (l) => l.decision === 'advance' && typeof l.metrics === 'object' && l.metrics !== null && 'error_rate' in l.metrics,
+      (l) =>
+        l.decision === 'advance' &&
+        typeof l.metrics === 'object' &&
+        l.metrics !== null &&
+        'error_rate' in l.metrics,
     );
     expect(measured?.metrics).toMatchObject({
       error_rate: { vs: expect.arrayContaining(['error_rate < 5% → pass', 'error_rate > 20% → ok']) },

@@ -5,6 +5,7 @@ import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
 import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flipper-server.js';
 import { queriesFor, rolloutYaml } from '../controller/rollout-yaml.js';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { ControllerProcess, createWorkspace, type Workspace } from './harness.js';
 
 /*
@@ -39,7 +40,10 @@ function prng(seed: number): () => number {
 const SEED = Number(process.env.STAGEGATE_KILL_SEED ?? 20250617);
 let dd: DatadogSandbox;
 let flipper: FlipperSandbox;
+let proxy: DelayProxy;
 let ws: Workspace;
+/** every toggle write takes this long on the way to Flipper: the window a kill should hit */
+const WRITE_DELAY_MS = 250;
 
 function feature(name: string): string {
   return `${name.replace(/-/g, '_')}_enabled`;
@@ -61,9 +65,10 @@ beforeAll(async () => {
       perSecond: () => (name === 'kill-bad' && flipperPercent(name) >= 50 ? 100 : 1),
     });
   }
+  proxy = await startDelayProxy(flipper.url, WRITE_DELAY_MS);
   ws = await createWorkspace({
     datadogUrl: dd.url,
-    flipperUrl: flipper.url,
+    flipperUrl: proxy.url,
     rollouts: Object.fromEntries(
       NAMES.map((name) => [
         name,
@@ -74,6 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await proxy?.close();
   await Promise.all([dd?.close(), flipper?.close()]);
   await ws?.cleanup();
 });
@@ -112,8 +118,15 @@ describe('crash safety under SIGKILL', () => {
     while (kills < KILLS || !(await done())) {
       const proc = new ControllerProcess(ws);
       if (kills < KILLS) {
-        // between 0.1 s and 1.6 s after spawn: during start-up, the first pass, or scheduled checks
-        await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 1500)));
+        if (random() < 0.5) {
+          // any moment: during start-up, the first pass, or scheduled checks
+          await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 1500)));
+        } else {
+          // while a toggle write is in flight: after its intent was saved, before its result is
+          const write = proxy.nextWrite();
+          await Promise.race([write, new Promise((r) => setTimeout(r, 3_000))]);
+          await new Promise((r) => setTimeout(r, Math.floor(random() * WRITE_DELAY_MS)));
+        }
         await proc.stop('SIGKILL');
         kills++;
         await invariantsAfterKill(kills);
@@ -176,5 +189,8 @@ describe('crash safety under SIGKILL', () => {
     console.info(
       `seed ${SEED}: ${kills} kills, ${pendingAtKill} left a write pending, ${reapplied} writes re-applied after a restart`,
     );
+    // the kills did hit the window between a saved intent and its saved result, and restarts re-applied them
+    expect(pendingAtKill).toBeGreaterThanOrEqual(10);
+    expect(reapplied).toBeGreaterThanOrEqual(10);
   }, 300_000);
 });
