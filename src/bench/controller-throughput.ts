@@ -133,6 +133,7 @@ log: { level: info }
 
     const store = new FileStateStore({ dir: stateDir });
     const latencies: number[] = [];
+    const samples: Array<{ start: number; decided: number; latency: number }> = [];
     let rolledBack = 0;
     for (let i = 0; i < ROLLOUTS; i++) {
       const history = await store.history(`bench-${i}`);
@@ -141,13 +142,24 @@ log: { level: info }
       );
       const intent = history.find((e) => e.type === 'toggle-intent' && e.intent.action === 'disable');
       if (check?.type !== 'check' || intent?.type !== 'toggle-intent') continue;
-      const result = history.find((e) => e.type === 'toggle-result' && e.ok && e.intentId === intent.intent.id);
+      const result = history.find(
+        (e) => e.type === 'toggle-result' && e.ok && e.intentId === intent.intent.id,
+      );
       if (!result) continue;
       rolledBack++;
       // the check began durationMs before its decision (history `at`); the write answered at the result's `at`
-      latencies.push(result.at - (check.at - Number(check.detail.durationMs ?? 0)));
+      const start = check.at - Number(check.detail.durationMs ?? 0);
+      latencies.push(result.at - start);
+      samples.push({ start, decided: check.at, latency: result.at - start });
     }
     latencies.sort((a, b) => a - b);
+    // the first checks of a cold process also wait for the Datadog client library to load (lazily, on the
+    // first query): the checks that started after the first decision of the pass show the steady latency
+    const firstDecision = Math.min(...samples.map((x) => x.decided));
+    const warm = samples
+      .filter((x) => x.start >= firstDecision)
+      .map((x) => x.latency)
+      .sort((a, b) => a - b);
 
     const perCheck = (p: PassMeasure) => (p.checked > 0 ? p.requests / p.checked : Number.NaN);
     const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -172,7 +184,8 @@ log: { level: info }
       `| one pass over ${ROLLOUTS} rollouts < 10 s | worst ${seconds(worstWall)} | ${worstWall < 10_000 ? 'yes' : 'NO'} |`,
       `| peak memory < 300 MB | worst ${worstRss} MB | ${worstRss < 300 ? 'yes' : 'NO'} |`,
       `| ≤ 1 Datadog request per rollout per check | worst ${worstRequests.toFixed(2)} | ${worstRequests <= 1 ? 'yes' : 'NO'} |`,
-      `| breach → toggle off < 1 s | median ${percentile(latencies, 0.5)} ms, p95 ${percentile(latencies, 0.95)} ms, max ${maxLatency} ms over ${rolledBack} rollbacks in one pass | ${rolledBack === ROLLOUTS && maxLatency < 1_000 ? 'yes' : 'NO'} |`,
+      `| breach → toggle off < 1 s | all ${rolledBack} rollbacks of the pass: median ${percentile(latencies, 0.5)} ms, p95 ${percentile(latencies, 0.95)} ms, max ${maxLatency} ms | ${rolledBack === ROLLOUTS && maxLatency < 1_000 ? 'yes' : 'NO'} |`,
+      `| | the ${warm.length} checks started after the client library had loaded: median ${percentile(warm, 0.5)} ms, p95 ${percentile(warm, 0.95)} ms, max ${warm.at(-1) ?? Number.NaN} ms | ${(warm.at(-1) ?? Infinity) < 1_000 ? 'yes' : 'NO'} |`,
     ].join('\n');
     process.stdout.write(`${table}\n`);
     return table;

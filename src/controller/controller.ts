@@ -36,7 +36,7 @@ export interface ControllerOptions {
   readonly now?: () => number;
   /** how often the store is polled for operator commands; default 1000 ms */
   readonly pollMs?: number;
-  /** checks in flight at once during a pass over every rollout; default 32 */
+  /** checks in flight at once during a pass over every rollout; default 16 (see the benchmark) */
   readonly concurrency?: number;
   readonly observer?: MetricsRecorder;
   /** shown to a second controller refused by the lock */
@@ -157,7 +157,7 @@ export function createController(opts: ControllerOptions): Controller {
     let checked = 0;
     let finished = 0;
     const failed: string[] = [];
-    await forEachConcurrently(rollouts, opts.concurrency ?? 32, async (r) => {
+    await forEachConcurrently(rollouts, opts.concurrency ?? 16, async (r) => {
       if (stopping && running) return;
       const report = await checkNow(r.name);
       if (report instanceof Error) failed.push(r.name);

@@ -36,30 +36,24 @@ export interface Wiring {
 export interface WiringOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
-  /** the store only: `stagegate status` and operator commands need no providers or keys */
-  readonly storeOnly?: boolean;
 }
 
+/** The store alone: `status` and operator commands need no provider, no key, no lock. */
 export function createStore(config: Config, logger: Logger): StateStore {
   return createStateStore(config.state, { logger: logger.child({ component: 'store' }) });
 }
 
-export function createWiring(config: Config, { env, logger, storeOnly = false }: WiringOptions): Wiring {
+export function createWiring(config: Config, { env, logger }: WiringOptions): Wiring {
   const store = createStore(config, logger);
-  const metrics = storeOnly
-    ? new Map()
-    : createMetricsProviders(config, { env, logger: logger.child({ component: 'metrics' }) });
+  const metrics = createMetricsProviders(config, { env, logger: logger.child({ component: 'metrics' }) });
   const toggles = new Map<string, ToggleProvider>();
-  let notifiers = new Map<string, Notifier>();
-  if (!storeOnly) {
-    for (const [name, entry] of Object.entries(config.toggles)) {
-      toggles.set(
-        name,
-        createToggleProvider(name, entry, { env, logger: logger.child({ component: 'toggles' }) }),
-      );
-    }
-    notifiers = createNotifiers(config.notifiers, env);
+  for (const [name, entry] of Object.entries(config.toggles)) {
+    toggles.set(
+      name,
+      createToggleProvider(name, entry, { env, logger: logger.child({ component: 'toggles' }) }),
+    );
   }
+  const notifiers: Map<string, Notifier> = createNotifiers(config.notifiers, env);
   const dispatcher = createNotificationDispatcher({
     notifiers,
     logger: logger.child({ component: 'notify' }),

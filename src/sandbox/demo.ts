@@ -125,21 +125,15 @@ function rel(at: number, start: number): string {
 /** A readable line per transition, toggle write and operator command, from the history. */
 export function timelineLines(name: string, history: readonly HistoryEntry[], start: number): string[] {
   const out: string[] = [];
-  let lastCheckReasons: string[] = [];
-  for (const e of history) {
+  // a check's entries are appended after the write it decided: in time order, the decision comes first
+  const ordered = history.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+  for (const { e } of ordered) {
     switch (e.type) {
-      case 'check': {
-        const decision = e.detail.decision as { action?: string; reasons?: string[] } | null | undefined;
-        lastCheckReasons = decision?.reasons ?? [];
-        break;
-      }
       case 'transition': {
         const why = e.reason ? ` — ${e.reason}` : '';
         out.push(
           `${rel(e.at, start)}  ${name}  ${e.from} → ${e.to} at ${e.stage ?? '-'} (${e.percent}%)${why}`,
         );
-        if (e.to === 'rolling_back')
-          for (const r of lastCheckReasons) out.push(`${' '.repeat(9)}${name}    because ${r}`);
         break;
       }
       case 'toggle-result':
@@ -251,7 +245,7 @@ log: { level: info }
     failing?.state === 'rolled_back' &&
     failing.percent === 0;
   out.write(`
-state:  ${stateDir}   (records: rollouts/<name>/, history: history/<name>.jsonl)
+state:  ${stateDir}   (records: rollouts/<name>.json, history: history/<name>.jsonl)
 logs:   ${logFile}   (JSON lines; one "check" line per check)
 try:    node ${CLI} --config ${configPath} status ${FAILING}
 

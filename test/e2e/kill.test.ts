@@ -86,7 +86,7 @@ afterAll(async () => {
 
 type Intent = Extract<HistoryEntry, { type: 'toggle-intent' }>['intent'];
 
-/** kills that landed with a toggle write in flight (intent saved, result not yet): the case crash safety is for */
+/** rollouts found, after a kill, with a toggle write in flight (intent saved, result not): what crash safety is for */
 let pendingAtKill = 0;
 
 async function invariantsAfterKill(kill: number): Promise<void> {
@@ -187,7 +187,7 @@ describe('crash safety under SIGKILL', () => {
       expect(flipperPercent(name)).toBe(name === 'kill-bad' ? 0 : 100);
     }
     console.info(
-      `seed ${SEED}: ${kills} kills, ${pendingAtKill} left a write pending, ${reapplied} writes re-applied after a restart`,
+      `seed ${SEED}: ${kills} kills, ${pendingAtKill} times a rollout was left with a write pending, ${reapplied} writes re-applied after a restart`,
     );
     // the kills did hit the window between a saved intent and its saved result, and restarts re-applied them
     expect(pendingAtKill).toBeGreaterThanOrEqual(10);
