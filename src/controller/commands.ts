@@ -1,4 +1,5 @@
 import { StagegateError } from '../errors.js';
+import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutRecord, RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { Rollout } from '../spec/types.js';
 import { openEngineSession } from './engine-adapter.js';
@@ -13,13 +14,18 @@ import type { EngineSession, OperatorCommand, StepOutcome } from './engine-sessi
  * toggle write the command causes (abort → off, promote → next stage) is left
  * in the record as an intent; a running controller applies it within a second
  * (its poll), a stopped one at its next start. Every command, accepted or
- * refused, is recorded in history with who and why.
+ * refused, is recorded in history with who and why. What an accepted command
+ * itself changed (a pause) is notified here, after it is saved; what its
+ * toggle write changes (advanced, rolled back) is notified by whoever makes
+ * the write, when it lands.
  */
 
 export interface CommandOptions {
   readonly by: string;
   readonly reason: string | null;
   readonly now: number;
+  /** fire-and-forget delivery of the command's events to the rollout's notifiers */
+  readonly notify?: (names: readonly string[], event: RolloutEvent) => void;
   /** tests swap the engine */
   readonly openSession?: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
 }
@@ -115,6 +121,7 @@ export async function applyOperatorCommand(
         reason,
       });
     }
+    for (const event of outcome.notices) opts.notify?.(rollout.notify, event);
     return { accepted: true, message, summary, outcome, record: saved };
   }
 }

@@ -299,7 +299,11 @@ export function createController(opts: ControllerOptions): Controller {
       if (!rollout)
         throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
       return serializer.run(name, async () => {
-        const result = await applyOperatorCommand(store, rollout, cmd, { ...meta, now: now() });
+        const result = await applyOperatorCommand(store, rollout, cmd, {
+          ...meta,
+          now: now(),
+          notify: (names, event) => wiring.notify(names, event),
+        });
         if (result.record) lastSeen.set(name, result.record.version);
         logger.info(
           { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },

@@ -1,3 +1,4 @@
+import { judgeCriterion } from '../engine/judge.js';
 import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Measurement } from '../ports/metrics-provider.js';
@@ -6,9 +7,11 @@ import type { HistoryEntry, RolloutRecord, StateStore, ToggleIntent } from '../p
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
 import type { MetricsRecorder } from '../server/metrics.js';
 import type { Rollout } from '../spec/types.js';
-import { checkLevel, metricFields, metricReadings } from './check-log.js';
+import { checkLevel, metricFields, metricReadings, type JudgedCriterion } from './check-log.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
 import { measureRollout, type ProviderFor } from './measure.js';
+import { allCheckedIn, dueOffsets, postLaunchProgress, type PostLaunchProgress } from './post-launch.js';
+import { queryTopErrors } from './top-errors.js';
 
 /*
  * One check of one rollout (DESIGN.md §4), in this order:
@@ -24,6 +27,12 @@ import { measureRollout, type ProviderFor } from './measure.js';
  * Because the intent is saved before the write and cleared only after the
  * result is saved, a SIGKILL anywhere in between leaves the intent in the
  * record and the next check writes the same absolute value again.
+ *
+ * A check that ends a stage (advance, complete, rollback) also asks the
+ * rollout's `report.errors` query, beside the toggle write, and records the
+ * top messages on its history entry. A completed rollout with `postLaunch`
+ * offsets gets a check-in when each falls due (see post-launch.ts): every
+ * metric measured and judged for the report, the toggle never touched.
  */
 
 export interface RunnerDeps {
@@ -59,6 +68,8 @@ export interface Runner {
 
 const MAX_REDO = 5;
 const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+/** decisions after which the stage is over: the moment to record the types of errors it logged */
+const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollback']);
 
 function isConflict(err: unknown): boolean {
   return err instanceof StagegateError && err.code === 'E_STORE_CONFLICT';
@@ -101,6 +112,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   const { store } = deps;
   // held_too_long is notified once per rollout and stage, not on every check
   const heldNotified = new Map<string, string>();
+  // post-launch progress read from history once per completed rollout, then kept here
+  const postLaunch = new Map<string, PostLaunchProgress>();
 
   /** Runs `step` on the session and saves; on a version conflict reloads and redoes it. */
   async function mutate(
@@ -209,7 +222,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     rollout: Rollout,
     step: Position,
     log: Logger,
-    then: readonly HistoryEntry[] = [],
+    then: readonly HistoryEntry[] | Promise<readonly HistoryEntry[]> = [],
   ): Promise<Position> {
     const intent = step.session.intent();
     if (!intent) return step;
@@ -286,7 +299,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         'toggle write failed, will retry',
       );
     }
-    await append(rollout.name, [...then, ...transitionEntries(next.outcome, at)]);
+    await append(rollout.name, [...(await then), ...transitionEntries(next.outcome, at)]);
     announce(rollout, next, at, log);
     return next;
   }
@@ -330,17 +343,21 @@ export function createRunner(deps: RunnerDeps): Runner {
       current = await applyIntent(rollout, current, log);
     }
     const before = current.session.summary();
+    if (before.state === 'completed' && rollout.postLaunchMs.length > 0) {
+      return checkIn(rollout, current, log);
+    }
     if (before.state === 'completed' || before.state === 'rolled_back') {
       log.debug({ state: before.state }, 'rollout finished, nothing to check');
       return { rollout: rollout.name, checked: false, record: current.record, action: null };
     }
 
+    const stageStart = current.session.stageStart(started);
     const [toggle, measurements] = await Promise.all([
       readToggle(rollout, log),
       current.session.wantsMeasurements()
         ? measureRollout(rollout, deps.metricsFor, {
             now: started,
-            stageStart: current.session.stageStart(started),
+            stageStart,
             ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
           })
         : Promise.resolve<Record<string, Measurement>>({}),
@@ -356,31 +373,39 @@ export function createRunner(deps: RunnerDeps): Runner {
 
     const summary = ticked.session.summary();
     const decision = ticked.outcome.decision;
-    const history: HistoryEntry[] = [];
-    if (specChanged)
-      history.push({ type: 'spec', at: tickAt, specHash: rollout.specHash, source: rollout.source ?? null });
-    history.push({
-      type: 'check',
-      at: tickAt,
-      stage: summary.stage,
-      percent: summary.percent,
-      detail: {
-        state: summary.state,
-        measurements,
-        results: (decision?.results ?? []).map((r) => ({
-          criterion: r.text,
-          kind: r.kind,
-          verdict: r.verdict,
-          value: r.value,
-          interval: r.interval,
-          reason: r.reason,
-        })),
-        decision: decision ? { action: decision.action, reasons: decision.reasons } : null,
-        toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
-        durationMs: tickAt - started,
+    // asked now, awaited only when the history is written: the toggle write does not wait for it
+    const errors =
+      decision !== null && STAGE_ENDS.has(decision.action)
+        ? queryTopErrors(rollout, deps.metricsFor, { from: stageStart, to: tickAt }, log)
+        : Promise.resolve(null);
+    const history: Promise<HistoryEntry[]> = errors.then((top) => [
+      ...(specChanged
+        ? [{ type: 'spec' as const, at: tickAt, specHash: rollout.specHash, source: rollout.source ?? null }]
+        : []),
+      {
+        type: 'check',
+        at: tickAt,
+        stage: summary.stage,
+        percent: summary.percent,
+        detail: {
+          state: summary.state,
+          measurements,
+          results: (decision?.results ?? []).map((r) => ({
+            criterion: r.text,
+            kind: r.kind,
+            verdict: r.verdict,
+            value: r.value,
+            interval: r.interval,
+            reason: r.reason,
+          })),
+          decision: decision ? { action: decision.action, reasons: decision.reasons } : null,
+          toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+          durationMs: tickAt - started,
+          ...(top !== null && { errors: top }),
+        },
       },
-    });
-    history.push(...transitionEntries(ticked.outcome, tickAt));
+      ...transitionEntries(ticked.outcome, tickAt),
+    ]);
 
     const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
     const action = decision?.action ?? 'none';
@@ -412,9 +437,91 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (pending && !attempted.has(pending.id) && due(ticked.session)) {
       after = await applyIntent(rollout, ticked, log, history);
     } else {
-      await append(rollout.name, history);
+      await append(rollout.name, await history);
     }
     return { rollout: rollout.name, checked: true, record: after.record, action };
+  }
+
+  /** Where the post-launch check-ins stand: from memory, or read from history once. */
+  async function progressOf(
+    rollout: Rollout,
+    record: RolloutRecord | undefined,
+  ): Promise<PostLaunchProgress> {
+    const known = postLaunch.get(rollout.name);
+    if (known) return known;
+    const progress = postLaunchProgress(await store.history(rollout.name)) ?? {
+      // completed without a completion in history (history lost): the record's last save is the best guess
+      completedAt: record?.updatedAt ?? now(),
+      done: new Set<number>(),
+    };
+    postLaunch.set(rollout.name, progress);
+    return progress;
+  }
+
+  /**
+   * A completed rollout's post-launch check-ins that are due: every metric
+   * measured over windows ending now (`window: stage` from completion), judged
+   * against the criteria for the report, the errors query asked, one `check`
+   * entry per due offset. The toggle is not read or written; nothing is decided.
+   */
+  async function checkIn(rollout: Rollout, current: Position, log: Logger): Promise<CheckReport> {
+    const idle: CheckReport = { rollout: rollout.name, checked: false, record: current.record, action: null };
+    const cached = postLaunch.get(rollout.name);
+    if (cached && allCheckedIn(rollout.postLaunchMs, cached)) return idle;
+    const progress = await progressOf(rollout, current.record);
+    const started = now();
+    const due = dueOffsets(rollout.postLaunchMs, progress, started);
+    if (due.length === 0) return idle;
+
+    const window = { from: progress.completedAt, to: started };
+    const [measurements, top] = await Promise.all([
+      measureRollout(rollout, deps.metricsFor, {
+        now: started,
+        stageStart: progress.completedAt,
+        ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+      }),
+      queryTopErrors(rollout, deps.metricsFor, window, log),
+    ]);
+    const results = judgeAll(rollout, measurements);
+    const at = now();
+    const summary = current.session.summary();
+    for (const offsetMs of due) {
+      await store.appendHistory(rollout.name, {
+        type: 'check',
+        at,
+        stage: summary.stage,
+        percent: summary.percent,
+        detail: {
+          state: summary.state,
+          measurements,
+          results: results.map((r) => ({
+            criterion: r.text,
+            kind: r.kind,
+            verdict: r.verdict,
+            value: r.value,
+            interval: r.interval,
+            reason: r.reason,
+          })),
+          decision: null,
+          toggle: null,
+          durationMs: at - started,
+          postLaunch: { offsetMs },
+          ...(top !== null && { errors: top }),
+        },
+      });
+      progress.done.add(offsetMs);
+      log.info(
+        {
+          offsetMs,
+          dueAt: new Date(progress.completedAt + offsetMs).toISOString(),
+          metrics: metricFields(measurements, results),
+          errors: top?.length ?? null,
+          ms: at - started,
+        },
+        'post-launch check-in',
+      );
+    }
+    return { rollout: rollout.name, checked: true, record: current.record, action: 'post-launch' };
   }
 
   async function applyPending(rollout: Rollout): Promise<boolean> {
@@ -426,4 +533,25 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   return { check, applyPending };
+}
+
+/** Every criterion judged on one look, as the report reads results; no streaks, no decision. */
+function judgeAll(rollout: Rollout, measurements: Readonly<Record<string, Measurement>>): JudgedCriterion[] {
+  const kinds = [
+    ...rollout.criteria.advance.map((c) => ({ c, kind: 'advance' as const })),
+    ...rollout.criteria.rollback.map((c) => ({ c, kind: 'rollback' as const })),
+  ];
+  return kinds.map(({ c, kind }) => {
+    const m: Measurement = measurements[c.metric] ?? { kind: 'no-data', reason: 'not measured' };
+    const r = judgeCriterion(c, kind, m, { confidence: rollout.policy.confidence });
+    return {
+      text: c.text,
+      metric: c.metric,
+      kind,
+      verdict: r.verdict,
+      value: r.value,
+      interval: r.interval,
+      reason: r.reason,
+    };
+  });
 }

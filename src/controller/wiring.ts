@@ -7,7 +7,7 @@ import { createMetricsProviders, metricsProviderNameFor } from '../providers/met
 import type { InstrumentedMetricsProvider } from '../providers/metrics/datadog-provider.js';
 import { createToggleProvider } from '../providers/toggles/factory.js';
 import { createNotificationDispatcher } from '../notify/dispatcher.js';
-import { createNotifiers } from '../notify/factory.js';
+import { createNotifier, createNotifiers } from '../notify/factory.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Config } from '../spec/config-schema.js';
 import { StagegateError } from '../errors.js';
@@ -36,6 +36,50 @@ export interface Wiring {
 export interface WiringOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
+}
+
+/** Delivery of rollout events, fire and forget, with a bounded wait at the end. */
+export interface Notifications {
+  notify(names: readonly string[], event: RolloutEvent): void;
+  /** waits for deliveries in flight, at most `timeoutMs`; false when some were cancelled */
+  drain(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * The notifiers a CLI operator command needs (the rollout's `notify:` names),
+ * so the process that made the change tells people about it even when no
+ * controller runs. Unlike `stagegate run`, a notifier that cannot be built
+ * here (its variable is not set in this shell) is skipped with a warning:
+ * a pause must never be refused for want of a Slack URL.
+ */
+export function createCommandNotifications(
+  config: Config,
+  names: readonly string[],
+  { env, logger }: WiringOptions,
+): Notifications {
+  const log = logger.child({ component: 'notify' });
+  const notifiers = new Map<string, Notifier>();
+  for (const name of new Set(names)) {
+    const entry = config.notifiers[name];
+    if (entry === undefined) continue; // the dispatcher reports names that are not configured
+    try {
+      notifiers.set(name, createNotifier(name, entry, env));
+    } catch (err) {
+      log.warn(
+        { notifier: name, error: err instanceof Error ? err.message : String(err) },
+        'notifier unavailable in this process, not notified',
+      );
+    }
+  }
+  const dispatcher = createNotificationDispatcher({ notifiers, logger: log });
+  return {
+    notify: (targets, event) =>
+      dispatcher.notify(
+        targets.filter((n) => notifiers.has(n) || !(n in config.notifiers)),
+        event,
+      ),
+    drain: (timeoutMs) => dispatcher.drain(timeoutMs),
+  };
 }
 
 /** The store alone: `status` and operator commands need no provider, no key, no lock. */

@@ -51,3 +51,36 @@ export interface MetricsProvider {
    */
   queryMany(requests: readonly MetricRequest[], signal?: AbortSignal): Promise<Measurement[]>;
 }
+
+/**
+ * The most frequent values of a facet among matching events, e.g. the top
+ * `@error.message` of `service:vets-api status:error` logs ("types of errors
+ * logged" in the release report). Informational only: never judged.
+ */
+export interface TopValuesQuery {
+  readonly source: 'logs' | 'rum';
+  readonly search: string;
+  /** the facet to group by, e.g. `@error.message` */
+  readonly facet: string;
+  /** how many values, most frequent first */
+  readonly limit: number;
+}
+
+export interface TopValue {
+  readonly value: string;
+  readonly count: number;
+}
+
+/** Like a Measurement, an outage is data (`error`), never a rejection. */
+export type TopValuesAnswer =
+  | { readonly kind: 'values'; readonly values: readonly TopValue[] }
+  | { readonly kind: 'error'; readonly code: string; readonly message: string };
+
+/** A provider that can answer TopValuesQuery (optional: not every provider can group events). */
+export interface TopValuesProvider {
+  topValues(q: TopValuesQuery, window: TimeWindow, signal?: AbortSignal): Promise<TopValuesAnswer>;
+}
+
+export function canQueryTopValues(p: MetricsProvider): p is MetricsProvider & TopValuesProvider {
+  return typeof (p as Partial<TopValuesProvider>).topValues === 'function';
+}

@@ -8,7 +8,8 @@ import { evaluateRows, eventsKey, evaluateSeries, type SeriesSpec } from './scen
  * A small Datadog-compatible HTTP server for the demo and end-to-end tests.
  * It answers, with payloads shaped like Datadog's:
  *   POST /api/v2/query/scalar            (scalar formulas over metric queries)
- *   POST /api/v2/logs/analytics/aggregate (count / cardinality of logs)
+ *   POST /api/v2/logs/analytics/aggregate (count / cardinality of logs; a count grouped by
+ *                                          one facet, from a `{ groups }` series: top error messages)
  *   POST /api/v2/rum/analytics/aggregate  (count / cardinality of RUM events)
  *   GET  /api/v1/validate                 (API key check)
  *
@@ -21,6 +22,8 @@ import { evaluateRows, eventsKey, evaluateSeries, type SeriesSpec } from './scen
  *   // config: metrics: { datadog: { type: datadog, baseUrl: dd.url } }; any DD_API_KEY / DD_APP_KEY
  *   dd.setSeries('sum:ebg.email.failed{env:prod}.as_count()', { perSecond: 1 });   // a breach, from now on
  *   dd.setSeries('sum:ebg.email.failed{env:prod}.as_count()', null);               // no data
+ *   dd.setSeries(eventsKey('logs', 'status:error'), { groups: { 'SMTP timeout': { perSecond: 1 } } });
+ *                                                    // group_by [{ facet }] answers one bucket per group
  *   dd.injectFault({ status: 503, times: 3 });                                     // the next 3 requests fail
  *   dd.injectFault({ status: 429, until: Date.now() + 5000, resetSeconds: 5 });    // throttled for 5 s
  *   dd.injectFault({ delayMs: 2000, times: 1 });                                   // one slow answer
@@ -141,7 +144,48 @@ const aggregateBody = z.object({
     from: z.string().default('now-15m'),
     to: z.string().default('now'),
   }),
+  group_by: z
+    .array(
+      z.object({
+        facet: z.string().min(1),
+        limit: z.int().positive().default(10),
+        sort: z
+          .object({
+            aggregation: z.string().optional(),
+            order: z.enum(['asc', 'desc']).default('desc'),
+            type: z.enum(['alphabetical', 'measure']).default('alphabetical'),
+          })
+          .optional(),
+      }),
+    )
+    .max(1, 'the sandbox groups by one facet')
+    .optional(),
 });
+
+type GroupBy = NonNullable<z.output<typeof aggregateBody>['group_by']>[number];
+
+/** One bucket per group of a `{ groups }` series, ordered and cut like Datadog's group-by. */
+function groupedBuckets(
+  spec: SeriesSpec | null,
+  groupBy: GroupBy,
+  from: number,
+  to: number,
+): Array<{ by: Record<string, string>; computes: { c0: number } }> {
+  if (spec === null || !('groups' in spec)) return [];
+  const rows = Object.entries(spec.groups).flatMap(([value, s]) => {
+    const count = evaluateSeries(s, from, to, 'sum');
+    return count === null || Math.round(count) === 0 ? [] : [{ value, count: Math.round(count) }];
+  });
+  const order = groupBy.sort?.order === 'asc' ? 1 : -1;
+  rows.sort((a, b) =>
+    groupBy.sort?.type === 'measure'
+      ? order * (a.count - b.count) || a.value.localeCompare(b.value)
+      : order * a.value.localeCompare(b.value),
+  );
+  return rows
+    .slice(0, groupBy.limit)
+    .map((r) => ({ by: { [groupBy.facet]: r.value }, computes: { c0: r.count } }));
+}
 
 /** An answer; thrown to end request handling early (auth, faults, budget, bad bodies). */
 class HttpAnswer extends Error {
@@ -300,7 +344,7 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     const parsed = aggregateBody.safeParse(body);
     if (!parsed.success)
       return new HttpAnswer(400, errorsBody(`invalid aggregate request: ${z.prettifyError(parsed.error)}`));
-    const { compute, filter } = parsed.data;
+    const { compute, filter, group_by: groupBy } = parsed.data;
     const c = compute[0] as (typeof compute)[number];
     const from = parseTime(filter.from, now());
     const to = parseTime(filter.to, now());
@@ -309,11 +353,18 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
       return new HttpAnswer(400, errorsBody('cardinality needs a metric'));
     const specific = eventsKey(source, filter.query, c.aggregation, c.metric);
     const spec = series.get(specific) ?? series.get(eventsKey(source, filter.query)) ?? null;
-    const value = evaluateSeries(spec, from, to, 'sum');
     requestIds += 1;
+    const meta = { elapsed: 1, request_id: `sandbox-${requestIds}`, status: 'done' };
+    const group = groupBy?.[0];
+    if (group) {
+      if (c.aggregation !== 'count')
+        return new HttpAnswer(400, errorsBody('the sandbox groups count computes only'));
+      return new HttpAnswer(200, { data: { buckets: groupedBuckets(spec, group, from, to) }, meta });
+    }
+    const value = evaluateSeries(spec, from, to, 'sum');
     return new HttpAnswer(200, {
       data: { buckets: value === null ? [] : [{ by: {}, computes: { c0: Math.round(value) } }] },
-      meta: { elapsed: 1, request_id: `sandbox-${requestIds}`, status: 'done' },
+      meta,
     });
   }
 

@@ -1,9 +1,13 @@
-import type {
-  Measurement,
-  MetricQuery,
-  MetricRequest,
-  MetricsProvider,
-  TimeWindow,
+import {
+  canQueryTopValues,
+  type Measurement,
+  type MetricQuery,
+  type MetricRequest,
+  type MetricsProvider,
+  type TimeWindow,
+  type TopValuesAnswer,
+  type TopValuesProvider,
+  type TopValuesQuery,
 } from '../ports/metrics-provider.js';
 import type { Gate, ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
 import { StagegateError } from '../errors.js';
@@ -59,7 +63,7 @@ export function instrumentMetricsProvider<P extends MetricsProvider>(
       throw err;
     }
   };
-  return {
+  const wrapped: MetricsProvider = {
     name: provider.name,
     queryMany: run,
     async query(q: MetricQuery, window: TimeWindow, signal?: AbortSignal): Promise<Measurement> {
@@ -67,6 +71,25 @@ export function instrumentMetricsProvider<P extends MetricsProvider>(
       return m ?? { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: 'the provider gave no answer' };
     },
   };
+  if (!canQueryTopValues(provider)) return wrapped;
+  // the errors query of the release report, counted like any other call to the provider
+  const topValues = async (
+    q: TopValuesQuery,
+    window: TimeWindow,
+    signal?: AbortSignal,
+  ): Promise<TopValuesAnswer> => {
+    const started = process.hrtime.bigint();
+    try {
+      const answer = await provider.topValues(q, window, signal);
+      observe(started, answer.kind === 'error' ? [answer] : [], undefined);
+      return answer;
+    } catch (err) {
+      observe(started, undefined, err);
+      throw err;
+    }
+  };
+  const withTopValues: MetricsProvider & TopValuesProvider = { ...wrapped, topValues };
+  return withTopValues;
 }
 
 export function instrumentToggleProvider(

@@ -15,7 +15,7 @@ import {
   type RolloutFile,
   type RolloutFileInput,
 } from './schema.js';
-import type { MetricSpec, MetricWindow, Rollout, Schedule, StartSpec } from './types.js';
+import type { ErrorsQuerySpec, MetricSpec, MetricWindow, Rollout, Schedule, StartSpec } from './types.js';
 import { fromZodIssues } from './zod-issues.js';
 
 /*
@@ -82,6 +82,8 @@ export function toRollout(file: RolloutFile, source: string | undefined): Rollou
     },
     postLaunchMs: file.postLaunch.map(ms),
     notify: [...file.notify],
+    // only when written: rollouts without it keep the spec hash they had before `report:` existed
+    ...(file.report !== undefined && { report: { errors: errorsQuery(file.report.errors) } }),
   };
   return { ...spec, source, specHash: specHash(spec) };
 }
@@ -129,6 +131,18 @@ function metricQuery(source: DatadogSource): MetricQuery {
     search: search.search,
     aggregation: search.aggregation,
     facet: search.facet,
+  };
+}
+
+function errorsQuery(e: NonNullable<RolloutFile['report']>['errors']): ErrorsQuerySpec | undefined {
+  if (e === undefined) return undefined;
+  const [source, search] = e.logs !== undefined ? (['logs', e.logs] as const) : (['rum', e.rum] as const);
+  return {
+    provider: e.provider,
+    source,
+    search: search?.search ?? '',
+    groupBy: e.groupBy,
+    top: e.top,
   };
 }
 

@@ -233,6 +233,15 @@ export function configReferenceIssues(data: unknown, config: ConfigNames): SpecI
     }
   }
 
+  const errorsProvider = valueOf(valueOf(data.report, 'errors'), 'provider');
+  if (typeof errorsProvider === 'string' && !Object.hasOwn(config.metrics, errorsProvider)) {
+    issues.push({
+      path: ['report', 'errors', 'provider'],
+      at: 'value',
+      message: unknownName('metrics provider', errorsProvider, config.metrics),
+    });
+  }
+
   const notify = data.notify;
   if (Array.isArray(notify)) {
     notify.forEach((n: unknown, i) => {

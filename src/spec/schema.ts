@@ -184,6 +184,36 @@ const metricSchema = z.strictObject({
     .describe('A duration ([now - window, now]) or `stage` (since the current stage began)'),
 });
 
+const errorsSearchSchema = z.strictObject({
+  search: z.string().min(1).describe('Datadog search query, e.g. "service:vets-api status:error"'),
+});
+
+const errorsQuerySchema = z
+  .strictObject({
+    provider: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A metrics provider named in config; default: the only one'),
+    logs: errorsSearchSchema.optional().describe('Search logs (exactly one of logs or rum)'),
+    rum: errorsSearchSchema.optional().describe('Search RUM events (exactly one of logs or rum)'),
+    groupBy: z
+      .string()
+      .regex(/^@?[\w.-]+$/, 'must be a facet name, e.g. @error.message')
+      .describe('The facet whose values are the error types, e.g. @error.message'),
+    top: z.int().min(1).max(100).default(5).describe('How many of the most frequent values to record'),
+  })
+  .refine((e) => (e.logs === undefined) !== (e.rum === undefined), {
+    error: 'must have exactly one of logs or rum',
+  })
+  .describe(
+    'Types of errors logged: the most frequent values of a facet, recorded when a stage ends, on rollback and at post-launch check-ins; never judged',
+  );
+
+const reportSchema = z
+  .strictObject({ errors: errorsQuerySchema.optional() })
+  .describe('What the release report records besides the criteria');
+
 const policySchema = z.strictObject({
   noData: z.enum(['hold', 'pause', 'rollback']).default('hold').describe('What a check without data does'),
   maxConsecutiveErrors: z.int().min(1).default(4).describe('Provider errors in a row before pause + alert'),
@@ -230,6 +260,7 @@ export const rolloutFileSchema = z
     policy: policySchema.default({ noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95 }),
     postLaunch: z.array(durationSchema).default([]).describe('Check-ins after completion, e.g. [7d, 30d]'),
     notify: z.array(z.string().min(1)).default([]).describe('Notifiers named in config'),
+    report: reportSchema.optional(),
   })
   .meta({ title: 'stagegate rollout', description: 'One staged rollout of a feature toggle (stagegate)' });
 

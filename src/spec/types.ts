@@ -54,6 +54,17 @@ export interface MetricSpec {
   readonly window: MetricWindow;
 }
 
+/** `report.errors`: the top messages of a logs/RUM search, recorded when a stage ends (never judged). */
+export interface ErrorsQuerySpec {
+  /** metrics provider name from config; undefined → the default provider */
+  readonly provider: string | undefined;
+  readonly source: 'logs' | 'rum';
+  readonly search: string;
+  /** the facet whose values are the "types", e.g. `@error.message` */
+  readonly groupBy: string;
+  readonly top: number;
+}
+
 export type StartSpec =
   | { readonly kind: 'immediately' }
   | { readonly kind: 'manual' }
@@ -95,4 +106,8 @@ export interface Rollout {
   };
   readonly postLaunchMs: readonly number[];
   readonly notify: readonly string[];
+  /** what the release report records besides the criteria; absent when the file has no `report:` */
+  readonly report?: {
+    readonly errors: ErrorsQuerySpec | undefined;
+  };
 }

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyOperatorCommand } from '../../src/controller/commands.js';
+import type { RolloutEvent } from '../../src/ports/notifier.js';
 import type { RolloutRecord } from '../../src/ports/state-store.js';
 import { parseRolloutText } from '../../src/spec/loader.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
@@ -15,6 +16,48 @@ beforeEach(() => {
 });
 
 describe('applyOperatorCommand', () => {
+  it("notifies the rollout's notifiers of what an accepted command changed, after saving it", async () => {
+    const notified = parseRolloutText(
+      rolloutYaml({ name: 'r2', extra: 'notify: [hook, slack]\n' }),
+      'rollouts/r2.yaml',
+    );
+    const sent: { names: readonly string[]; event: RolloutEvent; saved: string | undefined }[] = [];
+    const notify = (names: readonly string[], event: RolloutEvent): void => {
+      // recorded synchronously: the state it reports must already be in the store
+      void store.load('r2').then((rec) => sent.push({ names, event, saved: rec?.summary.state }));
+    };
+    await applyOperatorCommand(store, notified, 'pause', {
+      by: 'oncall',
+      reason: 'dashboards',
+      now: NOW,
+      notify,
+    });
+    // a refused command changes nothing and notifies nobody
+    await applyOperatorCommand(store, notified, 'pause', {
+      by: 'oncall',
+      reason: null,
+      now: NOW + 1,
+      notify,
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([
+      {
+        names: ['hook', 'slack'],
+        saved: 'paused',
+        event: {
+          type: 'paused',
+          rollout: 'r2',
+          feature: 'r2_enabled',
+          stage: null,
+          percent: 0,
+          at: NOW,
+          reason: 'paused by oncall: dashboards',
+          readings: [],
+        },
+      },
+    ]);
+  });
+
   it('applies an accepted command through the store and records who and why', async () => {
     const result = await applyOperatorCommand(store, rollout, 'pause', {
       by: 'oncall-a',

@@ -60,7 +60,7 @@ const expected: Record<string, string[]> = {
   'criterion-zero-checks': [':30:27: criteria.rollback[0]: "for" needs at least 1 check'],
   'description-number': [':2:14: description: must be a string, got a whole number'],
   'metric-aggregator-invalid': [
-    ':20:81: metrics.requests.datadog.aggregator: must be one of sum, avg, min, max, last, count, percentile, mean, l2norm, area, got "total"',
+    ':20:81: metrics.requests.datadog.aggregator: must be one of sum, avg, min, max, last, percentile, mean, l2norm, area, got "total"',
   ],
   'metric-aggregator-typo-key': [
     ':20:69: metrics.requests.datadog.agregator: unknown key (did you mean "aggregator"?)',

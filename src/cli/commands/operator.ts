@@ -2,9 +2,9 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyOperatorCommand } from '../../controller/commands.js';
 import { OPERATOR_COMMANDS, type OperatorCommand } from '../../controller/engine-session.js';
-import { createStore } from '../../controller/wiring.js';
+import { createCommandNotifications, createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
-import { silentLogger } from '../../log.js';
+import { createLogger, silentLogger } from '../../log.js';
 import { loadConfig } from '../../spec/config-loader.js';
 import { formatProblem } from '../../spec/errors.js';
 import { loadRolloutsDir } from '../../spec/loader.js';
@@ -15,7 +15,15 @@ import { loadRolloutsDir } from '../../spec/loader.js';
  * controller picks the change up within a second and makes any toggle write
  * it implies; without one, the next `stagegate run` does. Refused commands
  * exit 1 with the reason; both outcomes are recorded in history.
+ *
+ * The events the command itself causes (a pause) are sent from this process
+ * to the rollout's notifiers, whether or not a controller runs, and the
+ * command waits for them at most NOTIFY_WAIT_MS before exiting; failures are
+ * warnings on stderr, never a failed command. The events of the toggle write
+ * (advanced, rolled back) come from the controller that makes the write.
  */
+
+const NOTIFY_WAIT_MS = 5_000;
 
 const DESCRIPTIONS: Record<OperatorCommand, string> = {
   pause: 'stop advancing (rollback criteria still apply)',
@@ -64,11 +72,19 @@ export function register(program: Command): void {
           );
         }
         const store = createStore(config, silentLogger());
+        // warnings only: stdout carries the result, stderr what went wrong with notifications
+        const logger = createLogger({ level: 'warn' });
+        const notifications =
+          rollout.notify.length > 0
+            ? createCommandNotifications(config, rollout.notify, { env: process.env, logger })
+            : undefined;
         const result = await applyOperatorCommand(store, rollout, name, {
           by: opts.by ?? defaultUser(),
           reason: opts.reason ?? null,
           now: Date.now(),
+          ...(notifications && { notify: notifications.notify }),
         });
+        await notifications?.drain(NOTIFY_WAIT_MS);
         if (opts.json) {
           const { accepted, message, summary } = result;
           process.stdout.write(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);

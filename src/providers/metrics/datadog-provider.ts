@@ -5,6 +5,9 @@ import type {
   MetricRequest,
   MetricsProvider,
   TimeWindow,
+  TopValuesAnswer,
+  TopValuesProvider,
+  TopValuesQuery,
 } from '../../ports/metrics-provider.js';
 import { planRequests, type EventsJob, type ScalarBatch } from './datadog-batch.js';
 import type { DatadogClient, ProviderStats } from './datadog-client.js';
@@ -12,6 +15,7 @@ import { DatadogFailure, classifyFailure } from './datadog-errors.js';
 import { buildEventsRequest, readEventsResponse } from './datadog-events.js';
 import type { RateLimitInfo } from './datadog-rate-limit.js';
 import { buildScalarRequest, readScalarResponse, scalarMeasurements } from './datadog-scalar.js';
+import { buildTopValuesRequest, readTopValuesResponse } from './datadog-top-values.js';
 
 /*
  * The Datadog MetricsProvider (DESIGN.md §5, §8). Fetch, never judge: every
@@ -37,7 +41,7 @@ export interface InstrumentedMetricsProvider extends MetricsProvider {
   stats(): ProviderStats;
 }
 
-export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
+export class DatadogMetricsProvider implements InstrumentedMetricsProvider, TopValuesProvider {
   constructor(
     readonly name: string,
     private readonly client: DatadogClient,
@@ -69,6 +73,28 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
           message: 'internal: metric was not queried',
         },
     );
+  }
+
+  /** The most frequent values of a facet (see datadog-top-values.ts); failures are answers, never rejections. */
+  async topValues(q: TopValuesQuery, window: TimeWindow, signal?: AbortSignal): Promise<TopValuesAnswer> {
+    const body = buildTopValuesRequest(q, window);
+    try {
+      const response =
+        q.source === 'logs'
+          ? await this.client.aggregateLogs(body, signal)
+          : await this.client.aggregateRum(body, signal);
+      const read = readTopValuesResponse(response, q);
+      if (!read.ok) {
+        this.logger.warn(
+          { provider: this.name, source: q.source, facet: q.facet, window, reason: read.reason },
+          'datadog top values not understood',
+        );
+        return { kind: 'error', code: 'E_PROVIDER_RESPONSE', message: read.reason };
+      }
+      return { kind: 'values', values: read.values };
+    } catch (err) {
+      return this.errorMeasurement(err, q.source, () => this.client.validateApiKey(signal));
+    }
   }
 
   rateLimit(): RateLimitInfo | undefined {
@@ -137,7 +163,7 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider {
     err: unknown,
     endpoint: Endpoint,
     probeApiKey: () => Promise<boolean | undefined>,
-  ): Promise<Measurement> {
+  ): Promise<Extract<Measurement, { kind: 'error' }>> {
     const failure =
       err instanceof DatadogFailure
         ? err
