@@ -7,6 +7,7 @@ import type { HistoryEntry, RolloutRecord, StateStore, ToggleIntent } from '../p
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
 import type { MetricsRecorder } from '../server/metrics.js';
 import type { Rollout } from '../spec/types.js';
+import { appendHistoryEntries } from '../store/history-append.js';
 import { checkLevel, metricFields, metricReadings, type JudgedCriterion } from './check-log.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
 import { measureRollout, type ProviderFor } from './measure.js';
@@ -145,7 +146,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   async function append(name: string, entries: readonly HistoryEntry[]): Promise<void> {
-    for (const e of entries) await store.appendHistory(name, e);
+    // one write and one fdatasync for all of them on the file store (perf: issue 6 benchmark)
+    await appendHistoryEntries(store, name, entries);
   }
 
   function transitionEntries(outcome: StepOutcome, at: number): HistoryEntry[] {
@@ -346,6 +348,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (before.state === 'completed' && rollout.postLaunchMs.length > 0) {
       return checkIn(rollout, current, log);
     }
+    // not completed (again): progress remembered from an earlier completion no longer applies
+    postLaunch.delete(rollout.name);
     if (before.state === 'completed' || before.state === 'rolled_back') {
       log.debug({ state: before.state }, 'rollout finished, nothing to check');
       return { rollout: rollout.name, checked: false, record: current.record, action: null };
@@ -373,9 +377,10 @@ export function createRunner(deps: RunnerDeps): Runner {
 
     const summary = ticked.session.summary();
     const decision = ticked.outcome.decision;
-    // asked now, awaited only when the history is written: the toggle write does not wait for it
+    // asked now, awaited only when the history is written: the toggle write does not wait for it.
+    // Not when starting: an advance out of `pending` ends no stage.
     const errors =
-      decision !== null && STAGE_ENDS.has(decision.action)
+      decision !== null && STAGE_ENDS.has(decision.action) && before.stage !== null
         ? queryTopErrors(rollout, deps.metricsFor, { from: stageStart, to: tickAt }, log)
         : Promise.resolve(null);
     const history: Promise<HistoryEntry[]> = errors.then((top) => [

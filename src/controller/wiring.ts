@@ -4,6 +4,7 @@ import type { RolloutEvent } from '../ports/notifier.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
 import { createMetricsProviders, metricsProviderNameFor } from '../providers/metrics/factory.js';
+import { preloadDatadogLibrary } from '../providers/metrics/datadog-client.js';
 import type { InstrumentedMetricsProvider } from '../providers/metrics/datadog-provider.js';
 import { createToggleProvider } from '../providers/toggles/factory.js';
 import { createNotificationDispatcher } from '../notify/dispatcher.js';
@@ -90,6 +91,9 @@ export function createStore(config: Config, logger: Logger): StateStore {
 export function createWiring(config: Config, { env, logger }: WiringOptions): Wiring {
   const store = createStore(config, logger);
   const metrics = createMetricsProviders(config, { env, logger: logger.child({ component: 'metrics' }) });
+  // perf: the Datadog client library takes ~1 s to load; load it now, while the rollout files load, not in
+  // the first check (a breach that check sees would wait for it)
+  if (Object.values(config.metrics).some((m) => m.type === 'datadog')) preloadDatadogLibrary();
   const toggles = new Map<string, ToggleProvider>();
   for (const [name, entry] of Object.entries(config.toggles)) {
     toggles.set(

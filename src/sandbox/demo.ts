@@ -59,7 +59,7 @@ stages:
   - { name: canary, percent: 5, minDuration: 3s, minSamples: 100 }
   - { name: stage-b, percent: 25, minDuration: 3s }
   - { name: stage-c, percent: 50, minDuration: 4s }
-  - { name: stage-e, percent: 100, minDuration: 2s }
+  - { name: stage-d, percent: 100, minDuration: 2s }
 samples: requests
 metrics:
   requests:

@@ -47,7 +47,11 @@ export class DirSync {
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
 
-  constructor(readonly dir: string) {}
+  /** `flush` is the fsync itself (a seam for tests) */
+  constructor(
+    readonly dir: string,
+    private readonly flush: (dir: string) => Promise<void> = fsyncDir,
+  ) {}
 
   sync(): Promise<void> {
     if (this.next) return this.next;
@@ -63,7 +67,7 @@ export class DirSync {
   }
 
   private start(): Promise<void> {
-    const run: Promise<void> = fsyncDir(this.dir).finally(() => {
+    const run: Promise<void> = this.flush(this.dir).finally(() => {
       if (this.running === run) this.running = undefined;
     });
     this.running = run;
@@ -119,9 +123,14 @@ export async function replaceFileDurable(file: string, temp: string, data: strin
  * is never interleaved with another process's, so the lines stay together and
  * in order. A previous writer killed mid-line leaves no trailing newline:
  * start on a fresh line then, so the torn fragment stays alone on its line and
- * cannot swallow these entries.
+ * cannot swallow these entries. `dirSync` (the file's directory) is shared by
+ * the appends that create files at the same time.
  */
-export async function appendLinesDurable(file: string, lines: readonly string[]): Promise<void> {
+export async function appendLinesDurable(
+  file: string,
+  lines: readonly string[],
+  dirSync: DirSync = new DirSync(dirname(file)),
+): Promise<void> {
   if (lines.length === 0) return;
   const handle = await open(file, 'a+', 0o644);
   try {
@@ -135,7 +144,7 @@ export async function appendLinesDurable(file: string, lines: readonly string[])
     await handle.appendFile(`${prefix}${lines.join('\n')}\n`, 'utf8');
     await handle.datasync();
     // a new file's directory entry must be durable too, or the whole history could vanish
-    if (size === 0) await fsyncDir(dirname(file));
+    if (size === 0) await dirSync.sync();
   } finally {
     await handle.close();
   }

@@ -1,11 +1,10 @@
-import { link, readFile, readdir, rm } from 'node:fs/promises';
+import { link, readFile, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { StagegateError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
 import { NAME_PATTERN } from '../spec/schema.js';
-import { appendLineDurable, ensureDir, errnoCode, fsyncDir } from './durable-fs.js';
+import { DirSync, appendLinesDurable, ensureDir, errnoCode, replaceFileDurable } from './durable-fs.js';
 import { decodeHistoryLine, decodeRecord } from './record-codec.js';
 import { withRecordLock } from './record-lock.js';
 import { assertRolloutName } from './rollout-name.js';
@@ -26,8 +25,15 @@ import { assertRolloutName } from './rollout-name.js';
  * link()-per-version scheme needs old versions pruned, which reopens the race
  * for a writer that is far enough behind. The lock is held for one write, and a
  * lock left by a killed writer is broken as soon as that is known (see
- * record-lock.ts). The write is write-file-atomic (temp file, fsync, rename)
+ * record-lock.ts). The write is a temp file, fdatasync, rename (durable-fs.ts)
  * followed by an fsync of the directory, so a saved record survives a crash.
+ *
+ * Cost, because a controller saves twice per check of every rollout: the
+ * directories are created once per store, not checked on every call; the
+ * directory fsync is shared by the saves in flight (DirSync); and the record
+ * read back under the lock is compared as text with the one this store last
+ * read or wrote, so the usual case (no one else wrote) skips decoding it.
+ * Several history entries of one check go in one append.
  */
 
 export interface FileStateStoreOptions {
@@ -40,17 +46,31 @@ export interface FileStateStoreOptions {
   readonly lockWaitMs?: number;
 }
 
+/** a record as this store last read or wrote it */
+interface KnownRecord {
+  readonly text: string;
+  readonly version: number;
+}
+
 export class FileStateStore implements StateStore {
   readonly dir: string;
   private readonly logger: Logger;
   private readonly lockStaleMs: number;
   private readonly lockWaitMs: number;
+  private readonly rolloutsSync: DirSync;
+  private readonly historySync: DirSync;
+  /** the store's directories, created (and their entries fsynced) once; reset when one turns out missing */
+  private dirs: Promise<void> | undefined;
+  private readonly known = new Map<string, KnownRecord>();
+  private tempSeq = 0;
 
   constructor(opts: FileStateStoreOptions) {
     this.dir = resolve(opts.dir);
     this.logger = opts.logger ?? silentLogger();
     this.lockStaleMs = opts.lockStaleMs ?? 10_000;
     this.lockWaitMs = opts.lockWaitMs ?? 15_000;
+    this.rolloutsSync = new DirSync(join(this.dir, 'rollouts'));
+    this.historySync = new DirSync(join(this.dir, 'history'));
   }
 
   recordFile(name: string): string {
@@ -85,12 +105,10 @@ export class FileStateStore implements StateStore {
     }
     const file = this.recordFile(name);
     try {
-      await ensureDir(join(this.dir, 'rollouts'));
-      await ensureDir(join(this.dir, 'locks'));
+      await this.ensureDirs();
       const lockOpts = { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs, logger: this.logger };
       return await withRecordLock(this.lockFile(name), name, lockOpts, async () => {
-        const current = await this.read(name);
-        const stored = current?.version ?? 0;
+        const stored = await this.storedVersion(name);
         if (stored !== expectedVersion) {
           throw new StagegateError(
             'E_STORE_CONFLICT',
@@ -99,30 +117,44 @@ export class FileStateStore implements StateStore {
           );
         }
         const saved: RolloutRecord = { ...record, version: expectedVersion + 1 };
-        if (current !== undefined) {
+        const text = `${JSON.stringify(saved, null, 2)}\n`;
+        if (stored > 0) {
           // the replaced version stays readable as <name>.prev.json: the way back from a bad record
           const previous = this.previousFile(name);
-          await rm(previous, { force: true });
+          await unlink(previous).catch(ignoreMissing);
           await link(file, previous);
         }
-        await writeFileAtomic(file, `${JSON.stringify(saved, null, 2)}\n`, { fsync: true });
-        await fsyncDir(join(this.dir, 'rollouts'));
+        // one temp name per save in flight: the record lock keeps other saves of this record out
+        await replaceFileDurable(file, `${file}.${process.pid}-${++this.tempSeq}.tmp`, text);
+        await this.rolloutsSync.sync();
+        this.known.set(name, { text, version: saved.version });
         return saved;
       });
     } catch (err) {
+      this.forgetDirsIfMissing(err);
       if (err instanceof StagegateError) throw err;
       throw ioError('write', file, err);
     }
   }
 
   async appendHistory(name: string, entry: HistoryEntry): Promise<void> {
+    return this.appendHistoryEntries(name, [entry]);
+  }
+
+  /** Several entries in one durable append (one write, one fdatasync), in order; see appendLinesDurable. */
+  async appendHistoryEntries(name: string, entries: readonly HistoryEntry[]): Promise<void> {
     assertRolloutName(name);
     const file = this.historyFile(name);
     try {
-      await ensureDir(join(this.dir, 'history'));
+      await this.ensureDirs();
       // JSON.stringify escapes newlines inside strings: one entry is always one line
-      await appendLineDurable(file, JSON.stringify(entry));
+      await appendLinesDurable(
+        file,
+        entries.map((e) => JSON.stringify(e)),
+        this.historySync,
+      );
     } catch (err) {
+      this.forgetDirsIfMissing(err);
       throw ioError('append to', file, err);
     }
   }
@@ -161,7 +193,7 @@ export class FileStateStore implements StateStore {
       if (errnoCode(err) === 'ENOENT') return [];
       throw ioError('read', root, err);
     }
-    // `<name>.json` only: not `.prev.json` (a dot is not allowed in names) nor write-file-atomic temp files
+    // `<name>.json` only: not `.prev.json` (a dot is not allowed in names) nor temp files (`<name>.json.<pid>-<n>.tmp`)
     const names = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
     const records = await Promise.all(names.filter((n) => NAME_PATTERN.test(n)).map((n) => this.read(n)));
     return records
@@ -170,14 +202,37 @@ export class FileStateStore implements StateStore {
   }
 
   private async read(name: string): Promise<RolloutRecord | undefined> {
+    const text = await this.readText(name);
+    if (text === undefined) return undefined;
+    const record = this.decode(name, text);
+    this.known.set(name, { text, version: record.version });
+    return record;
+  }
+
+  /** The stored version, for a save under the record lock: decoded only when the text is not the one last seen. */
+  private async storedVersion(name: string): Promise<number> {
+    const text = await this.readText(name);
+    if (text === undefined) return 0;
+    const known = this.known.get(name);
+    if (known?.text === text) return known.version;
+    const { version } = this.decode(name, text);
+    this.known.set(name, { text, version });
+    return version;
+  }
+
+  private async readText(name: string): Promise<string | undefined> {
     const file = this.recordFile(name);
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      return await readFile(file, 'utf8');
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      throw ioError('read', file, err);
+      if (errnoCode(err) !== 'ENOENT') throw ioError('read', file, err);
+      this.known.delete(name);
+      return undefined;
     }
+  }
+
+  private decode(name: string, text: string): RolloutRecord {
+    const file = this.recordFile(name);
     const decoded = decodeRecord(text);
     if (!decoded.ok) {
       throw new StagegateError('E_STORE_IO', `corrupt state record ${file}: ${decoded.problem}`, { file });
@@ -191,6 +246,26 @@ export class FileStateStore implements StateStore {
     }
     return decoded.value;
   }
+
+  private ensureDirs(): Promise<void> {
+    this.dirs ??= (async () => {
+      for (const sub of ['rollouts', 'locks', 'history']) await ensureDir(join(this.dir, sub));
+    })().catch((err: unknown) => {
+      this.dirs = undefined;
+      throw err;
+    });
+    return this.dirs;
+  }
+
+  /** someone removed a directory under us (a cleanup by hand): create it again on the next call */
+  private forgetDirsIfMissing(err: unknown): void {
+    const cause = err instanceof StagegateError && err.cause !== undefined ? err.cause : err;
+    if (errnoCode(cause) === 'ENOENT') this.dirs = undefined;
+  }
+}
+
+function ignoreMissing(err: unknown): void {
+  if (errnoCode(err) !== 'ENOENT') throw err;
 }
 
 function ioError(action: string, path: string, err: unknown): StagegateError {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { canQueryTopValues } from '../../src/ports/metrics-provider.js';
 import { createMetricsProvider } from '../../src/providers/metrics/factory.js';
 import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
 import { evaluateSeries, eventsKey, type SeriesSpec } from '../../src/sandbox/scenario.js';
@@ -233,6 +234,58 @@ describe('Datadog sandbox HTTP API', () => {
     expect(none.body).toMatchObject({ data: { buckets: [] } });
     expect(dd.requestCountFor('logs')).toBe(1);
     expect(dd.requestCountFor('rum')).toBe(2);
+  });
+
+  it('answers a count grouped by a facet with one bucket per group, by count, cut to the limit', async () => {
+    const dd = await start({
+      series: {
+        [eventsKey('logs', 'status:error')]: {
+          groups: {
+            'Net::ReadTimeout': { perSecond: 0.05 },
+            'template not found': { perSecond: 0.01 },
+            'rare but present': { perSecond: 0.002 },
+            'never in this window': null,
+          },
+        },
+      },
+    });
+    const groupBy = [
+      { facet: '@error.message', limit: 2, sort: { aggregation: 'count', order: 'desc', type: 'measure' } },
+    ];
+    const grouped = await post(`${dd.url}/api/v2/logs/analytics/aggregate`, {
+      compute: [{ aggregation: 'count', type: 'total' }],
+      filter: { query: 'status:error', from: String(W.from), to: String(W.to) },
+      group_by: groupBy,
+    });
+    expect(grouped.status).toBe(200);
+    expect((grouped.body as { data: unknown }).data).toEqual({
+      buckets: [
+        { by: { '@error.message': 'Net::ReadTimeout' }, computes: { c0: 30 } },
+        { by: { '@error.message': 'template not found' }, computes: { c0: 6 } },
+      ],
+    });
+    // without group_by the groups add up, like the total of a Datadog search
+    const total = await post(`${dd.url}/api/v2/logs/analytics/aggregate`, {
+      compute: [{ aggregation: 'count', type: 'total' }],
+      filter: { query: 'status:error', from: String(W.from), to: String(W.to) },
+    });
+    expect((total.body as { data: unknown }).data).toEqual({ buckets: [{ by: {}, computes: { c0: 37 } }] });
+    // the real provider reads it
+    const provider = providerFor(dd.url);
+    if (!canQueryTopValues(provider)) throw new Error('expected topValues');
+    expect(
+      await provider.topValues(
+        { source: 'logs', search: 'status:error', facet: '@error.message', limit: 5 },
+        W,
+      ),
+    ).toEqual({
+      kind: 'values',
+      values: [
+        { value: 'Net::ReadTimeout', count: 30 },
+        { value: 'template not found', count: 6 },
+        { value: 'rare but present', count: 1 },
+      ],
+    });
   });
 
   it('enforces a rate-limit budget with 429 and X-RateLimit-* headers', async () => {

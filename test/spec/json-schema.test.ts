@@ -29,6 +29,7 @@ describe('rollout JSON Schema', () => {
       'policy',
       'postLaunch',
       'notify',
+      'report',
     ]);
   });
 

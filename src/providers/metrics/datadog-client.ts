@@ -1,6 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type * as datadogApiClient from '@datadog/datadog-api-client';
-import type { v1, v2 } from '@datadog/datadog-api-client';
+import type * as ddCommon from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
+import type * as ddLogsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js';
+import type * as ddMetricsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js';
+import type * as ddRumApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js';
+import type * as ddAuthApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js';
+import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../log.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './datadog-errors.js';
@@ -25,20 +29,57 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './datado
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
  *
- * The library takes seconds to load (every model of every API), so it is
- * imported on first use: CLI commands that never query Datadog (validate,
- * status, operator commands) do not pay for it.
+ * The library is big: its entry point loads every model of every API of v1
+ * and v2 (~1.8 s of CPU and ~110 MB of RSS). Only the modules used are
+ * imported, by path (the package has no `exports` map, so its files are its
+ * API): the common client, and the v2 metrics, logs and RUM APIs, which
+ * still bring the v2 serializer and its models (~1.1 s, ~75 MB); the v1
+ * authentication API (key validation, after an auth failure) only when it is
+ * first needed. They are imported on first use, so CLI commands that never
+ * query Datadog (validate, status, operator commands) do not pay for them;
+ * the controller calls preloadDatadogLibrary() at start, so the first check
+ * does not wait for the load either (a breach seen by that check would).
  */
 
-type DatadogLibrary = typeof datadogApiClient;
+interface DatadogLibrary {
+  readonly client: typeof ddCommon;
+  readonly MetricsApi: typeof ddMetricsApi.MetricsApi;
+  readonly LogsApi: typeof ddLogsApi.LogsApi;
+  readonly RUMApi: typeof ddRumApi.RUMApi;
+}
+
 let library: Promise<DatadogLibrary> | undefined;
-const loadLibrary = (): Promise<DatadogLibrary> => (library ??= import('@datadog/datadog-api-client'));
+const loadLibrary = (): Promise<DatadogLibrary> =>
+  (library ??= Promise.all([
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js'),
+  ]).then(([client, metrics, logs, rum]) => ({
+    client,
+    MetricsApi: metrics.MetricsApi,
+    LogsApi: logs.LogsApi,
+    RUMApi: rum.RUMApi,
+  })));
+
+let authLibrary: Promise<typeof ddAuthApi> | undefined;
+const loadAuthLibrary = (): Promise<typeof ddAuthApi> =>
+  (authLibrary ??=
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js'));
+
+/**
+ * Starts loading the client library now, in the background. A failure is not
+ * reported here: the first query reports it (as an error measurement).
+ */
+export function preloadDatadogLibrary(): void {
+  loadLibrary().catch(() => undefined);
+}
 
 interface Apis {
-  readonly metrics: v2.MetricsApi;
-  readonly logs: v2.LogsApi;
-  readonly rum: v2.RUMApi;
-  readonly auth: v1.AuthenticationApi;
+  readonly configuration: ddCommon.Configuration;
+  readonly metrics: ddMetricsApi.MetricsApi;
+  readonly logs: ddLogsApi.LogsApi;
+  readonly rum: ddRumApi.RUMApi;
 }
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -76,6 +117,7 @@ export class DatadogClient implements AttemptObserver {
   /** where requests go, for logs: https://api.<site> or the baseUrl */
   readonly endpoint: string;
   private apis: Promise<Apis> | undefined;
+  private auth: Promise<ddAuthApi.AuthenticationApi> | undefined;
   private readonly gate: RateLimitGate;
   private readonly sleep: Sleep;
   private readonly secrets: readonly string[];
@@ -99,7 +141,7 @@ export class DatadogClient implements AttemptObserver {
 
   /** The API classes, configured once on first use. */
   private api(): Promise<Apis> {
-    this.apis ??= loadLibrary().then(({ client, v1, v2 }) => {
+    this.apis ??= loadLibrary().then(({ client, MetricsApi, LogsApi, RUMApi }) => {
       const baseUrl = this.baseUrl();
       const configuration = client.createConfiguration({
         authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
@@ -115,13 +157,21 @@ export class DatadogClient implements AttemptObserver {
       });
       if (!baseUrl) configuration.setServerVariables({ site: this.opts.site });
       return {
-        metrics: new v2.MetricsApi(configuration),
-        logs: new v2.LogsApi(configuration),
-        rum: new v2.RUMApi(configuration),
-        auth: new v1.AuthenticationApi(configuration),
+        configuration,
+        metrics: new MetricsApi(configuration),
+        logs: new LogsApi(configuration),
+        rum: new RUMApi(configuration),
       };
     });
     return this.apis;
+  }
+
+  /** The v1 authentication API, loaded and configured on first use (only after an auth failure). */
+  private authApi(): Promise<ddAuthApi.AuthenticationApi> {
+    this.auth ??= Promise.all([this.api(), loadAuthLibrary()]).then(
+      ([{ configuration }, { AuthenticationApi }]) => new AuthenticationApi(configuration),
+    );
+    return this.auth;
   }
 
   queryScalar(
@@ -158,7 +208,7 @@ export class DatadogClient implements AttemptObserver {
   async validateApiKey(signal?: AbortSignal): Promise<boolean | undefined> {
     if (this.gate.waitMs() > 0) return undefined;
     try {
-      const { auth } = await this.api();
+      const auth = await this.authApi();
       const answer = await withCallSignal(signal, () => auth.validate());
       return answer.valid === true;
     } catch (err) {
