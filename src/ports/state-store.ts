@@ -7,8 +7,17 @@ import type { Gate } from './toggle-provider.js';
  * stale writer gets E_STORE_CONFLICT instead of silently overwriting.
  */
 
-export type RolloutState =
-  'pending' | 'running' | 'awaiting_approval' | 'paused' | 'rolling_back' | 'rolled_back' | 'completed';
+export const ROLLOUT_STATES = [
+  'pending',
+  'running',
+  'awaiting_approval',
+  'paused',
+  'rolling_back',
+  'rolled_back',
+  'completed',
+] as const;
+
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
 
 /** A toggle write persisted before it is made, so a crash in between re-applies it on restart. */
 export interface ToggleIntent {

@@ -88,8 +88,12 @@ function outcomes(refs: readonly CriterionRef[], checks: readonly CheckOf[]): Cr
         interval: r?.interval ?? null,
       };
     }
-    // a guard is met when no check of the stage breached it; show the breach if there was one
-    const breach = withResults.map(find).find((r) => r?.verdict === 'breach');
+    // a guard is met when no check of the stage breached it; show the latest breach, the one the
+    // rollback reason quotes
+    const breach = withResults
+      .map(find)
+      .filter((r) => r?.verdict === 'breach')
+      .at(-1);
     const shown = breach ?? find(last);
     return {
       ...ref,

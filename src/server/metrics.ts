@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Measurement } from '../ports/metrics-provider.js';
-import type { RolloutState, RolloutSummary } from '../ports/state-store.js';
+import { ROLLOUT_STATES, type RolloutSummary } from '../ports/state-store.js';
 import type { Criterion } from '../spec/types.js';
 
 /*
@@ -10,16 +10,6 @@ import type { Criterion } from '../spec/types.js';
  * its own Registry (not prom-client's global one), so two servers in one
  * process (tests) never collide.
  */
-
-export const ROLLOUT_STATES: readonly RolloutState[] = [
-  'pending',
-  'running',
-  'awaiting_approval',
-  'paused',
-  'rolling_back',
-  'rolled_back',
-  'completed',
-];
 
 export interface CheckObservation {
   readonly rollout: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HistoryEntry, RolloutRecord } from '../ports/state-store.js';
+import { ROLLOUT_STATES, type HistoryEntry, type RolloutRecord } from '../ports/state-store.js';
 
 /*
  * What the stores accept back from disk. Records are checked on the fields
@@ -9,15 +9,7 @@ import type { HistoryEntry, RolloutRecord } from '../ports/state-store.js';
  * a reader should not drop an entry type it does not know yet.
  */
 
-const rolloutState = z.enum([
-  'pending',
-  'running',
-  'awaiting_approval',
-  'paused',
-  'rolling_back',
-  'rolled_back',
-  'completed',
-]);
+const rolloutState = z.enum(ROLLOUT_STATES);
 
 const intentSchema = z.looseObject({
   id: z.string(),

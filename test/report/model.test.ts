@@ -186,6 +186,18 @@ describe('buildReportModel', () => {
     expect(guard).toMatchObject({ met: false, verdict: 'breach' });
   });
 
+  it('shows the latest breach of a rollback guard: the value the rollback reason quotes', () => {
+    const rec = recordFor('event-bus-gateway-emails', 'rolled_back', 'canary', 0, 2, 'error_rate breach');
+    const history = [
+      check(START, 'canary', 2, { ...obs, failed: 10 }, 'hold', { breach: true }),
+      check(START + 5 * M, 'canary', 2, { ...obs, failed: 30 }, 'rollback', { breach: true }),
+    ];
+    const guard = buildReportModel(rec, history, rollout, START).stages[0]?.criteria.find(
+      (c) => c.kind === 'rollback',
+    );
+    expect(guard).toMatchObject({ met: false, verdict: 'breach', value: 30 / obs.sent });
+  });
+
   it('keeps the top 5 error messages by count', () => {
     const rec = recordFor('event-bus-gateway-emails', 'running', 'canary', 0, 2, null);
     const errors = [1, 9, 3, 7, 5, 2].map((count, i) => ({ message: `m${i}`, count }));
