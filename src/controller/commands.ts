@@ -43,6 +43,10 @@ export interface CommandResult {
 const MAX_REDO = 5;
 const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
 
+function position(summary: RolloutSummary): string {
+  return `${summary.state}${summary.stage ? ` at ${summary.stage} (${summary.percent}%)` : ''}`;
+}
+
 function acceptedMessage(
   cmd: OperatorCommand,
   rollout: string,
@@ -50,10 +54,21 @@ function acceptedMessage(
   summary: RolloutSummary,
   hasIntent: boolean,
 ): string {
-  const where = `${summary.state}${summary.stage ? ` at ${summary.stage} (${summary.percent}%)` : ''}`;
+  const where = position(summary);
   const moved = outcome.transitions.length > 0 ? `; now ${where}` : `; still ${where}`;
   const write = hasIntent ? '; toggle write pending: a running controller applies it within a second' : '';
   return `${cmd} accepted for ${rollout}${moved}${write}`;
+}
+
+/** For a command whose toggle write the caller made at once (a running controller). */
+export function appliedMessage(
+  cmd: OperatorCommand,
+  rollout: string,
+  summary: RolloutSummary,
+  writePending: boolean,
+): string {
+  const write = writePending ? '; toggle write failed, retrying' : '; toggle written';
+  return `${cmd} accepted for ${rollout}; now ${position(summary)}${write}`;
 }
 
 export async function applyOperatorCommand(

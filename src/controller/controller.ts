@@ -4,7 +4,7 @@ import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import type { MetricsRecorder } from '../server/metrics.js';
 import type { Rollout } from '../spec/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { applyOperatorCommand, type CommandResult } from './commands.js';
+import { appliedMessage, applyOperatorCommand, type CommandResult } from './commands.js';
 import { forEachConcurrently } from './concurrency.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { OperatorCommand } from './engine-session.js';
@@ -57,6 +57,13 @@ export interface PassReport {
 
 export interface Controller {
   readonly store: StateStore;
+  /**
+   * takes the state-dir lock (E_STORE_LOCKED naming the holder); `start` takes it too, but `run` takes it
+   * first so that a second controller is refused for the lock, not for an HTTP port already in use
+   */
+  lock(): Promise<void>;
+  /** releases the lock when `start` never ran (the server could not listen) */
+  unlock(): Promise<void>;
   /** acquires the lock, loads and schedules every rollout, checks each once, starts watching and polling */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -234,6 +241,8 @@ export function createController(opts: ControllerOptions): Controller {
 
   return {
     store,
+    lock: acquire,
+    unlock: release,
     async start() {
       await acquire();
       try {
@@ -309,8 +318,18 @@ export function createController(opts: ControllerOptions): Controller {
           { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },
           'operator command',
         );
-        if (result.accepted && result.record?.intent) await runner.applyPending(rollout);
-        return result;
+        if (!(result.accepted && result.record?.intent)) return result;
+        // answer with the state after the toggle write, not the one before it
+        await runner.applyPending(rollout);
+        const after = await store.load(name);
+        if (!after) return result;
+        lastSeen.set(name, after.version);
+        return {
+          ...result,
+          record: after,
+          summary: after.summary,
+          message: appliedMessage(cmd, name, after.summary, after.intent !== null),
+        };
       });
     },
     async ready() {

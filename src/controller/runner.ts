@@ -179,7 +179,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (t.to === 'rolling_back' || t.to === 'rolled_back') log.error(fields, 'rollout state changed');
       else if (t.from === t.to) log.debug(fields, 'rollout state changed');
       else log.info(fields, 'rollout state changed');
-      if (t.to === 'rolling_back') deps.observer?.recordRollback(rollout.name);
+      // counted when the toggle reads off, so an abort from the CLI or the API counts like a breach
+      if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
     }
     for (const event of step.outcome.notices) {
       if (event.type === 'held_too_long') {

@@ -143,7 +143,7 @@ export class StagegateMetrics implements MetricsRecorder {
 
   private readonly rollbacks = new Counter({
     name: 'stagegate_rollbacks_total',
-    help: 'Rollbacks started',
+    help: 'Rollbacks completed (the toggle was turned off), whatever started them: a breach, policy, or an abort',
     labelNames: ['rollout'] as const,
     registers: [this.registry],
   });

@@ -17,11 +17,9 @@ const DEFAULT_BODY_LIMIT = 4096;
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const log = deps.logger.child({ component: 'http' });
-  const app = Fastify({
-    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // replaced by the onResponse line below
-    disableRequestLogging: true,
-  });
+  // no `logger` option: fastify's own request logging stays off (it would log raw
+  // requests); the onResponse line below replaces it
+  const app = Fastify({ bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
 
   useJsonBodies(app);
   app.setErrorHandler(createErrorHandler(log));

@@ -46,6 +46,19 @@ afterEach(async () => {
   ws = undefined;
 });
 
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
 async function workspace(rollouts: Record<string, string>, logLevel = 'info'): Promise<Workspace> {
   ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, rollouts, logLevel });
   // the Flipper token comes from the environment, like in production
@@ -235,6 +248,11 @@ describe('stagegate run (end to end)', () => {
   it('refuses a second controller on the same state dir, naming the holder', async () => {
     healthy('e2e-lock');
     const w = await workspace({ 'e2e-lock': rolloutYaml({ name: 'e2e-lock' }) });
+    // with the HTTP server on, the second controller must still be refused for the lock, not the port
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const port = await freePort();
+    const config = await readFile(w.configPath, 'utf8');
+    await writeFile(w.configPath, config.replace('server: { enabled: false }', `server: { port: ${port} }`));
     controller = new ControllerProcess(w);
     await controller.waitForLog((l) => l.msg === 'controller started');
     const second = await runCli(w, ['run']);

@@ -119,6 +119,17 @@ describe('operator commands notify from the CLI', () => {
     expect(again.code).toBe(1);
     expect(received).toHaveLength(1);
   }, 30_000);
+
+  it('says so when a command implies a toggle write and no controller is running to make it', async () => {
+    const name = 'e2e-cli-nobody';
+    const w = await workspace({ [name]: rolloutYaml({ name }) });
+    // one pass starts it (the canary write), then the controller is gone
+    expect((await runCli(w, ['run', '--once'])).code).toBe(0);
+    const aborted = await runCli(w, ['abort', name, '--by', 'oncall']);
+    expect(aborted.code).toBe(0);
+    expect(aborted.stdout).toMatch(/toggle write pending/);
+    expect(aborted.stderr).toContain(`warning: no controller holds ${w.stateDir}`);
+  }, 30_000);
 });
 
 describe('post-launch check-ins and types of errors logged', () => {

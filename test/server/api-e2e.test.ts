@@ -14,6 +14,7 @@ import { ControllerProcess, createWorkspace, runCli, waitFor, type Workspace } f
  */
 
 const NAME = 'api-e2e';
+const HELD = 'api-e2e-abort';
 const TOKEN = 'e2e-api-token-4f1c9a';
 const REQUESTS = 'sum:e2e.requests{env:sandbox}.as_count()';
 const ERRORS = 'sum:e2e.errors{env:sandbox}.as_count()';
@@ -36,6 +37,12 @@ criteria:
   rollback: [error_rate > 20% for 2 checks]
 notify: [hook]
 `;
+
+// a second rollout that stays in its canary, to be aborted over HTTP
+const heldYaml = rolloutYaml
+  .replace(`name: ${NAME}`, `name: ${HELD}`)
+  .replace('feature: api_e2e_enabled', 'feature: api_e2e_abort_enabled')
+  .replace('minDuration: 2s, minSamples: 50', 'minDuration: 10m, minSamples: 50');
 
 interface Received {
   type: string;
@@ -75,7 +82,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
-    rollouts: { [NAME]: rolloutYaml },
+    rollouts: { [NAME]: rolloutYaml, [HELD]: heldYaml },
   });
   const config = await readFile(ws.configPath, 'utf8');
   const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events`;
@@ -180,4 +187,33 @@ describe('API, metrics, notifications and report end to end', () => {
     expect(report.stdout).toContain('- [x] error_rate < 5%');
     expect(report.stdout).toContain(': pause by oncall: checking dashboards\n');
   }, 60_000);
+
+  it('answers an abort over HTTP with the state after the toggle write, and counts the rollback', async () => {
+    const controller = new ControllerProcess(ws, [], { STAGEGATE_API_TOKEN: TOKEN });
+    try {
+      const listening = await controller.waitForLog((l) => l.msg === 'http server listening');
+      const url = String(listening.url);
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200);
+      await waitFor(() => flipper.feature('api_e2e_abort_enabled') !== undefined);
+
+      const aborted = await fetch(`${url}/api/rollouts/${HELD}/abort`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 'oncall', reason: 'contact center spike' }),
+      });
+      expect(aborted.status).toBe(200);
+      const answer = (await aborted.json()) as {
+        message: string;
+        summary: { state: string; percent: number };
+      };
+      expect(answer.summary).toMatchObject({ state: 'rolled_back', percent: 0 });
+      expect(answer.message).toMatch(/toggle written$/);
+
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain(`stagegate_rollbacks_total{rollout="${HELD}"} 1`);
+    } finally {
+      const exit = await controller.stop();
+      expect(exit.code).toBe(0);
+    }
+  }, 40_000);
 });

@@ -35,6 +35,8 @@ function fakeController(
   const loaded: Rollout[] = [rollout];
   return {
     store,
+    lock: async () => undefined,
+    unlock: async () => undefined,
     start: async () => undefined,
     stop: async () => undefined,
     runOnce: async () => {

@@ -8,12 +8,14 @@ import { createLogger, silentLogger } from '../../log.js';
 import { loadConfig } from '../../spec/config-loader.js';
 import { formatProblem } from '../../spec/errors.js';
 import { loadRolloutsDir } from '../../spec/loader.js';
+import { readStateLock } from '../../store/state-lock.js';
 
 /*
  * `stagegate pause|resume|approve|abort|promote|retry <name> [--reason ..] [--by ..]`.
  * Applied through the state store (no lock, no provider): a running
  * controller picks the change up within a second and makes any toggle write
- * it implies; without one, the next `stagegate run` does. Refused commands
+ * it implies; without one, the next `stagegate run` does, and the command
+ * says so on stderr. Refused commands
  * exit 1 with the reason; both outcomes are recorded in history.
  *
  * The events the command itself causes (a pause) are sent from this process
@@ -93,6 +95,17 @@ export function register(program: Command): void {
         }
         if (!result.accepted) throw new StagegateError('E_COMMAND_REFUSED', result.message);
         process.stdout.write(`${result.message}\n`);
+        if (
+          result.record?.intent &&
+          config.state.type === 'file' &&
+          !(await readStateLock(config.state.dir))
+        ) {
+          // on call must not believe the toggle moved when nothing is there to move it
+          process.stderr.write(
+            `stagegate: warning: no controller holds ${config.state.dir}: the toggle is unchanged until ` +
+              '`stagegate run` (or `stagegate run --once`) applies this write\n',
+          );
+        }
       });
   }
 }

@@ -58,8 +58,17 @@ export function register(program: Command): void {
         return;
       }
 
-      // issue 7: the API (when server.enabled) listens before the controller starts; /readyz says "starting" until it has
-      const server = await startControllerServer(controller, { metrics, logger, config, env: process.env });
+      // the lock first: a second controller must be refused for the lock (exit 3, naming the holder), not
+      // for the HTTP port the first one listens on
+      await controller.lock();
+      // the API (when server.enabled) listens before the controller starts; /readyz says "starting" until it has
+      let server: Awaited<ReturnType<typeof startControllerServer>>;
+      try {
+        server = await startControllerServer(controller, { metrics, logger, config, env: process.env });
+      } catch (err) {
+        await controller.unlock();
+        throw err;
+      }
       const stopped = new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
