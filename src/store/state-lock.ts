@@ -1,3 +1,4 @@
+import { stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StagegateError } from '../errors.js';
@@ -21,13 +22,18 @@ export type { LockHolder } from './lock-file.js';
  * Operator commands do not take it; the store's per-record version check keeps
  * them and the controller from overwriting each other.
  *
- * A lock whose holder is known to be gone (same host, pid not alive) is taken
- * over with a warning. A lock from another host is never broken
- * automatically: there is no way to tell from here whether that controller
- * still runs.
+ * The holder touches the file every HEARTBEAT_MS. A lock is taken over, with
+ * a warning, when its holder is known to be gone (same host, pid not alive)
+ * or when nobody has touched it for STALE_MS, from any host. The heartbeat is
+ * what makes containers safe: a re-created container has a new host name, so
+ * the pid test cannot see that the old one is dead, and two containers with a
+ * fixed host name both run as pid 1, so "the holder has my pid" proves
+ * nothing; only a lock nobody refreshes is surely abandoned.
  */
 
 export const STATE_LOCK_FILE = 'controller.lock';
+export const HEARTBEAT_MS = 10_000;
+export const STALE_MS = 60_000;
 const MAX_ATTEMPTS = 100;
 const RETRY_MS = 20;
 
@@ -65,7 +71,7 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
           { file },
         );
       }
-      if (!holderIsDead(holder)) throw lockedError(root, file, holder);
+      if (!(await isAbandoned(file, holder))) throw lockedError(root, file, holder);
       const outcome = await breakLock(
         file,
         (current) => current !== 'unreadable' && current.token === holder.token,
@@ -105,6 +111,20 @@ export async function readStateLock(dir: string): Promise<LockHolder | undefined
   return typeof holder === 'string' ? undefined : holder;
 }
 
+async function isAbandoned(file: string, holder: LockHolder): Promise<boolean> {
+  let touchedAt: number;
+  try {
+    touchedAt = (await stat(file)).mtimeMs;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return true;
+    throw err;
+  }
+  if (Date.now() - touchedAt > STALE_MS) return true;
+  // pid 1 in another container with the same host name is not us: only the heartbeat can tell
+  if (holder.pid === process.pid) return false;
+  return holderIsDead(holder);
+}
+
 function lockHandle(
   file: string,
   self: LockHolder,
@@ -112,6 +132,14 @@ function lockHandle(
   logger: Logger,
 ): StateLock {
   let released = false;
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(file, now, now).catch((err: unknown) =>
+      logger.warn({ file, error: errnoCode(err) ?? String(err) }, 'state lock heartbeat failed'),
+    );
+  }, HEARTBEAT_MS);
+  // the lock must not keep a finished process alive
+  heartbeat.unref();
   return {
     file,
     holder: self,
@@ -119,6 +147,7 @@ function lockHandle(
     async release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       // someone removed or replaced it by hand: theirs now, leave it
       if (!(await releaseLock(file, self))) logger.warn({ file }, 'state lock was no longer ours at release');
     },

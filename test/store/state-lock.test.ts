@@ -1,11 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
-import { acquireStateLock, readStateLock, STATE_LOCK_FILE } from '../../src/store/state-lock.js';
+import {
+  acquireStateLock,
+  HEARTBEAT_MS,
+  readStateLock,
+  STALE_MS,
+  STATE_LOCK_FILE,
+} from '../../src/store/state-lock.js';
 import { captureLogger, removeDir, transpileForChild } from './helpers.js';
 
 let dir: string;
@@ -100,17 +106,50 @@ describe('acquireStateLock', () => {
     await lock.release();
   });
 
-  it('takes over a lock left with its own pid by a previous run (a restarted container is pid 1 again)', async () => {
+  it('refuses a fresh lock with its own pid: in another container with the same host name it is pid 1 too', async () => {
     await writeLock({
       pid: process.pid,
       hostname: hostname(),
       owner: 'stagegate run',
       since: 'earlier',
-      token: 'old',
+      token: 'other-container',
     });
+    const err = await lockedError(acquireStateLock(dir, { owner: 'stagegate run' }));
+    expect(err.code).toBe('E_STORE_LOCKED');
+  });
+
+  it.each([
+    ['its own pid (a restarted container is pid 1 again)', () => process.pid, () => hostname()],
+    ['another host (a re-created container has a new host name)', () => 4242, () => 'old-container-7f3a'],
+  ])('takes over a lock nobody has touched for %s', async (_label, pid, host) => {
+    const file = await writeLock({
+      pid: pid(),
+      hostname: host(),
+      owner: 'stagegate run',
+      since: 'earlier',
+      token: 'abandoned',
+    });
+    const untouched = new Date(Date.now() - STALE_MS - 1_000);
+    await utimes(file, untouched, untouched);
     const lock = await acquireStateLock(dir, { owner: 'stagegate run' });
-    expect(lock.takenOverFrom?.token).toBe('old');
+    expect(lock.takenOverFrom?.token).toBe('abandoned');
     await lock.release();
+  });
+
+  it('keeps its lock fresh while it holds it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const lock = await acquireStateLock(dir, { owner: 'stagegate run' });
+      const old = new Date(Date.now() - STALE_MS - 1_000);
+      await utimes(lock.file, old, old);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await vi.waitFor(async () => {
+        expect(Date.now() - (await stat(lock.file)).mtimeMs).toBeLessThan(STALE_MS);
+      });
+      await lock.release();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes over despite a break marker left by a process killed mid-break', async () => {
