@@ -28,14 +28,23 @@ function timeZones(): readonly string[] {
   return zones;
 }
 
+/**
+ * Zones already judged. Building an Intl.DateTimeFormat costs ~0.2 ms of ICU
+ * work, and 1,000 rollout files name the same few zones (issue 6 benchmark).
+ */
+const knownZones = new Map<string, string | undefined>();
+
 /** An IANA zone name Intl knows (the controller evaluates advance windows in it). */
 export function timezoneProblem(tz: string): string | undefined {
+  if (knownZones.has(tz)) return knownZones.get(tz);
+  let problem: string | undefined;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return undefined;
   } catch {
-    return `unknown time zone "${tz}"${didYouMean(tz, timeZones())}`;
+    problem = `unknown time zone "${tz}"${didYouMean(tz, timeZones())}`;
   }
+  knownZones.set(tz, problem);
+  return problem;
 }
 
 /** `HH:MM-HH:MM` → minutes after local midnight; the pattern is checked by the schema first. */

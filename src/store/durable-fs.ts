@@ -1,5 +1,7 @@
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { close, fdatasync, fstat, fsync, open, read, readFile, write } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 
 /*
  * The few durable filesystem moves the file store is built on: once one
@@ -8,8 +10,51 @@ import { dirname } from 'node:path';
  *
  * Every call is a handful of syscalls and nothing more: the store makes
  * thousands of these per pass over a thousand rollouts (see the benchmark in
- * the README), so each one counts.
+ * the README), so each one counts. Files are used through plain descriptors
+ * and the callback API (promisified), not FileHandle: on Node 20 a FileHandle
+ * call costs the main thread about twice the CPU of the same syscall through
+ * the callback API (measured: 3,000 open/stat/read/append/fdatasync/close
+ * rounds, 0.48–0.62 s of user CPU with FileHandle, 0.31–0.34 s with fds).
  */
+
+export const openFd = promisify(open);
+export const closeFd = promisify(close);
+const fstatFd = promisify(fstat);
+const readFd = promisify(read);
+const writeFd = promisify(write);
+const fdatasyncFd = promisify(fdatasync);
+const fsyncFd = promisify(fsync);
+const readFileCb = promisify(readFile);
+
+/** A whole file as UTF-8 text (callback readFile: one native open/stat/read/close sequence). */
+export function readTextFile(path: string): Promise<string> {
+  return readFileCb(path, 'utf8');
+}
+
+/** Runs `use` on `path` opened with `flags`, and closes it whatever happens. */
+export async function withFd<T>(
+  path: string,
+  flags: string,
+  mode: number,
+  use: (fd: number) => Promise<T>,
+): Promise<T> {
+  const fd = await openFd(path, flags, mode);
+  try {
+    return await use(fd);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+/** Writes all of `data` at the descriptor's position (a write may be short; loop until it is all out). */
+export async function writeAll(fd: number, data: string): Promise<void> {
+  const bytes = Buffer.from(data, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await writeFd(fd, bytes, offset, bytes.length - offset, null);
+    offset += bytesWritten;
+  }
+}
 
 export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
@@ -23,15 +68,11 @@ export function errnoCode(err: unknown): string | undefined {
  * to flush this way; that is not an error.
  */
 export async function fsyncDir(dir: string): Promise<void> {
-  let handle;
   try {
-    handle = await open(dir, 'r');
-    await handle.sync();
+    await withFd(dir, 'r', 0o666, (fd) => fsyncFd(fd));
   } catch (err) {
     const code = errnoCode(err);
     if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
-  } finally {
-    await handle?.close();
   }
 }
 
@@ -102,13 +143,10 @@ export async function ensureDir(dir: string): Promise<void> {
  */
 export async function replaceFileDurable(file: string, temp: string, data: string): Promise<void> {
   try {
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await withFd(temp, 'w', 0o644, async (fd) => {
+      await writeAll(fd, data);
+      await fdatasyncFd(fd);
+    });
     await rename(temp, file);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
@@ -132,20 +170,18 @@ export async function appendLinesDurable(
   dirSync: DirSync = new DirSync(dirname(file)),
 ): Promise<void> {
   if (lines.length === 0) return;
-  const handle = await open(file, 'a+', 0o644);
-  try {
-    const { size } = await handle.stat();
+  await withFd(file, 'a+', 0o644, async (fd) => {
+    const { size } = await fstatFd(fd);
     let prefix = '';
     if (size > 0) {
       const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
+      await readFd(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) prefix = '\n';
     }
-    await handle.appendFile(`${prefix}${lines.join('\n')}\n`, 'utf8');
-    await handle.datasync();
+    // O_APPEND: every write lands at the end, whatever the position
+    await writeAll(fd, `${prefix}${lines.join('\n')}\n`);
+    await fdatasyncFd(fd);
     // a new file's directory entry must be durable too, or the whole history could vanish
     if (size === 0) await dirSync.sync();
-  } finally {
-    await handle.close();
-  }
+  });
 }

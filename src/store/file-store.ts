@@ -1,10 +1,17 @@
-import { link, readFile, readdir, unlink } from 'node:fs/promises';
+import { link, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StagegateError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
 import { NAME_PATTERN } from '../spec/schema.js';
-import { DirSync, appendLinesDurable, ensureDir, errnoCode, replaceFileDurable } from './durable-fs.js';
+import {
+  DirSync,
+  appendLinesDurable,
+  ensureDir,
+  errnoCode,
+  readTextFile,
+  replaceFileDurable,
+} from './durable-fs.js';
 import { decodeHistoryLine, decodeRecord } from './record-codec.js';
 import { withRecordLock } from './record-lock.js';
 import { assertRolloutName } from './rollout-name.js';
@@ -164,7 +171,7 @@ export class FileStateStore implements StateStore {
     const file = this.historyFile(name);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readTextFile(file);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return [];
       throw ioError('read', file, err);
@@ -223,7 +230,7 @@ export class FileStateStore implements StateStore {
   private async readText(name: string): Promise<string | undefined> {
     const file = this.recordFile(name);
     try {
-      return await readFile(file, 'utf8');
+      return await readTextFile(file);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw ioError('read', file, err);
       this.known.delete(name);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
-import { errnoCode } from './durable-fs.js';
+import { closeFd, errnoCode, openFd, readTextFile, writeAll } from './durable-fs.js';
 
 /*
  * Exclusive lock files, shared by the controller lock (one controller per
@@ -65,7 +65,7 @@ export async function tryCreateLock(file: string, holder: LockHolder): Promise<b
 export async function readLockFile(file: string): Promise<LockFileState> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return 'gone';
     throw err;
@@ -162,12 +162,12 @@ export async function releaseLockUnchecked(file: string, holder: LockHolder): Pr
 
 /** `data` at `target` if nothing is there yet; false when something is */
 async function publish(target: string, staging: string, data: string): Promise<boolean> {
-  const handle = await open(staging, 'wx', 0o644);
+  const fd = await openFd(staging, 'wx', 0o644);
   try {
     try {
-      await handle.writeFile(data, 'utf8');
+      await writeAll(fd, data);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
     await link(staging, target);
     return true;

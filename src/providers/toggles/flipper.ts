@@ -164,7 +164,7 @@ export class FlipperToggleProvider implements ToggleProvider {
 
   #http(feature: string, action: ToggleAction): HttpOptions {
     return {
-      fetch: this.#options.fetch ?? globalThis.fetch,
+      fetch: this.#options.fetch,
       timeoutMs: this.#options.timeoutMs,
       retry: this.#options.retry,
       logger: this.#options.logger,

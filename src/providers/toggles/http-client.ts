@@ -2,6 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { StagegateError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CallNotes } from './call-log.js';
+import { exchange } from './node-http.js';
 
 /*
  * The one HTTP path of the toggle providers: a timeout per attempt, retries
@@ -33,7 +34,8 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
 export type FetchFn = typeof fetch;
 
 export interface HttpOptions {
-  readonly fetch: FetchFn;
+  /** a fetch to send with instead of node:http (tests, or a proxy-aware fetch); see node-http.ts */
+  readonly fetch?: FetchFn | undefined;
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
@@ -83,18 +85,13 @@ export async function sendWithRetry(
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const res = await options.fetch(request.url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal: combined,
-        // A redirect usually means a login page in front of the API: report it, do not follow it.
-        redirect: 'manual',
-      });
-      const body = await res.text();
+      // A redirect usually means a login page in front of the API: report it, do not follow it.
+      const res = options.fetch
+        ? await viaFetch(options.fetch, request, combined)
+        : await exchange(request, combined);
       notes.status = res.status;
-      if (res.status >= 500) throw new TransientFailure('server-error', res.status, body);
-      return { status: res.status, body };
+      if (res.status >= 500) throw new TransientFailure('server-error', res.status, res.body);
+      return res;
     } catch (err) {
       if (err instanceof TransientFailure) throw err;
       // The caller gave up (shutdown): stop at once and let its reason through.
@@ -149,6 +146,17 @@ export async function sendWithRetry(
       },
     );
   }
+}
+
+async function viaFetch(fetchFn: FetchFn, request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+  const res = await fetchFn(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal,
+    redirect: 'manual',
+  });
+  return { status: res.status, body: await res.text() };
 }
 
 /** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */

@@ -186,7 +186,7 @@ export class WebhookToggleProvider implements ToggleProvider {
 
   #http(feature: string, action: ToggleAction): HttpOptions {
     return {
-      fetch: this.#options.fetch ?? globalThis.fetch,
+      fetch: this.#options.fetch,
       timeoutMs: this.#options.timeoutMs,
       retry: this.#options.retry,
       logger: this.#options.logger,
