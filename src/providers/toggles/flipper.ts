@@ -5,6 +5,7 @@ import { callFields, loggedCall, type CallNotes, type ToggleAction } from './cal
 import { isFeatureNotFound, parseFlipperFeature } from './flipper-payload.js';
 import {
   errorForStatus,
+  httpOptionsFor,
   sendWithRetry,
   type FetchFn,
   type HttpOptions,
@@ -163,13 +164,6 @@ export class FlipperToggleProvider implements ToggleProvider {
   }
 
   #http(feature: string, action: ToggleAction): HttpOptions {
-    return {
-      fetch: this.#options.fetch,
-      timeoutMs: this.#options.timeoutMs,
-      retry: this.#options.retry,
-      logger: this.#options.logger,
-      logFields: { provider: this.name, feature, action },
-      secrets: this.#secrets,
-    };
+    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets);
   }
 }

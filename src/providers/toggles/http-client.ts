@@ -45,6 +45,18 @@ export interface HttpOptions {
   readonly secrets: readonly string[];
 }
 
+/** What an HTTP toggle provider is configured with; `httpOptionsFor` turns it into one call's options. */
+export type HttpTransport = Pick<HttpOptions, 'fetch' | 'timeoutMs' | 'retry' | 'logger'>;
+
+export function httpOptionsFor(
+  transport: HttpTransport,
+  logFields: { readonly provider: string; readonly feature: string; readonly action: string },
+  secrets: readonly string[],
+): HttpOptions {
+  const { fetch, timeoutMs, retry, logger } = transport;
+  return { fetch, timeoutMs, retry, logger, logFields, secrets };
+}
+
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: URL;

@@ -6,6 +6,7 @@ import { callFields, loggedCall, type CallNotes, type ToggleAction } from './cal
 import {
   describeUrl,
   errorForStatus,
+  httpOptionsFor,
   sendWithRetry,
   type FetchFn,
   type HttpOptions,
@@ -185,13 +186,6 @@ export class WebhookToggleProvider implements ToggleProvider {
   }
 
   #http(feature: string, action: ToggleAction): HttpOptions {
-    return {
-      fetch: this.#options.fetch,
-      timeoutMs: this.#options.timeoutMs,
-      retry: this.#options.retry,
-      logger: this.#options.logger,
-      logFields: { provider: this.name, feature, action },
-      secrets: this.#secrets,
-    };
+    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets);
   }
 }
