@@ -4,7 +4,6 @@ import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { loadConfig } from '../../spec/config-loader.js';
-// HTTP API + Prometheus metrics (issue 7)
 import { instrumentWiring, startControllerServer } from '../../server/controller-api.js';
 import { StagegateMetrics } from '../../server/metrics.js';
 
@@ -33,7 +32,7 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<RunOptions>();
       const config = await loadConfig(opts.config);
       const logger = createLogger({ level: config.log.level, pretty: opts.pretty === true });
-      // issue 7: metrics observer and provider instrumentation
+      // one metrics registry for the runner (checks, writes) and the wrapped providers (durations, errors)
       const metrics = new StagegateMetrics();
       const wiring = instrumentWiring(createWiring(config, { env: process.env, logger }), metrics);
       const controller = createController({
@@ -74,7 +73,7 @@ export function register(program: Command): void {
           logger.info({ signal }, 'signal received');
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          // issue 7: stop taking API commands before the controller stops
+          // stop taking API commands before the controller stops
           Promise.resolve(server?.close())
             .then(() => controller.stop())
             .then(resolve, (err: unknown) => {
