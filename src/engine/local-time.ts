@@ -26,29 +26,34 @@ export interface LocalClock {
   readonly text: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const byOptions = new WeakMap<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFormat>>();
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
+/**
+ * Intl formatters are costly to build and checks run every few minutes for
+ * every rollout: one per option set (a module constant) and zone, kept.
+ */
+export function zoneFormatter(options: Intl.DateTimeFormatOptions, timeZone: string): Intl.DateTimeFormat {
+  let zones = byOptions.get(options);
+  if (!zones) byOptions.set(options, (zones = new Map()));
+  let f = zones.get(timeZone);
+  if (!f) zones.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { ...options, timeZone })));
   return f;
 }
 
+const CLOCK_PARTS: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  weekday: 'short',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+};
+
 export function localClock(epochMs: number, timeZone: string): LocalClock {
   const parts: Record<string, string> = {};
-  for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value;
+  for (const p of zoneFormatter(CLOCK_PARTS, timeZone).formatToParts(new Date(epochMs)))
+    parts[p.type] = p.value;
   const hour = Number(parts.hour);
   const minute = Number(parts.minute);
   const weekday = SHORT_TO_DAY[parts.weekday ?? ''];

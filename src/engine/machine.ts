@@ -164,7 +164,7 @@ export function createRolloutMachine(rollout: Rollout) {
   const pauseNoticeType = (kind: PauseKind | undefined): RolloutEventType =>
     kind === 'drift' ? 'drift' : kind === 'stuck' ? 'held_too_long' : 'paused';
 
-  return setup({
+  const machineSetup = setup({
     types: {
       context: {} as Ctx,
       events: {} as EngineEvent,
@@ -461,7 +461,29 @@ export function createRolloutMachine(rollout: Rollout) {
         write: null,
       })),
     },
-  }).createMachine({
+  });
+
+  // every TICK while users are exposed checks these first, in this order: a human's hand on the toggle,
+  // then a breach, then a pause the policy asks for; only then the state's own progress
+  const PROTECTING_TICK = [
+    {
+      guard: 'drifted',
+      target: '#rollout.paused',
+      actions: ['recordCheck', 'pauseForDrift', 'noticePaused'],
+    },
+    {
+      guard: 'mustRollBack',
+      target: '#rollout.rollingBack',
+      actions: ['recordCheck', 'planRollback'],
+    },
+    {
+      guard: 'mustPause',
+      target: '#rollout.paused',
+      actions: ['recordCheck', 'pauseForDecision', 'noticePaused'],
+    },
+  ] as const;
+
+  return machineSetup.createMachine({
     id: 'rollout',
     context: initialContext(),
     initial: 'pending',
@@ -531,21 +553,7 @@ export function createRolloutMachine(rollout: Rollout) {
           observing: {
             on: {
               TICK: [
-                {
-                  guard: 'drifted',
-                  target: '#rollout.paused',
-                  actions: ['recordCheck', 'pauseForDrift', 'noticePaused'],
-                },
-                {
-                  guard: 'mustRollBack',
-                  target: '#rollout.rollingBack',
-                  actions: ['recordCheck', 'planRollback'],
-                },
-                {
-                  guard: 'mustPause',
-                  target: '#rollout.paused',
-                  actions: ['recordCheck', 'pauseForDecision', 'noticePaused'],
-                },
+                ...PROTECTING_TICK,
                 {
                   guard: and(['mustComplete', 'enablesOnComplete']),
                   target: 'applying',
@@ -586,21 +594,7 @@ export function createRolloutMachine(rollout: Rollout) {
             entry: assign({ stageDeadline: null }),
             on: {
               TICK: [
-                {
-                  guard: 'drifted',
-                  target: '#rollout.paused',
-                  actions: ['recordCheck', 'pauseForDrift', 'noticePaused'],
-                },
-                {
-                  guard: 'mustRollBack',
-                  target: '#rollout.rollingBack',
-                  actions: ['recordCheck', 'planRollback'],
-                },
-                {
-                  guard: 'mustPause',
-                  target: '#rollout.paused',
-                  actions: ['recordCheck', 'pauseForDecision', 'noticePaused'],
-                },
+                ...PROTECTING_TICK,
                 // a spec changed under a waiting rollout may no longer need the approval
                 { guard: 'mustAdvance', target: 'applying', actions: ['recordCheck', 'planNext'] },
                 { actions: 'recordCheck' },

@@ -1,29 +1,21 @@
+import { zoneFormatter } from '../engine/local-time.js';
+
 /* Formatting for the markdown report: times in the rollout's zone, values as the criteria were written. */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'shortOffset',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+const REPORT_TIME: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'shortOffset',
+};
 
 /** `2025-06-17T12:00:00.000Z` in America/New_York → `2025-06-17 08:00 GMT-4` */
 export function formatTime(isoTime: string, timeZone: string): string {
   const parts = Object.fromEntries(
-    formatterFor(timeZone)
+    zoneFormatter(REPORT_TIME, timeZone)
       .formatToParts(new Date(isoTime))
       .map((p) => [p.type, p.value]),
   );
