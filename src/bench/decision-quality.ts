@@ -3,8 +3,8 @@ import { decide, ZERO_COUNTERS, type DecisionCounters, type JudgeFn } from '../e
 import { compare, judgeCriterion } from '../engine/judge.js';
 import { wilsonInterval } from '../engine/stats.js';
 import type { Measurement } from '../ports/metrics-provider.js';
-import { parseCriterion } from '../spec/criteria.js';
-import type { Rollout, Stage } from '../spec/types.js';
+import { parseCriterion } from '../rollout/criteria.js';
+import type { Rollout, Stage } from '../rollout/types.js';
 
 /*
  * Decision-quality benchmark (`npm run bench`, or `node dist/bench/decision-quality.js`).

@@ -1,7 +1,7 @@
 import { StagegateError } from '../errors.js';
 import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutRecord, RolloutSummary, StateStore } from '../ports/state-store.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
 

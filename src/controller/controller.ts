@@ -2,7 +2,7 @@ import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import type { MetricsRecorder } from '../server/metrics.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
 import { appliedMessage, applyOperatorCommand, type CommandResult } from './commands.js';
 import { forEachConcurrently } from './concurrency.js';

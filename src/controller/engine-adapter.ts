@@ -1,7 +1,7 @@
 import type { RolloutRecord } from '../ports/state-store.js';
 import { RolloutEngine, type StepResult } from '../engine/rollout-engine.js';
 import type { OperatorEventType } from '../engine/context.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { CheckDecision, EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
 
 /*

@@ -2,7 +2,7 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-store.js';
 import type { ToggleState } from '../ports/toggle-provider.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { JudgedCriterion } from './check-log.js';
 
 /*

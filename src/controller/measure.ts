@@ -1,7 +1,7 @@
 import { StagegateError } from '../errors.js';
 import type { Measurement, MetricRequest, MetricsProvider } from '../ports/metrics-provider.js';
-import { isEmptyWindow, resolveWindow } from '../providers/metrics/window.js';
-import type { Rollout } from '../spec/types.js';
+import { isEmptyWindow, resolveWindow } from '../engine/window.js';
+import type { Rollout } from '../rollout/types.js';
 
 /*
  * Every metric of one check: windows resolved at `now` (`window: stage`

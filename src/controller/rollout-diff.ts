@@ -1,4 +1,4 @@
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 
 /*
  * What changed between two loads of the rollouts dir, by rollout name. A spec

@@ -1,9 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../log.js';
-import { formatProblem, type Problem } from '../spec/errors.js';
-import { loadRolloutsDir } from '../spec/loader.js';
-import type { ConfigNames } from '../spec/rules.js';
-import type { Rollout } from '../spec/types.js';
+import { formatProblem, type Problem } from '../rollout/errors.js';
+import { loadRolloutsDir } from '../rollout/loader.js';
+import type { ConfigNames } from '../rollout/rules.js';
+import type { Rollout } from '../rollout/types.js';
 import { diffRollouts, mergeWithLastGood, type RolloutChange } from './rollout-diff.js';
 
 /*

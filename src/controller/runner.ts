@@ -6,7 +6,7 @@ import type { RolloutEvent } from '../ports/notifier.js';
 import type { HistoryEntry, RolloutRecord, StateStore, ToggleIntent } from '../ports/state-store.js';
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
 import type { MetricsRecorder } from '../server/metrics.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import { appendHistoryEntries } from '../store/history-append.js';
 import { checkLevel, metricFields, metricReadings, type JudgedCriterion } from './check-log.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';

@@ -1,4 +1,4 @@
-import type { Schedule } from '../spec/types.js';
+import type { Schedule } from '../rollout/types.js';
 
 /*
  * How a rollout's `check` schedule is run. node-cron runs cron expressions

@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
-import type { Schedule } from '../spec/types.js';
+import type { Schedule } from '../rollout/types.js';
 import { describePlan, planSchedule, type SchedulePlan } from './schedule-plan.js';
 
 /*

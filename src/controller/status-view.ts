@@ -1,5 +1,5 @@
 import type { RolloutRecord, RolloutState } from '../ports/state-store.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 
 /*
  * `stagegate status`: the store's records joined with the rollout files, so a

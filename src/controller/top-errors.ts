@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { canQueryTopValues, type TimeWindow } from '../ports/metrics-provider.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { ProviderFor } from './measure.js';
 
 /*

@@ -4,13 +4,13 @@ import type { RolloutEvent } from '../ports/notifier.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
 import { createMetricsProviders, metricsProviderNameFor } from '../providers/metrics/factory.js';
-import { preloadDatadogLibrary } from '../providers/metrics/datadog-client.js';
-import type { InstrumentedMetricsProvider } from '../providers/metrics/datadog-provider.js';
+import { preloadDatadogLibrary } from '../providers/metrics/datadog/client.js';
+import type { InstrumentedMetricsProvider } from '../providers/metrics/datadog/provider.js';
 import { createToggleProvider } from '../providers/toggles/factory.js';
 import { createNotificationDispatcher } from '../notify/dispatcher.js';
 import { createNotifier, createNotifiers } from '../notify/factory.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { Config } from '../spec/config-schema.js';
+import type { Config } from '../config/schema.js';
 import { StagegateError } from '../errors.js';
 import { createStateStore } from '../store/factory.js';
 

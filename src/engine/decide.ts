@@ -1,6 +1,6 @@
 import type { Measurement } from '../ports/metrics-provider.js';
-import { formatDuration } from '../spec/duration.js';
-import type { Criterion, Rollout } from '../spec/types.js';
+import { formatDuration } from '../rollout/duration.js';
+import type { Criterion, Rollout } from '../rollout/types.js';
 import { formatCount, stageLabel } from './format.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
 import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-time.js';

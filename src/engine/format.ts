@@ -1,4 +1,4 @@
-import type { Criterion, Rollout } from '../spec/types.js';
+import type { Criterion, Rollout } from '../rollout/types.js';
 
 /*
  * Numbers as people read them in reasons and timelines. A criterion written

@@ -1,5 +1,5 @@
 import type { Measurement } from '../ports/metrics-provider.js';
-import type { ComparisonOp, Criterion } from '../spec/types.js';
+import type { ComparisonOp, Criterion } from '../rollout/types.js';
 import { formatConfidence, formatCount, formatInterval, formatThreshold, formatValue } from './format.js';
 import { clopperPearsonInterval, lookConfidence, wilsonInterval, type Interval } from './stats.js';
 

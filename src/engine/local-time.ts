@@ -1,4 +1,4 @@
-import type { AdvanceWindow, Weekday } from '../spec/types.js';
+import type { AdvanceWindow, Weekday } from '../rollout/types.js';
 
 /*
  * Wall-clock time in the rollout's time zone, from an instant. Intl does the

@@ -2,7 +2,7 @@ import { and, assign, emit, enqueueActions, not, setup, type SnapshotFrom } from
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { ToggleIntent } from '../ports/state-store.js';
 import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import {
   initialContext,
   writeBackoffMs,

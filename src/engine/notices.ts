@@ -1,5 +1,5 @@
 import type { MetricReading, RolloutEvent, RolloutEventType } from '../ports/notifier.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { Decision } from './decide.js';
 import type { CriterionResult } from './judge.js';
 

@@ -1,4 +1,4 @@
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { EngineContext, EngineStateName, OperatorEventType } from './context.js';
 import { stageLabel } from './format.js';
 

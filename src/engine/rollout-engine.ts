@@ -1,7 +1,7 @@
 import { initialTransition, transition, type StateValue } from 'xstate';
 import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-store.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import {
   ENGINE_STATES,
   MACHINE_VERSION,

@@ -2,7 +2,7 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { RolloutState, RolloutSummary } from '../ports/state-store.js';
 import type { ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import type { EngineEvent } from './context.js';
 import type { Decision } from './decide.js';
 import type { CriterionResult } from './judge.js';

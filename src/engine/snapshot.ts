@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StagegateError } from '../errors.js';
-import type { Rollout } from '../spec/types.js';
+import type { Rollout } from '../rollout/types.js';
 import { ENGINE_STATES, MACHINE_VERSION, type EngineContext, type EngineStateName } from './context.js';
 
 /*

@@ -1,6 +1,6 @@
 import { StagegateError } from '../errors.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { Config, SlackNotifierConfig, WebhookNotifierConfig } from '../spec/config-schema.js';
+import type { Config, SlackNotifierConfig, WebhookNotifierConfig } from '../config/schema.js';
 import { SlackNotifier } from './slack.js';
 import { WebhookNotifier } from './webhook.js';
 

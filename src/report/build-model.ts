@@ -1,6 +1,6 @@
 import type { HistoryEntry, RolloutRecord } from '../ports/state-store.js';
-import { formatDuration } from '../spec/duration.js';
-import type { Rollout } from '../spec/types.js';
+import { formatDuration } from '../rollout/duration.js';
+import type { Rollout } from '../rollout/types.js';
 import { parseCheckDetail, type CheckDetail } from './check-detail.js';
 import type {
   CriterionOutcome,

@@ -1,5 +1,5 @@
-import { checkRolloutPaths } from '../spec/loader.js';
-import type { Rollout } from '../spec/types.js';
+import { checkRolloutPaths } from '../rollout/loader.js';
+import type { Rollout } from '../rollout/types.js';
 
 /*
  * The rollout file behind a stored rollout, for the report's planned values.

@@ -1,4 +1,4 @@
-import { formatDuration } from '../spec/duration.js';
+import { formatDuration } from '../rollout/duration.js';
 import { formatCount, formatTime, formatValue } from './format.js';
 import type { CriterionOutcome, DecisionItem, ErrorCount, ReportModel, StageReport } from './model.js';
 

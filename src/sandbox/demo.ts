@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatStatusTable, statusRows } from '../controller/status-view.js';
 import type { HistoryEntry, StateStore } from '../ports/state-store.js';
-import { loadRolloutsDir } from '../spec/loader.js';
+import { loadRolloutsDir } from '../rollout/loader.js';
 import { FileStateStore } from '../store/file-store.js';
 import { startDatadogSandbox, type DatadogSandbox } from './datadog-server.js';
 import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';

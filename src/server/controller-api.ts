@@ -3,7 +3,7 @@ import type { Wiring } from '../controller/wiring.js';
 import type { Logger } from '../log.js';
 import type { MetricsProvider } from '../ports/metrics-provider.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
-import type { Config } from '../spec/config-schema.js';
+import type { Config } from '../config/schema.js';
 import type { ServerDeps } from './deps.js';
 import { instrumentMetricsProvider, instrumentToggleProvider } from './instrument.js';
 import type { StagegateMetrics } from './metrics.js';

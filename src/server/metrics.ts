@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Measurement } from '../ports/metrics-provider.js';
 import { ROLLOUT_STATES, type RolloutSummary } from '../ports/state-store.js';
-import type { Criterion } from '../spec/types.js';
+import type { Criterion } from '../rollout/types.js';
 
 /*
  * Prometheus metrics (`GET /metrics`). The controller reports what happens

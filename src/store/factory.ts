@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../ports/state-store.js';
-import type { Config } from '../spec/config-schema.js';
+import type { Config } from '../config/schema.js';
 import { FileStateStore } from './file-store.js';
 import { MemoryStateStore } from './memory-store.js';
 

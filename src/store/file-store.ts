@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { StagegateError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
-import { NAME_PATTERN } from '../spec/schema.js';
+import { NAME_PATTERN } from '../rollout/schema.js';
 import {
   DirSync,
   appendLinesDurable,

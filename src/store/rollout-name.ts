@@ -1,5 +1,5 @@
 import { StagegateError } from '../errors.js';
-import { NAME_PATTERN } from '../spec/schema.js';
+import { NAME_PATTERN } from '../rollout/schema.js';
 
 /*
  * Rollout names become file names in the state dir, so they are checked

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposureStart } from '../../src/cli/commands/query.js';
 import { formatConfidence, formatInterval } from '../../src/engine/format.js';
 import { judgeCriterion } from '../../src/engine/judge.js';
-import { parseCriterion } from '../../src/spec/criteria.js';
+import { parseCriterion } from '../../src/rollout/criteria.js';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
 import { eventsKey } from '../../src/sandbox/scenario.js';

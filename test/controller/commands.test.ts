@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { applyOperatorCommand } from '../../src/controller/commands.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import type { RolloutRecord } from '../../src/ports/state-store.js';
-import { parseRolloutText } from '../../src/spec/loader.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
 import { rolloutYaml } from './rollout-yaml.js';

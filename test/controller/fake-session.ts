@@ -6,7 +6,7 @@ import type {
 } from '../../src/controller/engine-session.js';
 import type { RolloutRecord, RolloutState, ToggleIntent } from '../../src/ports/state-store.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
-import type { Rollout } from '../../src/spec/types.js';
+import type { Rollout } from '../../src/rollout/types.js';
 
 /*
  * A tiny scripted engine for runner tests: every check advances one stage,

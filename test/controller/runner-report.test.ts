@@ -13,9 +13,9 @@ import type {
 } from '../../src/ports/metrics-provider.js';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { parseCriterion } from '../../src/spec/criteria.js';
-import { parseRolloutText } from '../../src/spec/loader.js';
-import type { Rollout } from '../../src/spec/types.js';
+import { parseCriterion } from '../../src/rollout/criteria.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
+import type { Rollout } from '../../src/rollout/types.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
 import { rolloutYaml } from './rollout-yaml.js';

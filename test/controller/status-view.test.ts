@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatStatusTable, statusRows } from '../../src/controller/status-view.js';
 import type { RolloutRecord, RolloutSummary } from '../../src/ports/state-store.js';
-import type { Rollout } from '../../src/spec/types.js';
+import type { Rollout } from '../../src/rollout/types.js';
 
 const NOW = Date.parse('2026-06-17T12:00:00Z');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, ZERO_COUNTERS, type DecideInput, type GateName } from '../../src/engine/decide.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
-import type { Rollout } from '../../src/spec/types.js';
+import type { Rollout } from '../../src/rollout/types.js';
 import {
   HOUR,
   MIN,

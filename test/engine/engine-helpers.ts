@@ -3,7 +3,7 @@ import { RolloutEngine } from '../../src/engine/rollout-engine.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { ToggleIntent } from '../../src/ports/state-store.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
-import type { Rollout } from '../../src/spec/types.js';
+import type { Rollout } from '../../src/rollout/types.js';
 import { HOUR, MIN, T0, healthy, makeRollout, stage, toggleAt } from './rollout-factory.js';
 
 /*

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeCriterion, type Verdict } from '../../src/engine/judge.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
-import { parseCriterion } from '../../src/spec/criteria.js';
+import { parseCriterion } from '../../src/rollout/criteria.js';
 import { NO_DATA, PROVIDER_ERROR, ratio, value } from './rollout-factory.js';
 
 const opts = { confidence: 0.95 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeAdvanceWindow, insideAdvanceWindow, localClock } from '../../src/engine/local-time.js';
-import type { AdvanceWindow } from '../../src/spec/types.js';
+import type { AdvanceWindow } from '../../src/rollout/types.js';
 
 const NY = 'America/New_York';
 const WEEKDAYS_9_TO_5: AdvanceWindow = {

@@ -4,7 +4,7 @@ import type { EngineEvent, OperatorEventType } from '../../src/engine/context.js
 import { decide, ZERO_COUNTERS } from '../../src/engine/decide.js';
 import { RolloutEngine } from '../../src/engine/rollout-engine.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
-import type { Rollout } from '../../src/spec/types.js';
+import type { Rollout } from '../../src/rollout/types.js';
 import {
   HOUR,
   MIN,

@@ -8,7 +8,7 @@ import {
   timedRows,
 } from '../../src/providers/metrics/replay.js';
 import { StagegateError } from '../../src/errors.js';
-import type { MetricSpec } from '../../src/spec/types.js';
+import type { MetricSpec } from '../../src/rollout/types.js';
 import { MIN, T0, ratioMetric, valueMetric } from './rollout-factory.js';
 
 /* The replay provider behind `stagegate simulate` (src/providers/metrics/replay.ts). */

@@ -1,7 +1,7 @@
 import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
-import { parseCriterion } from '../../src/spec/criteria.js';
-import type { AdvanceWindow, MetricSpec, Rollout, Stage } from '../../src/spec/types.js';
+import { parseCriterion } from '../../src/rollout/criteria.js';
+import type { AdvanceWindow, MetricSpec, Rollout, Stage } from '../../src/rollout/types.js';
 
 /*
  * Normalized Rollouts built in code for engine tests: a small, realistic

@@ -4,7 +4,7 @@ import { measureRollout } from '../../src/controller/measure.js';
 import { simulate, type SimulationResult } from '../../src/engine/simulation.js';
 import { ReplayMetricsProvider, loadSeriesFile } from '../../src/providers/metrics/replay.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { loadRolloutFile } from '../../src/spec/loader.js';
+import { loadRolloutFile } from '../../src/rollout/loader.js';
 
 /* simulate() on the README's example: test/fixtures/series/ebg-emails.yaml with its two series. */
 

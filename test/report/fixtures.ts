@@ -1,5 +1,5 @@
 import type { HistoryEntry, RolloutRecord, RolloutState } from '../../src/ports/state-store.js';
-import type { Criterion, Rollout } from '../../src/spec/types.js';
+import type { Criterion, Rollout } from '../../src/rollout/types.js';
 
 /*
  * The release of event-bus-gateway-emails from the seed release plan, as the

@@ -9,8 +9,8 @@ import type { ToggleProvider } from '../../src/ports/toggle-provider.js';
 import { instrumentWiring, serverDepsFor, startControllerServer } from '../../src/server/controller-api.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
 import { buildServer } from '../../src/server/server.js';
-import { configSchema } from '../../src/spec/config-schema.js';
-import type { Rollout } from '../../src/spec/types.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { Rollout } from '../../src/rollout/types.js';
 import { rollout } from '../report/fixtures.js';
 import { FakeStore, record, summary } from './helpers.js';
 

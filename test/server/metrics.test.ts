@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StagegateMetrics, noopMetrics } from '../../src/server/metrics.js';
-import type { Criterion } from '../../src/spec/types.js';
+import type { Criterion } from '../../src/rollout/types.js';
 import { summary } from './helpers.js';
 
 const crit = (text: string, metric: string, op: Criterion['op'], threshold: number): Criterion => ({

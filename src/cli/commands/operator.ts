@@ -5,9 +5,9 @@ import { OPERATOR_COMMANDS, type OperatorCommand } from '../../controller/engine
 import { createCommandNotifications, createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger, silentLogger } from '../../log.js';
-import { loadConfig } from '../../spec/config-loader.js';
-import { formatProblem } from '../../spec/errors.js';
-import { loadRolloutsDir } from '../../spec/loader.js';
+import { loadConfig } from '../../config/loader.js';
+import { formatProblem } from '../../rollout/errors.js';
+import { loadRolloutsDir } from '../../rollout/loader.js';
 import { readStateLock } from '../../store/state-lock.js';
 
 /*

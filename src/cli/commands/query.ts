@@ -6,12 +6,12 @@ import { createLogger } from '../../log.js';
 import type { Measurement, MetricsProvider, TimeWindow } from '../../ports/metrics-provider.js';
 import type { HistoryEntry, StateStore } from '../../ports/state-store.js';
 import { createMetricsProvider, metricsProviderNameFor } from '../../providers/metrics/factory.js';
-import { resolveWindow } from '../../providers/metrics/window.js';
-import { loadConfig } from '../../spec/config-loader.js';
-import type { Config } from '../../spec/config-schema.js';
-import { formatDuration } from '../../spec/duration.js';
-import { loadRolloutFile } from '../../spec/loader.js';
-import type { MetricSpec, MetricWindow, Rollout } from '../../spec/types.js';
+import { resolveWindow } from '../../engine/window.js';
+import { loadConfig } from '../../config/loader.js';
+import type { Config } from '../../config/schema.js';
+import { formatDuration } from '../../rollout/duration.js';
+import { loadRolloutFile } from '../../rollout/loader.js';
+import type { MetricSpec, MetricWindow, Rollout } from '../../rollout/types.js';
 import { createStateStore } from '../../store/factory.js';
 
 /*

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
 import { buildReportModel, renderReportJson, renderReportMarkdown } from '../../report/index.js';
 import { findRolloutByName } from '../../report/find-rollout.js';
-import { loadConfig } from '../../spec/config-loader.js';
-import { loadRolloutFile } from '../../spec/loader.js';
-import { NAME_PATTERN } from '../../spec/schema.js';
-import type { Rollout } from '../../spec/types.js';
+import { loadConfig } from '../../config/loader.js';
+import { loadRolloutFile } from '../../rollout/loader.js';
+import { NAME_PATTERN } from '../../rollout/schema.js';
+import type { Rollout } from '../../rollout/types.js';
 import { createStateStore } from '../../store/factory.js';
 
 /*

@@ -3,7 +3,7 @@ import { createController } from '../../controller/controller.js';
 import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { loadConfig } from '../../spec/config-loader.js';
+import { loadConfig } from '../../config/loader.js';
 import { instrumentWiring, startControllerServer } from '../../server/controller-api.js';
 import { StagegateMetrics } from '../../server/metrics.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rolloutJsonSchemaText } from '../../spec/json-schema.js';
+import { rolloutJsonSchemaText } from '../../rollout/json-schema.js';
 
 /** `stagegate schema`: the JSON Schema of rollout files, for editors. config/rollout.schema.json is this output. */
 export function register(program: Command): void {

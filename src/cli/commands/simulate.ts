@@ -12,9 +12,9 @@ import {
   earliestAbsoluteTime,
   loadSeriesFile,
 } from '../../providers/metrics/replay.js';
-import { formatDuration } from '../../spec/duration.js';
-import { loadRolloutFile } from '../../spec/loader.js';
-import type { Rollout, Schedule } from '../../spec/types.js';
+import { formatDuration } from '../../rollout/duration.js';
+import { loadRolloutFile } from '../../rollout/loader.js';
+import type { Rollout, Schedule } from '../../rollout/types.js';
 
 /*
  * `stagegate simulate <rollout.yaml> --metrics <series>`: the rollout's own

@@ -4,8 +4,8 @@ import { createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { parseCheckDetail } from '../../report/check-detail.js';
-import { loadConfig } from '../../spec/config-loader.js';
-import { loadRolloutsDir } from '../../spec/loader.js';
+import { loadConfig } from '../../config/loader.js';
+import { loadRolloutsDir } from '../../rollout/loader.js';
 
 /*
  * `stagegate status [name] [--json]`: read from the state store and the

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../spec/config-loader.js';
-import type { Config } from '../../spec/config-schema.js';
-import { ConfigError, formatProblem, type Problem } from '../../spec/errors.js';
-import { githubAnnotation } from '../../spec/github-annotation.js';
-import { checkRolloutPaths } from '../../spec/loader.js';
+import { loadConfig } from '../../config/loader.js';
+import type { Config } from '../../config/schema.js';
+import { ConfigError, formatProblem, type Problem } from '../../rollout/errors.js';
+import { githubAnnotation } from '../../rollout/github-annotation.js';
+import { checkRolloutPaths } from '../../rollout/loader.js';
 
 /*
  * `stagegate validate [paths...]`: one line per problem on stdout (so CI logs

@@ -1,8 +1,8 @@
 import { StagegateError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
-import type { Config } from '../../spec/config-schema.js';
-import { DatadogClient, type Sleep } from './datadog-client.js';
-import { DatadogMetricsProvider, type InstrumentedMetricsProvider } from './datadog-provider.js';
+import type { Config } from '../../config/schema.js';
+import { DatadogClient, type Sleep } from './datadog/client.js';
+import { DatadogMetricsProvider, type InstrumentedMetricsProvider } from './datadog/provider.js';
 
 /*
  * Metrics providers from config (`metrics:` in config/stagegate.yaml). The

@@ -10,8 +10,8 @@ import type {
   MetricsProvider,
   TimeWindow,
 } from '../../ports/metrics-provider.js';
-import { parseDuration } from '../../spec/duration.js';
-import type { MetricSpec } from '../../spec/types.js';
+import { parseDuration } from '../../rollout/duration.js';
+import type { MetricSpec } from '../../rollout/types.js';
 
 /*
  * A MetricsProvider that answers from a recorded or synthetic series, for

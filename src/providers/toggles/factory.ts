@@ -2,10 +2,15 @@ import { resolve } from 'node:path';
 import { StagegateError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ToggleProvider } from '../../ports/toggle-provider.js';
-import type { Config } from '../../spec/config-schema.js';
+import type { Config } from '../../config/schema.js';
 import { FileToggleProvider } from './file.js';
 import { FlipperToggleProvider } from './flipper.js';
-import { DEFAULT_RETRY_DELAYS, type FetchFn, type RetryDelays, type RetryPolicy } from './http-client.js';
+import {
+  DEFAULT_RETRY_DELAYS,
+  type FetchFn,
+  type RetryDelays,
+  type RetryPolicy,
+} from '../../http/http-client.js';
 import { MemoryToggleProvider } from './memory.js';
 import { WebhookToggleProvider } from './webhook.js';
 

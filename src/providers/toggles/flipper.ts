@@ -11,7 +11,7 @@ import {
   type HttpOptions,
   type HttpRequest,
   type RetryPolicy,
-} from './http-client.js';
+} from '../../http/http-client.js';
 import { absentToggleState, assertValidPercent, formatPercent } from './toggle-state.js';
 
 /*

@@ -12,7 +12,7 @@ import {
   type HttpOptions,
   type HttpRequest,
   type RetryPolicy,
-} from './http-client.js';
+} from '../../http/http-client.js';
 import { parseWebhookState, toToggleState, type WebhookRequestBody } from './webhook-payload.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './webhook-signature.js';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StagegateError } from '../../errors.js';
-import { NAME_PATTERN } from '../../spec/schema.js';
+import { NAME_PATTERN } from '../../rollout/schema.js';
 import { OPERATOR_COMMANDS } from '../deps.js';
 
 /*

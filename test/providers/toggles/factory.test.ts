@@ -9,7 +9,7 @@ import { FileToggleProvider } from '../../../src/providers/toggles/file.js';
 import { FlipperToggleProvider } from '../../../src/providers/toggles/flipper.js';
 import { MemoryToggleProvider } from '../../../src/providers/toggles/memory.js';
 import { WebhookToggleProvider } from '../../../src/providers/toggles/webhook.js';
-import { configSchema } from '../../../src/spec/config-schema.js';
+import { configSchema } from '../../../src/config/schema.js';
 
 function toggles(raw: Record<string, unknown>) {
   return configSchema.parse({ toggles: raw }).toggles;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { FlipperToggleProvider } from '../../../src/providers/toggles/flipper.js';
-import type { RetryPolicy } from '../../../src/providers/toggles/http-client.js';
+import type { RetryPolicy } from '../../../src/http/http-client.js';
 import { startFlipperSandbox, type FlipperSandboxOptions } from '../../../src/sandbox/flipper-server.js';
 import { toggleProviderContract } from './contract.js';
 

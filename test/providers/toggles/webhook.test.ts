@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
-import type { RetryPolicy } from '../../../src/providers/toggles/http-client.js';
+import type { RetryPolicy } from '../../../src/http/http-client.js';
 import { WebhookToggleProvider, type WebhookToggleOptions } from '../../../src/providers/toggles/webhook.js';
 import { isFresh, signBody, verifySignature } from '../../../src/providers/toggles/webhook-signature.js';
 import { toggleProviderContract } from './contract.js';

@@ -1,0 +1,327 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type * as ddCommon from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
+import type * as ddLogsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js';
+import type * as ddMetricsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js';
+import type * as ddRumApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js';
+import type * as ddAuthApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js';
+import type { v2 } from '@datadog/datadog-api-client';
+import pRetry, { AbortError } from 'p-retry';
+import type { Logger } from '../../../log.js';
+import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
+import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
+import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transport.js';
+
+/*
+ * A polite Datadog client: the official API classes for request building,
+ * auth headers, site selection and (de)serialization; our fetch transport
+ * for timeouts; and one retry loop (p-retry) for every call:
+ *   - 5xx, 408, timeouts and network errors: retried with exponential backoff
+ *     and jitter, at most `retries` times;
+ *   - 429: the provider-wide gate closes until X-RateLimit-Reset (+ jitter);
+ *     the retry waits there, unless the wait would exceed
+ *     `maxRateLimitWaitMs`, in which case the call fails at once (the next
+ *     check will try again) instead of hanging a check for minutes;
+ *   - 400/401/403/other 4xx: not retried; the failure says why.
+ * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
+ *
+ * The library is big: its entry point loads every model of every API of v1
+ * and v2 (~1.8 s of CPU and ~110 MB of RSS). Only the modules used are
+ * imported, by path (the package has no `exports` map, so its files are its
+ * API): the common client, and the v2 metrics, logs and RUM APIs, which
+ * still bring the v2 serializer and its models (~1.1 s, ~75 MB); the v1
+ * authentication API (key validation, after an auth failure) only when it is
+ * first needed. They are imported on first use, so CLI commands that never
+ * query Datadog (validate, status, operator commands) do not pay for them;
+ * the controller calls preloadDatadogLibrary() at start, so the first check
+ * does not wait for the load either (a breach seen by that check would).
+ */
+
+interface DatadogLibrary {
+  readonly client: typeof ddCommon;
+  readonly MetricsApi: typeof ddMetricsApi.MetricsApi;
+  readonly LogsApi: typeof ddLogsApi.LogsApi;
+  readonly RUMApi: typeof ddRumApi.RUMApi;
+}
+
+let library: Promise<DatadogLibrary> | undefined;
+const loadLibrary = (): Promise<DatadogLibrary> =>
+  (library ??= Promise.all([
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js'),
+  ]).then(([client, metrics, logs, rum]) => ({
+    client,
+    MetricsApi: metrics.MetricsApi,
+    LogsApi: logs.LogsApi,
+    RUMApi: rum.RUMApi,
+  })));
+
+let authLibrary: Promise<typeof ddAuthApi> | undefined;
+const loadAuthLibrary = (): Promise<typeof ddAuthApi> =>
+  (authLibrary ??=
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js'));
+
+/**
+ * Starts loading the client library now, in the background. A failure is not
+ * reported here: the first query reports it (as an error measurement).
+ */
+export function preloadDatadogLibrary(): void {
+  loadLibrary().catch(() => undefined);
+}
+
+interface Apis {
+  readonly configuration: ddCommon.Configuration;
+  readonly metrics: ddMetricsApi.MetricsApi;
+  readonly logs: ddLogsApi.LogsApi;
+  readonly rum: ddRumApi.RUMApi;
+}
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface DatadogClientOptions {
+  readonly site: string;
+  /** overrides the site, e.g. http://127.0.0.1:8126 for the sandbox */
+  readonly baseUrl?: string | undefined;
+  readonly apiKey: string;
+  readonly appKey: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly logger: Logger;
+  /** first backoff delay; doubles per retry (default 500 ms) */
+  readonly minRetryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+  /** a rate-limit reset further away than this fails the call instead of waiting (default 30 s) */
+  readonly maxRateLimitWaitMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface ProviderStats {
+  /** HTTP requests sent, retries included */
+  readonly requests: number;
+  /** of those, the ones that failed (no answer, or a non-2xx answer) */
+  readonly errors: number;
+}
+
+const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {});
+
+export class DatadogClient implements AttemptObserver {
+  /** where requests go, for logs: https://api.<site> or the baseUrl */
+  readonly endpoint: string;
+  private apis: Promise<Apis> | undefined;
+  private auth: Promise<ddAuthApi.AuthenticationApi> | undefined;
+  private readonly gate: RateLimitGate;
+  private readonly sleep: Sleep;
+  private readonly secrets: readonly string[];
+  private requests = 0;
+  private errors = 0;
+
+  constructor(private readonly opts: DatadogClientOptions) {
+    this.endpoint = this.baseUrl() ?? `https://api.${opts.site}`;
+    this.gate = new RateLimitGate({
+      now: opts.now ?? Date.now,
+      random: opts.random ?? Math.random,
+      jitterMs: 1000,
+    });
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.secrets = [opts.apiKey, opts.appKey];
+  }
+
+  private baseUrl(): string | undefined {
+    return this.opts.baseUrl?.replace(/\/+$/, '') || undefined;
+  }
+
+  /** The API classes, configured once on first use. */
+  private api(): Promise<Apis> {
+    this.apis ??= loadLibrary().then(({ client, MetricsApi, LogsApi, RUMApi }) => {
+      const baseUrl = this.baseUrl();
+      const configuration = client.createConfiguration({
+        authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
+        httpApi: new FetchHttpLibrary({
+          ResponseContext: client.ResponseContext,
+          fetch: this.opts.fetch ?? globalThis.fetch,
+          timeoutMs: this.opts.timeoutMs,
+          observer: this,
+        }),
+        // retries are ours (below): the client's would ignore the gate and the retry budget
+        enableRetry: false,
+        ...(baseUrl ? { baseServer: new client.BaseServerConfiguration(baseUrl, {}) } : {}),
+      });
+      if (!baseUrl) configuration.setServerVariables({ site: this.opts.site });
+      return {
+        configuration,
+        metrics: new MetricsApi(configuration),
+        logs: new LogsApi(configuration),
+        rum: new RUMApi(configuration),
+      };
+    });
+    return this.apis;
+  }
+
+  /** The v1 authentication API, loaded and configured on first use (only after an auth failure). */
+  private authApi(): Promise<ddAuthApi.AuthenticationApi> {
+    this.auth ??= Promise.all([this.api(), loadAuthLibrary()]).then(
+      ([{ configuration }, { AuthenticationApi }]) => new AuthenticationApi(configuration),
+    );
+    return this.auth;
+  }
+
+  queryScalar(
+    body: v2.ScalarFormulaQueryRequest,
+    signal?: AbortSignal,
+  ): Promise<v2.ScalarFormulaQueryResponse> {
+    return this.call(
+      'metrics query',
+      async () => (await this.api()).metrics.queryScalarData({ body }),
+      signal,
+    );
+  }
+
+  aggregateLogs(body: v2.LogsAggregateRequest, signal?: AbortSignal): Promise<v2.LogsAggregateResponse> {
+    return this.call('logs aggregate', async () => (await this.api()).logs.aggregateLogs({ body }), signal);
+  }
+
+  aggregateRum(
+    body: v2.RUMAggregateRequest,
+    signal?: AbortSignal,
+  ): Promise<v2.RUMAnalyticsAggregateResponse> {
+    return this.call(
+      'RUM aggregate',
+      async () => (await this.api()).rum.aggregateRUMEvents({ body }),
+      signal,
+    );
+  }
+
+  /**
+   * Asks /api/v1/validate whether the API key is good (it checks the API key
+   * only), to tell a bad API key from an application key without permission.
+   * undefined: could not tell (Datadog down, throttled).
+   */
+  async validateApiKey(signal?: AbortSignal): Promise<boolean | undefined> {
+    if (this.gate.waitMs() > 0) return undefined;
+    try {
+      const auth = await this.authApi();
+      const answer = await withCallSignal(signal, () => auth.validate());
+      return answer.valid === true;
+    } catch (err) {
+      if (err instanceof DatadogHttpError && (err.status === 401 || err.status === 403)) return false;
+      return undefined;
+    }
+  }
+
+  rateLimit(): RateLimitInfo | undefined {
+    return this.gate.last();
+  }
+
+  stats(): ProviderStats {
+    return { requests: this.requests, errors: this.errors };
+  }
+
+  onResponse(status: number, headers: Readonly<Record<string, string>>): void {
+    this.requests += 1;
+    if (status >= 400) this.errors += 1;
+    const info = parseRateLimitHeaders(headers);
+    if (!info) {
+      this.opts.logger.debug({ status }, 'datadog response');
+      return;
+    }
+    const before = info.name ? this.gate.all().get(info.name) : this.gate.last();
+    this.gate.observe(info);
+    this.opts.logger.debug({ status, rateLimit: info }, 'datadog response');
+    // warn once when the budget turns low, not on every answer while it stays low
+    if (isBudgetLow(info) && (!before || !isBudgetLow(before))) {
+      this.opts.logger.warn({ rateLimit: info }, 'datadog rate-limit budget low');
+    }
+  }
+
+  onNoResponse(): void {
+    this.requests += 1;
+    this.errors += 1;
+  }
+
+  private async call<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const minDelay = this.opts.minRetryDelayMs ?? 500;
+    const maxDelay = this.opts.maxRetryDelayMs ?? 8000;
+    try {
+      return await pRetry(
+        async () => {
+          await this.passGate(operation, signal);
+          try {
+            return await withCallSignal(signal, fn);
+          } catch (err) {
+            const failure = this.describe(err, operation);
+            if (failure.code === 'E_PROVIDER_RATE_LIMITED' && err instanceof DatadogHttpError) {
+              const reset =
+                parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
+              const waitMs = this.gate.close(reset, maxDelay);
+              this.opts.logger.warn(
+                { operation, waitMs, rateLimit: this.gate.last() },
+                'datadog rate limited',
+              );
+            }
+            if (!failure.retryable) throw new AbortError(failure);
+            throw failure;
+          }
+        },
+        {
+          retries: this.opts.retries,
+          factor: 2,
+          minTimeout: minDelay,
+          maxTimeout: maxDelay,
+          randomize: true,
+          signal,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft <= 0) return;
+            const code = error instanceof DatadogFailure ? error.code : undefined;
+            this.opts.logger.warn(
+              { operation, attempt: attemptNumber, retriesLeft, code, reason: error.message },
+              'datadog request failed, retrying',
+            );
+          },
+        },
+      );
+    } catch (err) {
+      throw this.describe(err, operation);
+    }
+  }
+
+  private async passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
+    const waitMs = this.gate.waitMs();
+    if (waitMs === 0) return;
+    const maxWait = this.opts.maxRateLimitWaitMs ?? 30_000;
+    if (waitMs > maxWait) {
+      throw new AbortError(
+        new DatadogFailure(
+          'E_PROVIDER_RATE_LIMITED',
+          `Datadog rate limit exhausted: next ${operation} allowed in ${Math.ceil(waitMs / 1000)} s (waiting at most ${Math.round(maxWait / 1000)} s)`,
+          { retryable: false, status: 429 },
+        ),
+      );
+    }
+    this.opts.logger.debug({ operation, waitMs }, 'datadog waiting for rate-limit reset');
+    await this.sleep(waitMs, signal);
+  }
+
+  private describe(err: unknown, operation: string): DatadogFailure {
+    const failure = classifyFailure(err, { operation, timeoutMs: this.opts.timeoutMs });
+    const message = scrubSecrets(failure.message, this.secrets);
+    if (message === failure.message) return failure;
+    return new DatadogFailure(failure.code, message, {
+      retryable: failure.retryable,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+    });
+  }
+}
+
+function numericHeader(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,332 @@
+import { mkdtemp, rm, writeFile, readFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatProblem, SpecError } from '../../src/rollout/errors.js';
+import {
+  checkRolloutPaths,
+  checkRolloutText,
+  loadRolloutFile,
+  loadRolloutsDir,
+  normalizeRollout,
+  parseRolloutText,
+} from '../../src/rollout/loader.js';
+import type { Rollout } from '../../src/rollout/types.js';
+
+const MINIMAL = `name: tiny
+toggle: { provider: local, feature: tiny_feature }
+check: { every: 1m }
+stages:
+  - { name: all, percent: 100 }
+`;
+
+function problemsOf(text: string, opts: Parameters<typeof checkRolloutText>[2] = {}): string[] {
+  return checkRolloutText(text, 'r.yaml', opts).problems.map(formatProblem);
+}
+
+describe('normalization', () => {
+  it('applies every default to a minimal file', () => {
+    const r = parseRolloutText(MINIMAL, 'rollouts/tiny.yaml');
+    const { specHash, ...rest } = r;
+    expect(rest).toEqual({
+      name: 'tiny',
+      description: undefined,
+      source: 'rollouts/tiny.yaml',
+      toggle: {
+        provider: 'local',
+        feature: 'tiny_feature',
+        gate: 'percentage_of_actors',
+        onRollback: 'zero',
+        onComplete: 'keep',
+      },
+      start: { kind: 'immediately' },
+      check: { schedule: { kind: 'every', everyMs: 60_000 }, timezone: 'UTC', advanceDuring: undefined },
+      stages: [{ name: 'all', percent: 100, minDurationMs: 0, minSamples: undefined, approval: false }],
+      samples: undefined,
+      metrics: {},
+      criteria: { advance: [], rollback: [] },
+      policy: { noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95, maxStageDurationMs: undefined },
+      postLaunchMs: [],
+      notify: [],
+    } satisfies Omit<Rollout, 'specHash'>);
+    expect(specHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('normalizes the event-bus-gateway example', async () => {
+    const r = await loadRolloutFile('rollouts/event-bus-gateway-emails.yaml');
+    expect(r.name).toBe('event-bus-gateway-emails');
+    expect(r.toggle.feature).toBe('event_bus_gateway_emails_enabled');
+    expect(r.stages.map((s) => [s.name, s.percent, s.minDurationMs, s.minSamples, s.approval])).toEqual([
+      ['canary', 2, 4 * 3_600_000, 150, false],
+      ['stage-b', 25, 8 * 3_600_000, undefined, false],
+      ['stage-c', 50, 8 * 3_600_000, undefined, false],
+      ['stage-d', 75, 8 * 3_600_000, undefined, false],
+      ['stage-e', 100, 8 * 3_600_000, undefined, true],
+    ]);
+    expect(r.check).toEqual({
+      schedule: { kind: 'every', everyMs: 300_000 },
+      timezone: 'America/New_York',
+      advanceDuring: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], startMinute: 480, endMinute: 960 },
+    });
+    expect(r.metrics.error_rate).toEqual({
+      name: 'error_rate',
+      provider: undefined,
+      query: {
+        kind: 'ratio',
+        numerator: 'sum:vets_api.event_bus_gateway.email.failed{env:production}.as_count()',
+        denominator: 'sum:vets_api.event_bus_gateway.email.sent{env:production}.as_count()',
+      },
+      window: { kind: 'duration', ms: 900_000 },
+    });
+    expect(r.metrics.sent?.window).toEqual({ kind: 'stage' });
+    expect(r.criteria.rollback).toEqual([
+      {
+        text: 'error_rate > 5% for 2 checks',
+        metric: 'error_rate',
+        op: '>',
+        threshold: 0.05,
+        percent: true,
+        forChecks: 2,
+      },
+      {
+        text: 'contact_center_calls >= 2',
+        metric: 'contact_center_calls',
+        op: '>=',
+        threshold: 2,
+        percent: false,
+        forChecks: 1,
+      },
+    ]);
+    expect(r.policy.maxStageDurationMs).toBe(72 * 3_600_000);
+    expect(r.postLaunchMs).toEqual([7 * 86_400_000, 30 * 86_400_000]);
+  });
+
+  it('normalizes RUM cardinality and logs count sources of the VR&E example', async () => {
+    const r = await loadRolloutFile('rollouts/vre-eligibility-status-updates.yaml');
+    expect(r.start).toEqual({ kind: 'manual' });
+    expect(r.check.schedule).toEqual({ kind: 'cron', cron: '*/10 * * * *' });
+    expect(r.metrics.unique_users?.query).toEqual({
+      kind: 'events',
+      source: 'rum',
+      search:
+        '@type:view @view.url_path:"/careers-employment/vocational-rehabilitation/my-eligibility-and-benefits"',
+      aggregation: 'cardinality',
+      facet: '@usr.id',
+    });
+    expect(r.metrics.error_logs?.query).toMatchObject({
+      kind: 'events',
+      source: 'logs',
+      aggregation: 'count',
+      facet: undefined,
+    });
+  });
+
+  it('turns a start timestamp into epoch ms, honouring its offset', () => {
+    const r = parseRolloutText(
+      MINIMAL.replace('check:', 'start: "2025-06-17T08:00:00-04:00"\ncheck:'),
+      'r.yaml',
+    );
+    expect(r.start).toEqual({ kind: 'at', at: Date.UTC(2025, 5, 17, 12, 0, 0) });
+  });
+
+  it('gives the same specHash whatever the key order or file path, and a new one when the spec changes', () => {
+    const a = parseRolloutText(MINIMAL, 'a.yaml');
+    const reordered = `stages:\n  - { percent: 100, name: all }\ncheck: { every: 60s }\ntoggle: { feature: tiny_feature, provider: local }\nname: tiny\n`;
+    const b = parseRolloutText(reordered, 'elsewhere/b.yaml');
+    expect(b.specHash).toBe(a.specHash);
+    const c = parseRolloutText(MINIMAL.replace('percent: 100', 'percent: 99'), 'a.yaml');
+    expect(c.specHash).not.toBe(a.specHash);
+  });
+
+  it('normalizeRollout validates an object and reports problems without positions', () => {
+    expect(
+      normalizeRollout({
+        name: 'tiny',
+        toggle: { provider: 'local', feature: 'f' },
+        check: { every: '1m' },
+        stages: [{ name: 'all', percent: 100 }],
+      }).name,
+    ).toBe('tiny');
+    let caught: unknown;
+    try {
+      normalizeRollout(
+        {
+          name: 'tiny',
+          toggle: { provider: 'local', feature: 'f' },
+          check: { every: '1m' },
+          stages: [{ name: 'all', percent: 100 }],
+          criteria: { advance: ['nope < 1'] },
+        },
+        'memory',
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).message).toBe(
+      'memory: criteria.advance[0]: unknown metric "nope" (no metrics are defined)',
+    );
+  });
+});
+
+describe('problems', () => {
+  it('reports every problem of a file at once, in line order', () => {
+    const text = `name: Bad
+toggle: { provider: local, feature: f, gate: sometimes }
+check: { every: 1m, timezone: Mars/Olympus }
+stages:
+  - { name: a, percent: 50 }
+  - { name: b, percent: 40 }
+criteria:
+  advance: [missing < 1]
+`;
+    expect(problemsOf(text)).toEqual([
+      'r.yaml:1:7: name: must be lowercase letters, digits and dashes (max 63)',
+      'r.yaml:2:46: toggle.gate: must be one of percentage_of_actors, percentage_of_time, got "sometimes"',
+      'r.yaml:3:31: check.timezone: unknown time zone "Mars/Olympus"',
+      'r.yaml:6:25: stages[1].percent: must be greater than 50 (stages[0]): percents strictly increase',
+      'r.yaml:8:13: criteria.advance[0]: unknown metric "missing" (no metrics are defined)',
+    ]);
+  });
+
+  it('throws SpecError with E_SPEC_INVALID and the problems as its message', () => {
+    let caught: unknown;
+    try {
+      parseRolloutText('name: x\n', 'r.yaml');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    const err = caught as SpecError;
+    expect(err.code).toBe('E_SPEC_INVALID');
+    expect(err.problems).toEqual([
+      { path: 'r.yaml', line: 1, col: 1, message: 'missing required key "check"' },
+      { path: 'r.yaml', line: 1, col: 1, message: 'missing required key "stages"' },
+      { path: 'r.yaml', line: 1, col: 1, message: 'missing required key "toggle"' },
+    ]);
+    expect(err.message).toBe(
+      'r.yaml:1:1: missing required key "check"\nr.yaml:1:1: missing required key "stages"\nr.yaml:1:1: missing required key "toggle"',
+    );
+  });
+
+  it('points a criterion error at the character inside a double-quoted scalar', () => {
+    expect(problemsOf(MINIMAL + 'criteria:\n  advance: ["x <> 1"]\n')).toEqual([
+      'r.yaml:7:16: criteria.advance[0]: "<>" is not an operator: did you mean "!="?',
+    ]);
+  });
+
+  it('refuses a file over 1 MiB before parsing it', () => {
+    const big = MINIMAL + `description: "${'x'.repeat(1024 * 1024)}"\n`;
+    expect(problemsOf(big)).toEqual([
+      `r.yaml:1:1: file is too large: ${Buffer.byteLength(big)} bytes, the limit is 1 MiB`,
+    ]);
+  });
+
+  it('accepts a file just under 1 MiB', () => {
+    const head = MINIMAL + 'description: ""\n';
+    const padded = head.replace('""', `"${'x'.repeat(1024 * 1024 - Buffer.byteLength(head))}"`);
+    expect(Buffer.byteLength(padded)).toBe(1024 * 1024);
+    expect(problemsOf(padded)).toEqual([]);
+  });
+
+  it('rejects an unsupported tag instead of reading it as text', () => {
+    expect(problemsOf(MINIMAL.replace('name: tiny', 'name: !!js/function tiny'))).toEqual([
+      'r.yaml:1:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function',
+    ]);
+  });
+
+  it('refuses a list or mapping used as a key', () => {
+    expect(problemsOf(MINIMAL + '? [a, b]\n: 1\n')).toEqual([
+      'r.yaml:6:3: a key must be a plain value, not a list or mapping',
+    ]);
+  });
+
+  it('treats __proto__ as an ordinary unknown key', () => {
+    expect(problemsOf(MINIMAL + '__proto__: { polluted: true }\n')).toEqual([
+      'r.yaml:6:1: __proto__: unknown key',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('checks provider and notifier names against a config when one is given', () => {
+    const config = {
+      metrics: {
+        datadog: { type: 'datadog' as const, site: 'datadoghq.com' as const, timeoutMs: 1, maxRetries: 0 },
+      },
+      toggles: { flipper: { type: 'file' as const, path: 'x' } },
+      notifiers: { 'slack-release': { type: 'slack' as const, webhookEnv: 'X' } },
+    };
+    const text = `${MINIMAL.replace('provider: local', 'provider: flipr')}metrics:
+  a: { provider: dd, datadog: { query: q } }
+  b: { datadog: { query: q } }
+notify: [slack-releases, pager]
+`;
+    expect(problemsOf(text, { config })).toEqual([
+      'r.yaml:2:21: toggle.provider: unknown toggle provider "flipr" (did you mean "flipper"?)',
+      'r.yaml:7:18: metrics.a.provider: unknown metrics provider "dd" (the config defines datadog)',
+      'r.yaml:9:10: notify[0]: unknown notifier "slack-releases" (did you mean "slack-release"?)',
+      'r.yaml:9:26: notify[1]: unknown notifier "pager" (the config defines slack-release)',
+    ]);
+    expect(problemsOf(text)).toEqual([]);
+  });
+
+  it('asks for a metric provider when the config defines several', () => {
+    const config = {
+      metrics: {
+        us: { type: 'datadog' as const, site: 'datadoghq.com' as const, timeoutMs: 1, maxRetries: 0 },
+        gov: { type: 'datadog' as const, site: 'ddog-gov.com' as const, timeoutMs: 1, maxRetries: 0 },
+      },
+      toggles: { local: { type: 'file' as const, path: 'x' } },
+      notifiers: {},
+    };
+    expect(problemsOf(`${MINIMAL}metrics:\n  a: { datadog: { query: q } }\n`, { config })).toEqual([
+      'r.yaml:7:3: metrics.a: needs provider: the config defines several (us, gov)',
+    ]);
+  });
+});
+
+describe('directories', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stagegate-spec-'));
+    await writeFile(join(dir, 'a.yaml'), MINIMAL);
+    await writeFile(join(dir, 'b.yml'), MINIMAL.replace('name: tiny', 'name: other'));
+    await writeFile(join(dir, 'c.yaml'), MINIMAL); // same name as a.yaml
+    await writeFile(join(dir, 'd.yaml'), 'name: [unclosed\n');
+    await writeFile(join(dir, 'notes.txt'), 'not a rollout');
+    await mkdir(join(dir, 'nested.yaml'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads every *.yaml / *.yml, keeps going past a broken file, and flags duplicate names', async () => {
+    const { rollouts, problems } = await loadRolloutsDir(dir);
+    expect(rollouts.map((r) => r.name)).toEqual(['tiny', 'other']);
+    expect(problems.map(formatProblem)).toEqual([
+      `${join(dir, 'c.yaml')}:1:7: name: duplicate rollout name "tiny" (also in ${join(dir, 'a.yaml')})`,
+      `${join(dir, 'd.yaml')}:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    ]);
+  });
+
+  it('reports a missing path as a problem, not an exception', async () => {
+    const result = await checkRolloutPaths([join(dir, 'missing'), join(dir, 'a.yaml')]);
+    expect(result.files).toBe(1);
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${join(dir, 'missing')}: no such file or directory`,
+    ]);
+  });
+
+  it('reports a directory given as a rollout file as a problem', async () => {
+    await expect(loadRolloutFile(join(dir, 'nested.yaml'))).rejects.toThrow(
+      `${join(dir, 'nested.yaml')}: is a directory, expected a file`,
+    );
+  });
+
+  it('reads a file through loadRolloutFile exactly as parseRolloutText does', async () => {
+    const path = join(dir, 'a.yaml');
+    expect(await loadRolloutFile(path)).toEqual(parseRolloutText(await readFile(path, 'utf8'), path));
+  });
+});
