@@ -4,14 +4,14 @@ import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import type { MetricsRecorder } from '../server/metrics.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, applyOperatorCommand, type CommandResult } from './commands.js';
+import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';
 import { forEachConcurrently } from './concurrency.js';
-import { openEngineSession } from './engine-adapter.js';
-import type { OperatorCommand } from './engine-session.js';
+import { openEngineSession } from '../runtime/engine-adapter.js';
+import type { OperatorCommand } from '../runtime/engine-session.js';
 import { createKeyedSerializer } from './keyed-serializer.js';
 import type { RolloutChange } from './rollout-diff.js';
 import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
-import { createRunner, type CheckReport, type Runner } from './runner.js';
+import { createRunner, type CheckReport, type Runner } from '../runtime/runner.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Wiring } from './wiring.js';
 

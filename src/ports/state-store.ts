@@ -1,3 +1,4 @@
+import type { HistoryEntry } from './history.js';
 import type { Gate } from './toggle-provider.js';
 
 /*
@@ -56,42 +57,7 @@ export interface RolloutRecord {
   readonly updatedAt: number;
 }
 
-export type HistoryEntry =
-  | {
-      readonly type: 'check';
-      readonly at: number;
-      readonly stage: string | null;
-      readonly percent: number;
-      readonly detail: Readonly<Record<string, unknown>>;
-    }
-  | { readonly type: 'toggle-intent'; readonly at: number; readonly intent: ToggleIntent }
-  | {
-      readonly type: 'toggle-result';
-      readonly at: number;
-      readonly intentId: string;
-      readonly ok: boolean;
-      readonly percent: number | null;
-      readonly error: string | null;
-    }
-  | {
-      readonly type: 'command';
-      readonly at: number;
-      readonly command: 'pause' | 'resume' | 'approve' | 'abort' | 'promote' | 'retry';
-      readonly by: string;
-      readonly reason: string | null;
-      readonly accepted: boolean;
-      readonly message: string | null;
-    }
-  | {
-      readonly type: 'transition';
-      readonly at: number;
-      readonly from: RolloutState;
-      readonly to: RolloutState;
-      readonly stage: string | null;
-      readonly percent: number;
-      readonly reason: string | null;
-    }
-  | { readonly type: 'spec'; readonly at: number; readonly specHash: string; readonly source: string | null };
+export type { HistoryEntry } from './history.js';
 
 export interface StateStore {
   load(name: string): Promise<RolloutRecord | undefined>;

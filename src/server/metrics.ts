@@ -1,7 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Measurement } from '../ports/metrics-provider.js';
 import { ROLLOUT_STATES, type RolloutSummary } from '../ports/state-store.js';
-import type { Criterion } from '../rollout/types.js';
 
 /*
  * Prometheus metrics (`GET /metrics`). The controller reports what happens
@@ -11,67 +9,24 @@ import type { Criterion } from '../rollout/types.js';
  * process (tests) never collide.
  */
 
-export interface CheckObservation {
-  readonly rollout: string;
-  /** the engine's decision for this check: advance | hold | pause | rollback | complete */
-  readonly decision: string;
-  readonly measurements: Readonly<Record<string, Measurement>>;
-  /** the rollout's criteria, for the threshold gauges */
-  readonly criteria?: {
-    readonly advance: readonly Criterion[];
-    readonly rollback: readonly Criterion[];
-  };
-}
+import type {
+  CheckObservation,
+  ProviderRequestObservation,
+  ProviderErrorObservation,
+  RateLimitObservation,
+  ToggleWriteObservation,
+  MetricsRecorder,
+} from '../ports/observer.js';
 
-export interface ProviderRequestObservation {
-  readonly provider: string;
-  readonly durationSeconds: number;
-  /** false when the call failed or any of its measurements was an error */
-  readonly ok: boolean;
-}
-
-export interface ProviderErrorObservation {
-  readonly provider: string;
-  /** the error measurement's or StagegateError's code, e.g. E_PROVIDER_RATE_LIMITED */
-  readonly code: string;
-}
-
-export interface RateLimitObservation {
-  readonly provider: string;
-  /** Datadog's X-RateLimit-Name, e.g. `query_scalar` */
-  readonly name: string;
-  readonly remaining: number;
-}
-
-export interface ToggleWriteObservation {
-  readonly rollout: string;
-  readonly action: 'set' | 'disable' | 'enable';
-  readonly ok: boolean;
-}
-
-/** What the controller calls; see the calls listed in the README metrics section. */
-export interface MetricsRecorder {
-  recordCheck(check: CheckObservation): void;
-  recordSummary(rollout: string, summary: RolloutSummary): void;
-  recordProviderRequest(request: ProviderRequestObservation): void;
-  recordProviderError(error: ProviderErrorObservation): void;
-  recordRateLimit(limit: RateLimitObservation): void;
-  recordToggleWrite(write: ToggleWriteObservation): void;
-  recordRollback(rollout: string): void;
-  /** a rollout file was removed: drop its series */
-  forgetRollout(rollout: string): void;
-}
-
-export const noopMetrics: MetricsRecorder = {
-  recordCheck: () => undefined,
-  recordSummary: () => undefined,
-  recordProviderRequest: () => undefined,
-  recordProviderError: () => undefined,
-  recordRateLimit: () => undefined,
-  recordToggleWrite: () => undefined,
-  recordRollback: () => undefined,
-  forgetRollout: () => undefined,
+export type {
+  CheckObservation,
+  ProviderRequestObservation,
+  ProviderErrorObservation,
+  RateLimitObservation,
+  ToggleWriteObservation,
+  MetricsRecorder,
 };
+export { noopMetrics } from '../ports/observer.js';
 
 export interface StagegateMetricsOptions {
   /** process metrics (CPU, memory, event loop, GC); default true */

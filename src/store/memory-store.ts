@@ -1,5 +1,6 @@
 import { StagegateError } from '../errors.js';
 import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import { decodeHistoryLine } from './record-codec.js';
 import { assertRolloutName } from './rollout-name.js';
 
 /*
@@ -51,7 +52,11 @@ export class MemoryStateStore implements StateStore {
 
   async history(name: string): Promise<HistoryEntry[]> {
     assertRolloutName(name);
-    return (this.histories.get(name) ?? []).map((line) => JSON.parse(line) as HistoryEntry);
+    // the same codec as the file store: readers see entries exactly as they would from disk
+    return (this.histories.get(name) ?? []).flatMap((line) => {
+      const decoded = decodeHistoryLine(line);
+      return decoded.ok ? [decoded.value] : [];
+    });
   }
 
   async list(): Promise<RolloutRecord[]> {

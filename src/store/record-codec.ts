@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { decodeHistoryEntry } from '../ports/history.js';
 import { ROLLOUT_STATES, type HistoryEntry, type RolloutRecord } from '../ports/state-store.js';
 
 /*
  * What the stores accept back from disk. Records are checked on the fields
  * `status` and the controller rely on; unknown keys are kept (looseObject) so
  * optional fields added to the port later survive a load/save round trip.
- * History lines only need a well-formed envelope: the entry union may grow, and
- * a reader should not drop an entry type it does not know yet.
+ * History lines go through the one history codec (src/ports/history.ts),
+ * which also upgrades entries written by older versions.
  */
 
 const rolloutState = z.enum(ROLLOUT_STATES);
@@ -39,8 +40,6 @@ const recordSchema = z.looseObject({
   updatedAt: z.number(),
 });
 
-const historyEnvelope = z.looseObject({ type: z.string().min(1), at: z.number() });
-
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** JSON text of a record file → a record, or why it is not one. */
@@ -57,7 +56,7 @@ export function decodeRecord(text: string): DecodeResult<RolloutRecord> {
   return { ok: true, value: { ...parsed.data, snapshot: parsed.data.snapshot ?? null } as RolloutRecord };
 }
 
-/** One JSONL history line → an entry, or why it is not one (a torn or hand-edited line). */
+/** One JSONL history line → an entry in the current shape, or why it is not one (a torn or hand-edited line). */
 export function decodeHistoryLine(line: string): DecodeResult<HistoryEntry> {
   let raw: unknown;
   try {
@@ -65,8 +64,5 @@ export function decodeHistoryLine(line: string): DecodeResult<HistoryEntry> {
   } catch {
     return { ok: false, problem: 'not JSON (torn write?)' };
   }
-  const parsed = historyEnvelope.safeParse(raw);
-  if (!parsed.success) return { ok: false, problem: 'not a history entry (needs "type" and "at")' };
-  // the envelope is checked; the body is whatever the writer of that entry type wrote
-  return { ok: true, value: parsed.data as HistoryEntry };
+  return decodeHistoryEntry(raw);
 }

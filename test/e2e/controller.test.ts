@@ -176,7 +176,7 @@ describe('stagegate run (end to end)', () => {
     ] as const) {
       const cs = checks(await w.history(name));
       const verdicts = cs.map((c) => {
-        const results = (c.detail.results ?? []) as { kind: string; verdict: string }[];
+        const results = c.detail.results;
         return results.find((r) => r.kind === 'rollback')?.verdict;
       });
       const decisions = cs.map((c) => (c.detail.decision as { action: string } | null)?.action);

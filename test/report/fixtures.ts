@@ -1,3 +1,4 @@
+import { parseCheckDetail } from '../../src/ports/history.js';
 import type { HistoryEntry, RolloutRecord, RolloutState } from '../../src/ports/state-store.js';
 import type { Criterion, Rollout } from '../../src/rollout/types.js';
 
@@ -120,7 +121,7 @@ export function check(
   };
   if (opts.errors) detail.errors = opts.errors;
   if (opts.postLaunchMs !== undefined) detail.postLaunch = { offsetMs: opts.postLaunchMs };
-  return { type: 'check', at, stage, percent, detail };
+  return { type: 'check', at, stage, percent, detail: parseCheckDetail(detail) };
 }
 
 export function write(at: number, id: string, percent: number, ok = true): HistoryEntry[] {

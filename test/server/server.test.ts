@@ -44,6 +44,11 @@ function setup(over: Partial<ServerDeps> = {}, fill = true) {
             },
           ],
           decision: { action: 'hold', reasons: ['error_rate inconclusive'] },
+          state: 'running',
+          toggle: 2,
+          durationMs: 12,
+          errors: null,
+          postLaunch: null,
         },
       },
     ]);

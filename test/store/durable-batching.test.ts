@@ -1,3 +1,4 @@
+import { historyEntry, parseCheckDetail } from '../../src/ports/history.js';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ afterEach(async () => {
 });
 
 function check(at: number): HistoryEntry {
-  return { type: 'check', at, stage: 'canary', percent: 2, detail: {} };
+  return historyEntry({ type: 'check', at, stage: 'canary', percent: 2, detail: parseCheckDetail({}) });
 }
 
 /** a flush that finishes only when told to, recording each start */

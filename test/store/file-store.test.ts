@@ -1,3 +1,4 @@
+import { historyEntry, parseCheckDetail } from '../../src/ports/history.js';
 import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 function check(at: number): HistoryEntry {
-  return { type: 'check', at, stage: 'canary', percent: 2, detail: {} };
+  return historyEntry({ type: 'check', at, stage: 'canary', percent: 2, detail: parseCheckDetail({}) });
 }
 
 /** the pid of a process that has exited */

@@ -34,7 +34,7 @@ for (let i = 0; i < Number(rounds); i += 1) {
   } catch (err) {
     if (err.code !== 'E_STORE_CONFLICT') throw err;
   }
-  await store.appendHistory('race', { type: 'check', at: i, stage: null, percent: 0, detail: { writer } });
+  await store.appendHistory('race', { type: 'check', at: i, stage: writer, percent: 0, detail: {} });
 }
 process.stdout.write(JSON.stringify(won) + '\\n');
 `;
@@ -99,7 +99,7 @@ describe('file store across processes', () => {
     const history = await store.history('race');
     expect(history).toHaveLength(WRITERS.length * ROUNDS);
     for (const w of WRITERS) {
-      const mine = history.filter((e) => e.type === 'check' && e.detail.writer === w).map((e) => e.at);
+      const mine = history.filter((e) => e.type === 'check' && e.stage === w).map((e) => e.at);
       expect(mine).toEqual(Array.from({ length: ROUNDS }, (_, i) => i));
     }
   });

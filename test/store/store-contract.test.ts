@@ -1,3 +1,4 @@
+import { historyEntry, parseCheckDetail } from '../../src/ports/history.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,13 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 function check(at: number): HistoryEntry {
-  return { type: 'check', at, stage: 'canary', percent: 2, detail: { n: at } };
+  return historyEntry({
+    type: 'check',
+    at,
+    stage: 'canary',
+    percent: 2,
+    detail: parseCheckDetail({ durationMs: at }),
+  });
 }
 
 describe.each(stores)('%s state store contract', (_kind, make) => {

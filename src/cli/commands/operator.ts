@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { applyOperatorCommand } from '../../controller/commands.js';
-import { OPERATOR_COMMANDS, type OperatorCommand } from '../../controller/engine-session.js';
+import { applyOperatorCommand } from '../../runtime/commands.js';
+import { OPERATOR_COMMANDS, type OperatorCommand } from '../../runtime/engine-session.js';
 import { createCommandNotifications, createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger, silentLogger } from '../../log.js';

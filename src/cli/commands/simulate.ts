@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { createTask } from 'node-cron';
-import { measureRollout } from '../../controller/measure.js';
-import { simulate, type SimulationResult, type TimelineEntry } from '../../engine/simulation.js';
 import { formatValue } from '../../engine/format.js';
 import { localClock } from '../../engine/local-time.js';
 import { StagegateError } from '../../errors.js';
 import type { Measurement } from '../../ports/metrics-provider.js';
-import { MemoryToggleProvider } from '../../providers/toggles/memory.js';
 import {
   ReplayMetricsProvider,
   earliestAbsoluteTime,
@@ -15,14 +12,16 @@ import {
 import { formatDuration } from '../../rollout/duration.js';
 import { loadRolloutFile } from '../../rollout/loader.js';
 import type { Rollout, Schedule } from '../../rollout/types.js';
+import { simulateRollout, type SimulationResult, type TimelineEntry } from '../../runtime/simulate-run.js';
 
 /*
  * `stagegate simulate <rollout.yaml> --metrics <series>`: the rollout's own
  * decisions, replayed against a recorded or synthetic series on a virtual
- * clock. Checks follow the rollout's schedule (`every` from the start, or the
- * cron expression in its time zone); toggle writes land at once in memory;
- * metrics are read exactly as `run` reads them (measureRollout), with no
- * settle delay since a series has no late points. Prints one line per check:
+ * clock, through the same runner as `run` (src/runtime/simulate-run.ts) with a
+ * memory store and toggle. Checks follow the rollout's schedule (`every` from
+ * the start, or the cron expression in its time zone); metrics are read
+ * exactly as `run` reads them, with no settle delay since a series has no
+ * late points. Prints one line per check:
  * local time, state, stage, percent, decision, values against thresholds and
  * the reason; then the final state. Exit 0 whenever the simulation ran,
  * whatever it decided; 1 for a bad rollout or series.
@@ -194,14 +193,12 @@ export function register(program: Command): void {
         const lastRow = provider.lastTime() ?? origin;
         // one more check after the last row, so the last bucket is read (windows end before `now`)
         const until = Math.max(origin, schedule.next(lastRow));
-        const result = await simulate({
+        const result = await simulateRollout({
           rollout,
+          metrics: provider,
           from: origin,
           until,
           nextCheck: schedule.next,
-          measure: (now, stageStart) =>
-            measureRollout(rollout, () => provider, { now, stageStart, settleMs: 0 }),
-          toggles: new MemoryToggleProvider(),
           autoApprove: opts.autoApprove === true,
         });
         process.stdout.write(

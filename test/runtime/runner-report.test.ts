@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRunner, type RunnerDeps } from '../../src/controller/runner.js';
+import { createRunner, type RunnerDeps } from '../../src/runtime/runner.js';
 import { createLogger } from '../../src/log.js';
 import type {
   Measurement,
@@ -18,7 +18,7 @@ import { parseRolloutText } from '../../src/rollout/loader.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
-import { rolloutYaml } from './rollout-yaml.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
 
 /*
  * What the runner records for the release report: the types of errors
@@ -119,20 +119,25 @@ describe('types of errors logged', () => {
     expect(query).toEqual({ source: 'logs', search: 'status:error', facet: '@error.message', limit: 3 });
     // fake-session stages start 5 s before the check
     expect(window).toEqual({ from: T0 + 5_000, to: T0 + 10_000 });
-    const checks = checkEntries(await store.history('r1'));
+    const history = await store.history('r1');
     const top = [
       { message: 'SMTP timeout', count: 7 },
       { message: 'template missing', count: 2 },
     ];
-    expect(
-      checks.map((c) => [c.stage, (c.detail.decision as { action: string }).action, c.detail.errors]),
-    ).toEqual([
-      // starting ends no stage
-      [null, 'advance', undefined],
-      ['0', 'advance', top],
-      ['1', 'advance', top],
-      ['2', 'hold', undefined],
+    expect(checkEntries(history).map((c) => [c.stage, c.detail.decision?.action])).toEqual([
+      [null, 'advance'],
+      ['0', 'advance'],
+      ['1', 'advance'],
+      ['2', 'hold'],
     ]);
+    // one entry per stage that ended (starting ends no stage), after the write that ended it
+    const stageErrors = history.filter((e) => e.type === 'stage-errors');
+    expect(stageErrors.map((e) => [e.stage, e.errors, e.from, e.to])).toEqual([
+      ['0', top, T0 + 5_000, T0 + 10_000],
+      ['1', top, T0 + 15_000, T0 + 20_000],
+    ]);
+    const order = history.map((e) => e.type);
+    expect(order.indexOf('stage-errors')).toBeGreaterThan(order.indexOf('toggle-result', 3));
   });
 
   it('are asked on a rollback too, and a failure is a warning that changes no decision', async () => {
@@ -144,8 +149,10 @@ describe('types of errors logged', () => {
     await runner.check(rollout);
     expect(topValues).toHaveBeenCalledTimes(1);
     expect((await store.load('r1'))?.summary.state).toBe('rolled_back');
-    const check = checkEntries(await store.history('r1')).at(-1);
-    expect(check?.detail).not.toHaveProperty('errors');
+    const history = await store.history('r1');
+    const check = checkEntries(history).at(-1);
+    expect(history.filter((e) => e.type === 'stage-errors')).toEqual([]);
+    expect(check?.detail.errors).toBeNull();
     expect(check?.detail.decision).toEqual({ action: 'rollback', reasons: ['x > 10'] });
     expect(logLines.find((l) => l.msg === 'errors query failed, not recorded')).toMatchObject({
       level: 40,
@@ -236,8 +243,18 @@ describe('post-launch check-ins', () => {
         state: 'completed',
         measurements: { x: { kind: 'value', value: 4 } },
         results: [
-          { criterion: 'x < 10', kind: 'advance', verdict: 'pass', value: 4 },
-          { criterion: 'x > 20', kind: 'rollback', verdict: 'ok', value: 4 },
+          {
+            criterion: { text: 'x < 10', metric: 'x', percent: false },
+            kind: 'advance',
+            verdict: 'pass',
+            value: 4,
+          },
+          {
+            criterion: { text: 'x > 20', metric: 'x', percent: false },
+            kind: 'rollback',
+            verdict: 'ok',
+            value: 4,
+          },
         ],
         decision: null,
         postLaunch: { offsetMs: 2_000 },

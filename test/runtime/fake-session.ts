@@ -3,7 +3,7 @@ import type {
   OperatorCommand,
   StepOutcome,
   TickInput,
-} from '../../src/controller/engine-session.js';
+} from '../../src/runtime/engine-session.js';
 import type { RolloutRecord, RolloutState, ToggleIntent } from '../../src/ports/state-store.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import type { Rollout } from '../../src/rollout/types.js';

@@ -3,6 +3,8 @@ import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-store.js';
 import type { ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
+import type { Decision } from '../engine/decide.js';
+import type { OperatorCommand } from '../ports/operator-command.js';
 import type { JudgedCriterion } from './check-log.js';
 
 /*
@@ -13,16 +15,7 @@ import type { JudgedCriterion } from './check-log.js';
  * and the tests speak only this interface.
  */
 
-export type OperatorCommand = 'pause' | 'resume' | 'approve' | 'abort' | 'promote' | 'retry';
-
-export const OPERATOR_COMMANDS: readonly OperatorCommand[] = [
-  'pause',
-  'resume',
-  'approve',
-  'abort',
-  'promote',
-  'retry',
-];
+export { OPERATOR_COMMANDS, type OperatorCommand } from '../ports/operator-command.js';
 
 export interface Transition {
   readonly from: RolloutState;
@@ -40,7 +33,7 @@ export interface CheckDecision {
   readonly reasons: readonly string[];
   readonly results: readonly JudgedCriterion[];
   /** the decision as the engine made it, kept in history for the report */
-  readonly raw: unknown;
+  readonly raw: Decision | null;
 }
 
 /** What one event did. */

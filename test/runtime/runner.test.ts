@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRunner, type RunnerDeps } from '../../src/controller/runner.js';
+import { createRunner, type RunnerDeps } from '../../src/runtime/runner.js';
 import { StagegateError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
@@ -12,7 +12,7 @@ import { parseRolloutText } from '../../src/rollout/loader.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
-import { rolloutYaml } from './rollout-yaml.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
 
 const base = parseRolloutText(rolloutYaml({ name: 'r1' }), 'rollouts/r1.yaml');
 const rollout: Rollout = {
@@ -127,13 +127,15 @@ describe('runner.check', () => {
       'query',
       'tick',
       'save v0 intent=set:5',
+      // causal order: the check that decided the write, then the intent, the write, its result
+      'history spec',
+      'history check',
       'history toggle-intent',
       'toggle set 5',
       'history toggle-result',
       'save v1 intent=none',
-      // the check that decided the write is recorded after it: a rollback waits for no disk
-      'history spec',
-      'history check',
+      // what the result caused: users now see the first stage
+      'history stage',
     ]);
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
     const rec = await store.load('r1');
@@ -159,11 +161,12 @@ describe('runner.check', () => {
       0,
     );
     await createRunner(deps()).check(rollout);
-    expect(events.slice(0, 5)).toEqual([
+    expect(events.slice(0, 6)).toEqual([
       'history toggle-intent',
       'toggle set 5',
       'history toggle-result',
       'save v1 intent=none',
+      'history stage',
       'query',
     ]);
     // and the check then moves on to the next stage
@@ -198,7 +201,7 @@ describe('runner.check', () => {
     await createRunner(deps({ store: racing })).check(rollout);
     expect(queryMany).toHaveBeenCalledTimes(1);
     expect(events.filter((e) => e === 'tick')).toHaveLength(2);
-    expect(logLines.some((l) => String(l.msg).startsWith('record changed during the check'))).toBe(true);
+    expect(logLines.some((l) => String(l.msg).startsWith('record changed during the step'))).toBe(true);
     expect((await store.load('r1'))?.version).toBe(3);
   });
 

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyOperatorCommand } from '../../src/controller/commands.js';
+import { applyOperatorCommand } from '../../src/runtime/commands.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import type { RolloutRecord } from '../../src/ports/state-store.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
-import { rolloutYaml } from './rollout-yaml.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
 
 const rollout = parseRolloutText(rolloutYaml({ name: 'r1' }), 'rollouts/r1.yaml');
 const NOW = 1_750_000_000_000;
@@ -71,6 +71,7 @@ describe('applyOperatorCommand', () => {
     expect((await store.load('r1'))?.summary.state).toBe('paused');
     expect(await store.history('r1')).toEqual([
       {
+        v: 1,
         type: 'command',
         at: NOW,
         command: 'pause',
@@ -80,6 +81,7 @@ describe('applyOperatorCommand', () => {
         message: 'pause accepted for r1; now paused',
       },
       {
+        v: 1,
         type: 'transition',
         at: NOW,
         from: 'running',
@@ -111,6 +113,7 @@ describe('applyOperatorCommand', () => {
     });
     expect((await store.load('r1'))?.version).toBe(before?.version);
     expect((await store.history('r1')).at(-1)).toEqual({
+      v: 1,
       type: 'command',
       at: NOW + 1,
       command: 'pause',

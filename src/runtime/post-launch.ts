@@ -15,13 +15,6 @@ export interface PostLaunchProgress {
   readonly done: Set<number>;
 }
 
-function offsetOf(detail: Readonly<Record<string, unknown>>): number | undefined {
-  const marker = detail['postLaunch'];
-  if (typeof marker !== 'object' || marker === null) return undefined;
-  const offsetMs = (marker as { offsetMs?: unknown }).offsetMs;
-  return typeof offsetMs === 'number' && Number.isFinite(offsetMs) ? offsetMs : undefined;
-}
-
 /** From history: when the rollout last completed and which offsets were checked in since; undefined if it never completed. */
 export function postLaunchProgress(history: readonly HistoryEntry[]): PostLaunchProgress | undefined {
   let completedAt: number | undefined;
@@ -31,7 +24,7 @@ export function postLaunchProgress(history: readonly HistoryEntry[]): PostLaunch
       completedAt = e.at;
       done = new Set();
     } else if (e.type === 'check' && completedAt !== undefined) {
-      const offset = offsetOf(e.detail);
+      const offset = e.detail.postLaunch?.offsetMs;
       if (offset !== undefined) done.add(offset);
     }
   }

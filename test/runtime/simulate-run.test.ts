@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measureRollout } from '../../src/controller/measure.js';
-import { simulate, type SimulationResult } from '../../src/engine/simulation.js';
 import { ReplayMetricsProvider, loadSeriesFile } from '../../src/providers/metrics/replay.js';
-import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { loadRolloutFile } from '../../src/rollout/loader.js';
+import { simulateRollout, type SimulationResult } from '../../src/runtime/simulate-run.js';
 
-/* simulate() on the README's example: test/fixtures/series/ebg-emails.yaml with its two series. */
+/* simulateRollout() (the real runner on a virtual clock) on the README's example: test/fixtures/series/ebg-emails.yaml with its two series. */
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/series');
 const FROM = Date.parse('2025-06-17T09:00:00-04:00');
@@ -20,13 +18,12 @@ async function run(series: string, autoApprove = false): Promise<SimulationResul
     rollout.metrics,
   );
   const every = rollout.check.schedule.kind === 'every' ? rollout.check.schedule.everyMs : 15 * MIN;
-  return simulate({
+  return simulateRollout({
     rollout,
+    metrics: provider,
     from: FROM,
     until: (provider.lastTime() ?? FROM) + every,
     nextCheck: (now) => now + every,
-    measure: (now, stageStart) => measureRollout(rollout, () => provider, { now, stageStart, settleMs: 0 }),
-    toggles: new MemoryToggleProvider(),
     autoApprove,
   });
 }

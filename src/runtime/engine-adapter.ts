@@ -1,7 +1,10 @@
+import { judgeCriterion } from '../engine/judge.js';
+import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutRecord } from '../ports/state-store.js';
 import { RolloutEngine, type StepResult } from '../engine/rollout-engine.js';
 import type { OperatorEventType } from '../engine/context.js';
 import type { Rollout } from '../rollout/types.js';
+import type { JudgedCriterion } from './check-log.js';
 import type { CheckDecision, EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
 
 /*
@@ -68,4 +71,28 @@ export function openEngineSession(rollout: Rollout, record: RolloutRecord | unde
     persisted: () => engine.persisted(),
     summary: () => engine.summary(),
   };
+}
+
+/** Every criterion judged on one look, as the report reads results; no streaks, no decision (post-launch check-ins). */
+export function judgeLook(
+  rollout: Rollout,
+  measurements: Readonly<Record<string, Measurement>>,
+): JudgedCriterion[] {
+  const kinds = [
+    ...rollout.criteria.advance.map((c) => ({ c, kind: 'advance' as const })),
+    ...rollout.criteria.rollback.map((c) => ({ c, kind: 'rollback' as const })),
+  ];
+  return kinds.map(({ c, kind }) => {
+    const m: Measurement = measurements[c.metric] ?? { kind: 'no-data', reason: 'not measured' };
+    const r = judgeCriterion(c, kind, m, { confidence: rollout.policy.confidence });
+    return {
+      text: c.text,
+      metric: c.metric,
+      kind,
+      verdict: r.verdict,
+      value: r.value,
+      interval: r.interval,
+      reason: r.reason,
+    };
+  });
 }

@@ -1,0 +1,152 @@
+import { silentLogger, type Logger } from '../log.js';
+import { historyEntry } from '../ports/history.js';
+import type { RolloutEvent } from '../ports/notifier.js';
+import type { RolloutRecord, RolloutSummary, StateStore } from '../ports/state-store.js';
+import type { ToggleProvider } from '../ports/toggle-provider.js';
+import type { Rollout } from '../rollout/types.js';
+import { openEngineSession } from './engine-adapter.js';
+import type { EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
+import { stepEntries } from './history-entries.js';
+import { createStepper } from './step.js';
+
+/*
+ * pause | resume | approve | abort | promote | retry (DESIGN.md §1), for the
+ * CLI and the HTTP API alike. They go through the state store only, so they
+ * work whether or not a controller is running: the command is applied to the
+ * engine restored from the record and saved through the same step as a check
+ * (step.ts commit: redone on the new version when a running controller saved
+ * in between). The record keeps the spec hash the controller last checked, so
+ * its next check still records a `spec` entry. A toggle write the command
+ * causes (abort → off, promote → next stage) is left in the record as an
+ * intent for whoever runs the controller (or the caller, right away). Every
+ * command, accepted or refused, is recorded in history with who and why.
+ * What an accepted command itself changed (a pause) is notified here, after
+ * it is saved; what its toggle write changes is notified by whoever makes
+ * the write, when it lands.
+ */
+
+export interface CommandOptions {
+  readonly by: string;
+  readonly reason: string | null;
+  readonly now: number;
+  /** fire-and-forget delivery of the command's events to the rollout's notifiers */
+  readonly notify?: (names: readonly string[], event: RolloutEvent) => void;
+  /** tests swap the engine */
+  readonly openSession?: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
+  /** whether a controller will apply a pending toggle write (decides what the message promises) */
+  readonly controllerRunning?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface CommandResult {
+  readonly accepted: boolean;
+  /** what happened, or why it was refused, in a sentence for the operator */
+  readonly message: string;
+  readonly summary: RolloutSummary;
+  /** what the command did, for the caller's logs and notifications */
+  readonly outcome: StepOutcome;
+  readonly record: RolloutRecord | undefined;
+}
+
+const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+
+function position(summary: RolloutSummary): string {
+  return `${summary.state}${summary.stage ? ` at ${summary.stage} (${summary.percent}%)` : ''}`;
+}
+
+function acceptedMessage(
+  cmd: OperatorCommand,
+  rollout: string,
+  outcome: StepOutcome,
+  summary: RolloutSummary,
+  hasIntent: boolean,
+  controllerRunning: boolean | undefined,
+): string {
+  const where = position(summary);
+  const moved = outcome.transitions.length > 0 ? `; now ${where}` : `; still ${where}`;
+  const write = !hasIntent
+    ? ''
+    : controllerRunning === false
+      ? '; toggle write pending: no controller is running, it is applied when `stagegate run` starts'
+      : '; toggle write pending: a running controller applies it within a second';
+  return `${cmd} accepted for ${rollout}${moved}${write}`;
+}
+
+/** For a command whose toggle write the caller made at once (a running controller). */
+export function appliedMessage(
+  cmd: OperatorCommand,
+  rollout: string,
+  summary: RolloutSummary,
+  writePending: boolean,
+): string {
+  const write = writePending ? '; toggle write failed, retrying' : '; toggle written';
+  return `${cmd} accepted for ${rollout}; now ${position(summary)}${write}`;
+}
+
+const NO_TOGGLES = (): ToggleProvider => {
+  throw new Error('operator commands write no toggle themselves');
+};
+
+export async function applyOperatorCommand(
+  store: StateStore,
+  rollout: Rollout,
+  cmd: OperatorCommand,
+  opts: CommandOptions,
+): Promise<CommandResult> {
+  const open = opts.openSession ?? openEngineSession;
+  const log = opts.logger ?? silentLogger();
+  const stepper = createStepper({ store, toggleFor: NO_TOGGLES, openSession: open, now: () => opts.now });
+  const record = await store.load(rollout.name);
+  let refusal: string | null = null;
+  const step = await stepper.commit(
+    rollout,
+    { record, session: open(rollout, record) },
+    (session) => {
+      // decided again on every redo: the record a redo sees may refuse what the first one accepted
+      const verdict = session.canAccept(cmd);
+      refusal = verdict.ok ? null : verdict.reason;
+      return verdict.ok ? session.command(cmd, { now: opts.now, by: opts.by, reason: opts.reason }) : EMPTY;
+    },
+    { log, specHash: 'keep', skip: () => refusal !== null },
+  );
+  const summary = step.session.summary();
+  if (refusal !== null) {
+    const message = `${cmd} refused for ${rollout.name}: ${String(refusal)}`;
+    await store.appendHistory(
+      rollout.name,
+      historyEntry({
+        type: 'command',
+        at: opts.now,
+        command: cmd,
+        by: opts.by,
+        reason: opts.reason,
+        accepted: false,
+        message,
+      }),
+    );
+    return { accepted: false, message, summary, outcome: EMPTY, record: step.record };
+  }
+  const { outcome } = step;
+  const message = acceptedMessage(
+    cmd,
+    rollout.name,
+    outcome,
+    summary,
+    step.record?.intent != null,
+    opts.controllerRunning,
+  );
+  await stepper.append(rollout.name, [
+    historyEntry({
+      type: 'command',
+      at: opts.now,
+      command: cmd,
+      by: opts.by,
+      reason: opts.reason,
+      accepted: true,
+      message,
+    }),
+    ...stepEntries(step.before, summary, outcome, opts.now),
+  ]);
+  for (const event of outcome.notices) opts.notify?.(rollout.notify, event);
+  return { accepted: true, message, summary, outcome, record: step.record };
+}

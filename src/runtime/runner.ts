@@ -1,0 +1,278 @@
+import type { Logger } from '../log.js';
+import { historyEntry, type HistoryEntry } from '../ports/history.js';
+import type { Measurement } from '../ports/metrics-provider.js';
+import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
+import type { ControllerObserver } from '../ports/observer.js';
+import type { RolloutRecord, StateStore } from '../ports/state-store.js';
+import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { Rollout } from '../rollout/types.js';
+import { createAnnouncer } from './announce.js';
+import { createCheckIns } from './check-in.js';
+import { checkLevel, metricFields } from './check-log.js';
+import type { CheckDecision, EngineSession } from './engine-session.js';
+import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
+import { measureRollout, type ProviderFor } from './measure.js';
+import { createStepper, describeError, type Position, type Step } from './step.js';
+import { queryTopErrors } from './top-errors.js';
+
+/*
+ * One check of one rollout (DESIGN.md §4), in this order:
+ *   load record → restore engine → re-apply a pending intent (a crash or an
+ *   operator command left one) → read the toggle → query metrics (one
+ *   queryMany per provider) → TICK → save the record WITH the new intent →
+ *   log one line → notify → history (spec, check, transitions, stage moves,
+ *   toggle-intent) → write the toggle → history toggle-result → save the
+ *   result → history of what the result caused (step.ts does the writes).
+ *
+ * Writes per check: at most one attempt per intent, so at most two writes: a
+ * pending intent found at the start, then the one this check's TICK decided.
+ * A failed write waits for its retry time (the engine's backoff). `simulate`
+ * runs this same check, so it follows the same rule.
+ *
+ * A check that ends a stage (advance, complete, rollback) also asks the
+ * rollout's `report.errors` query, beside the toggle write, and records the
+ * top messages in a `stage-errors` entry after the write's history. A completed
+ * rollout with `postLaunch` offsets gets a check-in when each falls due.
+ */
+
+export interface RunnerDeps {
+  readonly store: StateStore;
+  readonly metricsFor: ProviderFor;
+  readonly toggleFor: (provider: string) => ToggleProvider;
+  readonly openSession: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
+  /** fire-and-forget: never awaited by a check */
+  readonly notify: (names: readonly string[], event: RolloutEvent) => void;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly observer?: ControllerObserver;
+  /** every record this runner saved: the controller tells its own writes from an operator's */
+  readonly onSaved?: (record: RolloutRecord) => void;
+  /** every record this runner loaded before acting on it */
+  readonly onLoaded?: (record: RolloutRecord) => void;
+  readonly settleMs?: number;
+}
+
+/** What one check measured and decided, for `simulate`'s timeline. */
+export interface CheckFacts {
+  readonly at: number;
+  readonly measurements: Readonly<Record<string, Measurement>>;
+  readonly decision: CheckDecision | null;
+  /** every notice of the check and of the writes it made, in order */
+  readonly notices: readonly RolloutEventType[];
+}
+
+export interface CheckReport {
+  readonly rollout: string;
+  /** false when the check did not run (finished rollout, unreadable state) */
+  readonly checked: boolean;
+  readonly record: RolloutRecord | undefined;
+  readonly action: string | null;
+  /** null when no TICK ran (finished, unreadable, post-launch check-in) */
+  readonly facts: CheckFacts | null;
+}
+
+export interface Runner {
+  check(rollout: Rollout): Promise<CheckReport>;
+  /** applies the record's pending toggle write, if any and if due (operator commands, rollback retries) */
+  applyPending(rollout: Rollout): Promise<boolean>;
+}
+
+/** decisions after which the stage is over: the moment to record the types of errors it logged */
+const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollback']);
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const now = deps.now ?? Date.now;
+  const { store } = deps;
+  const stepper = createStepper({ ...deps, now });
+  const announcer = createAnnouncer(deps);
+  const checkIns = createCheckIns({ ...deps, now });
+
+  async function readToggle(rollout: Rollout, log: Logger): Promise<ToggleState | null> {
+    try {
+      return await deps.toggleFor(rollout.toggle.provider).read(rollout.toggle.feature);
+    } catch (err) {
+      log.warn(
+        { feature: rollout.toggle.feature, error: describeError(err) },
+        'toggle read failed, drift not checked',
+      );
+      return null;
+    }
+  }
+
+  async function open(
+    rollout: Rollout,
+    log: Logger,
+  ): Promise<{ record: RolloutRecord | undefined; position: Position | undefined }> {
+    const record = await store.load(rollout.name);
+    if (record) deps.onLoaded?.(record);
+    try {
+      return { record, position: { record, session: deps.openSession(rollout, record) } };
+    } catch (err) {
+      log.error(
+        { error: describeError(err), version: record?.version },
+        'rollout state cannot be restored, not checked',
+      );
+      return { record, position: undefined };
+    }
+  }
+
+  /** The intent written (with `lead` appended first); the position after, and the notices it raised. */
+  async function writeIntent(
+    rollout: Rollout,
+    from: Position,
+    log: Logger,
+    lead: readonly HistoryEntry[] = [],
+  ): Promise<{ position: Position; notices: RolloutEventType[] }> {
+    const report = await stepper.applyIntent(rollout, from, log, lead);
+    if (!report) return { position: from, notices: [] };
+    announcer.write(rollout, report, log);
+    return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
+  }
+
+  function logCheck(rollout: Rollout, ticked: Step, facts: CheckFacts, ms: number, log: Logger): void {
+    const summary = ticked.session.summary();
+    const { decision, measurements } = facts;
+    const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
+    const action = decision?.action ?? 'none';
+    const line = {
+      stage: summary.stage,
+      percent: summary.percent,
+      state: summary.state,
+      decision: action,
+      reason: decision?.reasons.join('; ') || summary.reason,
+      metrics: metricFields(measurements, decision?.results ?? []),
+      ms,
+    };
+    log[checkLevel(action, measurements, heldTooLong)](line, 'check');
+    for (const [metric, m] of Object.entries(measurements)) {
+      if (m.kind === 'error') log.warn({ metric, code: m.code, error: m.message }, 'metrics provider error');
+    }
+    if (heldTooLong) log.warn({ stage: summary.stage, reason: summary.reason }, 'stage held too long');
+    deps.observer?.recordCheck({
+      rollout: rollout.name,
+      decision: action,
+      measurements,
+      criteria: rollout.criteria,
+    });
+  }
+
+  async function check(rollout: Rollout): Promise<CheckReport> {
+    const started = now();
+    const log = deps.logger.child({ rollout: rollout.name });
+    const opened = await open(rollout, log);
+    const idle = (record: RolloutRecord | undefined): CheckReport => ({
+      rollout: rollout.name,
+      checked: false,
+      record,
+      action: null,
+      facts: null,
+    });
+    if (!opened.position) return idle(opened.record);
+    let current: Position = opened.position;
+    const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
+
+    const notices: RolloutEventType[] = [];
+    const attempted = new Set<string>();
+    const pendingBefore = current.session.intent();
+    if (pendingBefore && stepper.due(current.session)) {
+      attempted.add(pendingBefore.id);
+      const written = await writeIntent(rollout, current, log);
+      current = written.position;
+      notices.push(...written.notices);
+    }
+    const before = current.session.summary();
+    if (before.state === 'completed' && rollout.postLaunchMs.length > 0) {
+      const ran = await checkIns.run(rollout, current, log);
+      return { ...idle(current.record), checked: ran, action: ran ? 'post-launch' : null };
+    }
+    checkIns.forget(rollout.name);
+    if (before.state === 'completed' || before.state === 'rolled_back') {
+      log.debug({ state: before.state }, 'rollout finished, nothing to check');
+      return idle(current.record);
+    }
+
+    const stageStart = current.session.stageStart(started);
+    const [toggle, measurements] = await Promise.all([
+      readToggle(rollout, log),
+      current.session.wantsMeasurements()
+        ? measureRollout(rollout, deps.metricsFor, {
+            now: started,
+            stageStart,
+            ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+          })
+        : Promise.resolve<Record<string, Measurement>>({}),
+    ]);
+    const tickAt = now();
+    const ticked = await stepper.commit(
+      rollout,
+      current,
+      (s) => s.tick({ now: tickAt, measurements, toggle }),
+      { log, specHash: 'rollout' },
+    );
+    const decision = ticked.outcome.decision;
+    notices.push(...ticked.outcome.notices.map((n) => n.type));
+    const facts = { at: tickAt, measurements, decision, notices };
+    // asked now, beside the write, recorded after it. Not when starting: an advance out of `pending` ends no stage.
+    const window = { from: stageStart, to: tickAt };
+    const errors =
+      decision !== null && STAGE_ENDS.has(decision.action) && before.stage !== null
+        ? queryTopErrors(rollout, deps.metricsFor, window, log)
+        : Promise.resolve(null);
+
+    logCheck(rollout, ticked, facts, tickAt - started, log);
+    announcer.step(rollout, ticked, log);
+    const summary = ticked.session.summary();
+    const lead: HistoryEntry[] = [
+      ...(specChanged
+        ? [
+            historyEntry({
+              type: 'spec',
+              at: tickAt,
+              specHash: rollout.specHash,
+              source: rollout.source ?? null,
+            }),
+          ]
+        : []),
+      checkEntry(rollout, {
+        at: tickAt,
+        summary,
+        measurements,
+        results: decision?.results ?? [],
+        decision,
+        toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+        durationMs: tickAt - started,
+      }),
+      ...stepEntries(ticked.before, summary, ticked.outcome, tickAt),
+    ];
+
+    let after: Position = ticked;
+    const pending = ticked.session.intent();
+    if (pending && !attempted.has(pending.id) && stepper.due(ticked.session)) {
+      const written = await writeIntent(rollout, ticked, log, lead);
+      after = written.position;
+      notices.push(...written.notices);
+    } else {
+      await stepper.append(rollout.name, lead);
+    }
+    const top = await errors;
+    if (top !== null)
+      await stepper.append(rollout.name, [stageErrorsEntry(before.stage, window, top, now())]);
+    return {
+      rollout: rollout.name,
+      checked: true,
+      record: after.record,
+      action: decision?.action ?? 'none',
+      facts,
+    };
+  }
+
+  async function applyPending(rollout: Rollout): Promise<boolean> {
+    const log = deps.logger.child({ rollout: rollout.name });
+    const { position } = await open(rollout, log);
+    if (!position || !stepper.due(position.session)) return false;
+    await writeIntent(rollout, position, log);
+    return true;
+  }
+
+  return { check, applyPending };
+}

@@ -1,0 +1,250 @@
+import { StagegateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { historyEntry, type HistoryEntry } from '../ports/history.js';
+import type { MetricReading, RolloutEvent } from '../ports/notifier.js';
+import type { ControllerObserver } from '../ports/observer.js';
+import type { RolloutRecord, RolloutSummary, StateStore, ToggleIntent } from '../ports/state-store.js';
+import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { Rollout } from '../rollout/types.js';
+import { appendHistoryEntries } from '../store/history-append.js';
+import type { EngineSession, StepOutcome } from './engine-session.js';
+import { stepEntries } from './history-entries.js';
+
+/*
+ * The one way an engine step reaches the store and the toggle (DESIGN.md §4),
+ * used by the runner's checks, the operator commands and `simulate`:
+ *
+ *   commit:      step on the engine → save the record WITH the intent the step
+ *                left; on E_STORE_CONFLICT (someone saved meanwhile) reload
+ *                and redo the step on the new version with the same inputs
+ *                (a redo never measures again).
+ *   applyIntent: history (what led to the write, then toggle-intent) → the
+ *                toggle write → history toggle-result → save the result →
+ *                history (what the result caused: transitions, stage moves).
+ *
+ * Because the intent is saved before the write and cleared only after the
+ * result is saved, a SIGKILL anywhere in between leaves the intent in the
+ * record and the next check writes the same absolute value again. History is
+ * appended in causal order: check → decision → intent → write → result.
+ */
+
+export interface StepDeps {
+  readonly store: StateStore;
+  readonly toggleFor: (provider: string) => ToggleProvider;
+  readonly openSession: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
+  readonly now: () => number;
+  readonly observer?: ControllerObserver;
+  /** every record saved: the controller tells its own writes from an operator's */
+  readonly onSaved?: (record: RolloutRecord) => void;
+}
+
+/** where a rollout stands: the record as stored (undefined before its first save) and the engine restored from it */
+export interface Position {
+  readonly record: RolloutRecord | undefined;
+  readonly session: EngineSession;
+}
+
+export interface Step extends Position {
+  readonly outcome: StepOutcome;
+  /** the summary the step started from (after a redo: the reloaded one) */
+  readonly before: RolloutSummary;
+}
+
+export interface CommitOptions {
+  readonly log: Logger;
+  /** `rollout`: record the spec this step ran with; `keep`: the record's (operator commands) */
+  readonly specHash: 'rollout' | 'keep';
+  /** after the step: true when there is nothing to save (a refused command) */
+  readonly skip?: () => boolean;
+}
+
+export interface WriteReport {
+  readonly intent: ToggleIntent;
+  readonly step: Step;
+  /** null when the write landed and reads back as written */
+  readonly failure: string | null;
+  readonly at: number;
+  readonly ms: number;
+}
+
+export interface Stepper {
+  commit(
+    rollout: Rollout,
+    from: Position,
+    step: (s: EngineSession) => StepOutcome,
+    opts: CommitOptions,
+  ): Promise<Step>;
+  /** the record's intent written; `lead` (what decided it) appended first, in the same batch as the intent */
+  applyIntent(
+    rollout: Rollout,
+    from: Position,
+    log: Logger,
+    lead?: readonly HistoryEntry[],
+  ): Promise<WriteReport | null>;
+  append(name: string, entries: readonly HistoryEntry[]): Promise<void>;
+  /** whether the session's intent may be written now (no retry wait pending) */
+  due(session: EngineSession): boolean;
+}
+
+const MAX_REDO = 5;
+const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof StagegateError && err.code === 'E_STORE_CONFLICT';
+}
+
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function toRecord(
+  rollout: Rollout,
+  session: EngineSession,
+  previous: RolloutRecord | undefined,
+  specHash: 'rollout' | 'keep',
+  now: number,
+): RolloutRecord {
+  return {
+    name: rollout.name,
+    version: previous?.version ?? 0,
+    // an operator command keeps the spec the controller last checked, so its next check records a `spec` entry
+    specHash: specHash === 'keep' ? (previous?.specHash ?? rollout.specHash) : rollout.specHash,
+    snapshot: session.persisted(),
+    intent: session.intent(),
+    summary: session.summary(),
+    updatedAt: now,
+  };
+}
+
+async function write(toggles: ToggleProvider, rollout: Rollout, intent: ToggleIntent): Promise<ToggleState> {
+  const feature = rollout.toggle.feature;
+  switch (intent.action) {
+    case 'set':
+      return toggles.setPercent(feature, intent.percent, intent.gate);
+    case 'disable':
+      return toggles.disable(feature, intent.mode ?? rollout.toggle.onRollback);
+    case 'enable':
+      return toggles.enable(feature);
+  }
+}
+
+export function createStepper(deps: StepDeps): Stepper {
+  const { store, now } = deps;
+
+  async function commit(
+    rollout: Rollout,
+    from: Position,
+    step: (s: EngineSession) => StepOutcome,
+    opts: CommitOptions,
+  ): Promise<Step> {
+    let rec = from.record;
+    let sess = from.session;
+    for (let attempt = 1; ; attempt++) {
+      const before = sess.summary();
+      const outcome = step(sess);
+      if (opts.skip?.()) return { record: rec, session: sess, outcome, before };
+      try {
+        const saved = await store.save(toRecord(rollout, sess, rec, opts.specHash, now()), rec?.version ?? 0);
+        deps.onSaved?.(saved);
+        deps.observer?.recordSummary(rollout.name, saved.summary);
+        return { record: saved, session: sess, outcome, before };
+      } catch (err) {
+        if (!isConflict(err) || attempt >= MAX_REDO) throw err;
+        opts.log.info(
+          { attempt },
+          'record changed during the step (operator command?), redoing it on the new version',
+        );
+        rec = await store.load(rollout.name);
+        sess = deps.openSession(rollout, rec);
+      }
+    }
+  }
+
+  async function append(name: string, entries: readonly HistoryEntry[]): Promise<void> {
+    // one write and one fdatasync for all of them on the file store (perf: issue 6 benchmark)
+    await appendHistoryEntries(store, name, entries);
+  }
+
+  async function applyIntent(
+    rollout: Rollout,
+    from: Position,
+    log: Logger,
+    lead: readonly HistoryEntry[] = [],
+  ): Promise<WriteReport | null> {
+    const intent = from.session.intent();
+    if (!intent) {
+      await append(rollout.name, lead);
+      return null;
+    }
+    await append(rollout.name, [...lead, historyEntry({ type: 'toggle-intent', at: now(), intent })]);
+    const started = now();
+    let state: ToggleState | undefined;
+    let error: string | null = null;
+    try {
+      state = await write(deps.toggleFor(rollout.toggle.provider), rollout, intent);
+    } catch (err) {
+      error = describeError(err);
+    }
+    const at = now();
+    await store.appendHistory(
+      rollout.name,
+      historyEntry({
+        type: 'toggle-result',
+        at,
+        intentId: intent.id,
+        ok: state !== undefined,
+        percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+        error,
+      }),
+    );
+    deps.observer?.recordToggleWrite({
+      rollout: rollout.name,
+      action: intent.action,
+      ok: state !== undefined,
+    });
+    const written = state;
+    const next = await commit(
+      rollout,
+      from,
+      (s) => {
+        // an operator command may have replaced the intent meanwhile: then this result is not its result
+        if (s.intent()?.id !== intent.id) return EMPTY;
+        return written ? s.toggleApplied(at, written) : s.toggleFailed(at, error ?? 'unknown error');
+      },
+      { log, specHash: 'keep' },
+    );
+    await append(rollout.name, stepEntries(next.before, next.session.summary(), next.outcome, at));
+    // the engine decides whether the write landed (a write can answer 200 and still read back wrong)
+    const stillPending = next.session.intent()?.id === intent.id;
+    const failure = error ?? (stillPending ? 'the toggle does not read back the value written' : null);
+    return { intent, step: next, failure, at, ms: at - started };
+  }
+
+  function due(session: EngineSession): boolean {
+    const at = session.retryAt();
+    return session.intent() !== null && (at === null || at <= now());
+  }
+
+  return { commit, applyIntent, append, due };
+}
+
+/** The notice a failed rollback raises on every failure, unless the engine raised one itself. */
+export function rollbackFailedNotice(
+  rollout: Rollout,
+  report: WriteReport,
+  readings: readonly MetricReading[],
+): RolloutEvent | null {
+  if (report.failure === null || report.intent.action !== 'disable') return null;
+  if (report.step.outcome.notices.some((n) => n.type === 'rollback_failed')) return null;
+  const summary = report.step.session.summary();
+  return {
+    type: 'rollback_failed',
+    rollout: rollout.name,
+    feature: rollout.toggle.feature,
+    stage: summary.stage,
+    percent: summary.percent,
+    at: report.at,
+    reason: report.failure,
+    readings,
+  };
+}
