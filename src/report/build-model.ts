@@ -114,10 +114,15 @@ function lastSamples(metric: string | null, checks: readonly CheckOf[]): number 
   return null;
 }
 
-function lastErrors(checks: readonly CheckOf[]): ErrorCount[] | null {
-  const last = checks.filter((c) => c.detail.errors !== null).at(-1);
-  if (!last?.detail.errors) return null;
-  return [...last.detail.errors]
+/** The stage's `stage-errors` entry, else (older history) the errors the stage's last check carried. */
+function lastErrors(checks: readonly CheckOf[], entries: readonly HistoryEntry[] = []): ErrorCount[] | null {
+  const recorded = entries.findLast((e) => e.type === 'stage-errors');
+  const errors =
+    recorded?.type === 'stage-errors'
+      ? recorded.errors
+      : checks.filter((c) => c.detail.errors !== null).at(-1)?.detail.errors;
+  if (!errors) return null;
+  return [...errors]
     .sort((a, b) => b.count - a.count || a.message.localeCompare(b.message))
     .slice(0, TOP_ERRORS);
 }
@@ -160,15 +165,24 @@ function stageStatus(periods: readonly Period[], rolledBackHere: boolean): Stage
   return periods.at(-1)?.end === null ? 'in progress' : 'passed';
 }
 
+/**
+ * Each rollback: from its rolling_back transition to the next one. The toggle
+ * writes are the ones made from that moment on; history written before
+ * entries were appended in causal order put the deciding check (and so the
+ * transition) after the write, at the same time, so writes at the rollback's
+ * own time count too.
+ */
 function rollbacksOf(history: readonly HistoryEntry[]): RollbackReport[] {
   const out: RollbackReport[] = [];
-  history.forEach((e, i) => {
-    if (e.type !== 'transition' || e.to !== 'rolling_back') return;
+  const starts = history.flatMap((e) => (e.type === 'transition' && e.to === 'rolling_back' ? [e] : []));
+  starts.forEach((e, i) => {
+    const until = starts[i + 1]?.at ?? Number.POSITIVE_INFINITY;
     let toggleOffAt: number | null = null;
     let failedAttempts = 0;
     let rolledBackAt: number | null = null;
-    for (const next of history.slice(i + 1)) {
-      if (next.type === 'transition' && next.to === 'rolling_back') break;
+    const inWindow = (at: number): boolean => at >= e.at && (at < until || (until === e.at && at === e.at));
+    for (const next of history) {
+      if (!inWindow(next.at)) continue;
       if (next.type === 'toggle-result' && toggleOffAt === null) {
         if (next.ok && next.percent === 0) toggleOffAt = next.at;
         else if (!next.ok) failedAttempts++;
@@ -290,7 +304,7 @@ export function buildReportModel(
       checks: checks.length,
       uniqueUsers: lastSamples(samples, checks),
       criteria: checks.length > 0 ? outcomes(refs, checks) : [],
-      errors: lastErrors(checks),
+      errors: lastErrors(checks, entries),
       decisions: decisionsOf(entries),
       approvedBy: entries.flatMap((e) =>
         e.type === 'command' && e.command === 'approve' && e.accepted ? [e.by] : [],

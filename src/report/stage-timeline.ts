@@ -1,9 +1,11 @@
 import type { HistoryEntry, RolloutState } from '../ports/state-store.js';
-import { parseCheckDetail } from './check-detail.js';
 
 /*
  * Which history entries belong to which stage, and when each stage ran.
- * History is walked in order with a "current stage" that moves on:
+ * History written by this version has explicit `stage` entries (entered /
+ * left, appended by the runtime when the toggle write that moves users lands):
+ * those are the periods, as written. Older history (no stage entries) is
+ * inferred, walked in order with a "current stage" that moves on:
  *  - a transition naming a stage,
  *  - a successful toggle write whose percent is a planned stage's percent
  *    (the moment users actually got the new share),
@@ -30,6 +32,61 @@ export interface StageTimeline {
 export function stageTimeline(
   history: readonly HistoryEntry[],
   stageByPercent: ReadonlyMap<number, string> = new Map(),
+): StageTimeline {
+  return history.some((e) => e.type === 'stage')
+    ? explicitTimeline(history)
+    : inferredTimeline(history, stageByPercent);
+}
+
+/** From `stage` entries; other entries belong to the stage they name (checks) or the stage active then. */
+function explicitTimeline(history: readonly HistoryEntry[]): StageTimeline {
+  const periods = new Map<string, Period[]>();
+  const entries = new Map<string, HistoryEntry[]>();
+  const seen: string[] = [];
+  let current: string | null = null;
+  // the stage a check or command belongs to after its stage was left (a rollback's toggle-off)
+  let last: string | null = null;
+  const assign = (stage: string | null, entry: HistoryEntry): void => {
+    if (stage === null) return;
+    const list = entries.get(stage) ?? [];
+    list.push(entry);
+    entries.set(stage, list);
+  };
+  for (const entry of history) {
+    switch (entry.type) {
+      case 'stage': {
+        if (entry.event === 'entered') {
+          if (!periods.has(entry.stage)) {
+            periods.set(entry.stage, []);
+            seen.push(entry.stage);
+          }
+          periods.get(entry.stage)?.push({ start: entry.at, end: null });
+          current = entry.stage;
+        } else {
+          const p = periods.get(entry.stage)?.at(-1);
+          if (p && p.end === null) p.end = entry.at;
+          if (current === entry.stage) current = null;
+        }
+        last = entry.stage;
+        assign(entry.stage, entry);
+        break;
+      }
+      case 'check':
+        if (entry.detail.postLaunch === null) assign(entry.stage ?? current ?? last, entry);
+        break;
+      case 'stage-errors':
+        assign(entry.stage, entry);
+        break;
+      default:
+        assign(current ?? last, entry);
+    }
+  }
+  return { seen, periods, entries };
+}
+
+function inferredTimeline(
+  history: readonly HistoryEntry[],
+  stageByPercent: ReadonlyMap<number, string>,
 ): StageTimeline {
   const periods = new Map<string, Period[]>();
   const entries = new Map<string, HistoryEntry[]>();
@@ -63,7 +120,7 @@ export function stageTimeline(
   for (const entry of history) {
     switch (entry.type) {
       case 'check': {
-        if (parseCheckDetail(entry.detail).postLaunch !== null || entry.stage === null) break;
+        if (entry.detail.postLaunch !== null || entry.stage === null) break;
         if (current === null || (entry.stage !== current && entry.at > switchedAt))
           open(entry.stage, entry.at);
         assign(entry.stage, entry);

@@ -59,6 +59,9 @@ describe('parseCheckDetail', () => {
       postLaunch: 604800000,
     });
     expect(d).toEqual({
+      state: null,
+      toggle: null,
+      durationMs: null,
       measurements: { a: { kind: 'value', value: 1 }, c: { kind: 'no-data', reason: 'empty' } },
       results: [
         {
@@ -78,6 +81,9 @@ describe('parseCheckDetail', () => {
 
   it.each([[undefined], [null], ['text'], [42]])('%j → an empty detail', (raw) => {
     expect(parseCheckDetail(raw)).toEqual({
+      state: null,
+      toggle: null,
+      durationMs: null,
       measurements: {},
       results: [],
       decision: null,
