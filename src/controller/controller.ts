@@ -1,7 +1,7 @@
 import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import type { MetricsRecorder } from '../server/metrics.js';
+import type { MetricsRecorder } from '../ports/observer.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
 import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';

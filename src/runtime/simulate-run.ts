@@ -4,9 +4,7 @@ import type { Measurement, MetricsProvider } from '../ports/metrics-provider.js'
 import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
 import type { RolloutRecord, RolloutState, RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
-import { MemoryToggleProvider } from '../providers/toggles/memory.js';
 import type { Rollout } from '../rollout/types.js';
-import { MemoryStateStore } from '../store/memory-store.js';
 import { applyOperatorCommand } from './commands.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { EngineSession } from './engine-session.js';
@@ -14,8 +12,8 @@ import { createRunner } from './runner.js';
 
 /*
  * A rollout on a virtual clock, through the production path: the real runner
- * (src/runtime/runner.ts) with a memory state store, a memory toggle and the
- * caller's metrics provider (the replay provider for `simulate`, a synthetic
+ * (src/runtime/runner.ts) with the caller's memory state store, memory toggle
+ * and metrics provider (the replay provider for `simulate`, a synthetic
  * one for the decision-quality benchmark). One check per scheduled time; the
  * clock stands still during a check, so a toggle write lands at the check's
  * time. Nobody is at the keyboard, so the run ends when the rollout
@@ -38,10 +36,10 @@ export interface SimulateRolloutOptions {
   readonly autoApprove?: boolean;
   /** a guard against schedules that never reach `until`; default 100 000 */
   readonly maxChecks?: number;
-  /** default: a fresh memory store; pass one to read the history the run wrote */
-  readonly store?: StateStore;
-  /** default: a fresh memory toggle */
-  readonly toggles?: ToggleProvider;
+  /** a fresh memory store (src/store/memory-store.ts); read the history the run wrote from it */
+  readonly store: StateStore;
+  /** a fresh memory toggle (src/providers/toggles/memory.ts) */
+  readonly toggles: ToggleProvider;
   readonly logger?: Logger;
   /** tests swap the engine */
   readonly openSession?: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
@@ -76,8 +74,7 @@ const STOPS: Partial<Record<RolloutState, StopReason>> = {
 
 export async function simulateRollout(opts: SimulateRolloutOptions): Promise<SimulationResult> {
   const { rollout } = opts;
-  const store = opts.store ?? new MemoryStateStore();
-  const toggles = opts.toggles ?? new MemoryToggleProvider();
+  const { store, toggles } = opts;
   const openSession = opts.openSession ?? openEngineSession;
   const everyMs = rollout.check.schedule.kind === 'every' ? rollout.check.schedule.everyMs : 60_000;
   const nextCheck = opts.nextCheck ?? ((now: number) => now + everyMs);

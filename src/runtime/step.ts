@@ -6,7 +6,7 @@ import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, RolloutSummary, StateStore, ToggleIntent } from '../ports/state-store.js';
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
-import { appendHistoryEntries } from '../store/history-append.js';
+import { appendHistoryEntries } from '../ports/history-append.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
 import { stepEntries } from './history-entries.js';
 

@@ -3,6 +3,7 @@ import type { MetricRequest, MetricsProvider, Measurement } from '../../src/port
 import { buildReportModel, renderReportMarkdown } from '../../src/report/index.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { simulateRollout } from '../../src/runtime/simulate-run.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { rolloutYaml } from '../controller/rollout-yaml.js';
 
@@ -33,7 +34,14 @@ function provider(errorsAt: (i: number) => number): MetricsProvider {
 async function scenario(name: string, errorsAt: (i: number) => number) {
   const rollout = parseRolloutText(rolloutYaml({ name }), `rollouts/${name}.yaml`);
   const store = new MemoryStateStore();
-  await simulateRollout({ rollout, metrics: provider(errorsAt), from: FROM, until: FROM + 60_000, store });
+  await simulateRollout({
+    rollout,
+    metrics: provider(errorsAt),
+    from: FROM,
+    until: FROM + 60_000,
+    store,
+    toggles: new MemoryToggleProvider(),
+  });
   const record = await store.load(name);
   if (!record) throw new Error('no record');
   const history = await store.history(name);

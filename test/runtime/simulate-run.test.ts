@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReplayMetricsProvider, loadSeriesFile } from '../../src/providers/metrics/replay.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { loadRolloutFile } from '../../src/rollout/loader.js';
 import { simulateRollout, type SimulationResult } from '../../src/runtime/simulate-run.js';
 
@@ -21,6 +23,8 @@ async function run(series: string, autoApprove = false): Promise<SimulationResul
   return simulateRollout({
     rollout,
     metrics: provider,
+    store: new MemoryStateStore(),
+    toggles: new MemoryToggleProvider(),
     from: FROM,
     until: (provider.lastTime() ?? FROM) + every,
     nextCheck: (now) => now + every,

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { DirSync } from '../../src/store/durable-fs.js';
 import { FileStateStore } from '../../src/store/file-store.js';
-import { appendHistoryEntries, canAppendBatch } from '../../src/store/history-append.js';
+import { appendHistoryEntries, canAppendBatch } from '../../src/ports/history-append.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { record, removeDir } from './helpers.js';
 

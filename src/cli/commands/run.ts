@@ -4,8 +4,11 @@ import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { loadConfig } from '../../config/loader.js';
-import { instrumentWiring, startControllerServer } from '../../server/controller-api.js';
-import { StagegateMetrics } from '../../server/metrics.js';
+import {
+  StagegateMetrics,
+  instrumentWiring,
+  startControllerServer,
+} from '../../compose/controller-server.js';
 
 /*
  * `stagegate run [--once] [--pretty]`: the controller. Logs are JSON lines on

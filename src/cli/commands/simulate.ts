@@ -4,6 +4,8 @@ import { formatValue } from '../../engine/format.js';
 import { localClock } from '../../engine/local-time.js';
 import { StagegateError } from '../../errors.js';
 import type { Measurement } from '../../ports/metrics-provider.js';
+import { MemoryToggleProvider } from '../../providers/toggles/memory.js';
+import { MemoryStateStore } from '../../store/memory-store.js';
 import {
   ReplayMetricsProvider,
   earliestAbsoluteTime,
@@ -196,6 +198,8 @@ export function register(program: Command): void {
         const result = await simulateRollout({
           rollout,
           metrics: provider,
+          store: new MemoryStateStore(),
+          toggles: new MemoryToggleProvider(),
           from: origin,
           until,
           nextCheck: schedule.next,

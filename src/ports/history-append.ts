@@ -1,4 +1,4 @@
-import type { HistoryEntry, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, StateStore } from './state-store.js';
 
 /*
  * Several history entries of one check (the check, its transitions) appended

@@ -6,13 +6,17 @@ import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { MetricsProvider } from '../../src/ports/metrics-provider.js';
 import type { ToggleProvider } from '../../src/ports/toggle-provider.js';
-import { instrumentWiring, serverDepsFor, startControllerServer } from '../../src/server/controller-api.js';
+import {
+  instrumentWiring,
+  serverDepsFor,
+  startControllerServer,
+} from '../../src/compose/controller-server.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
 import { buildServer } from '../../src/server/server.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import { rollout } from '../report/fixtures.js';
-import { FakeStore, record, summary } from './helpers.js';
+import { FakeStore, record, summary } from '../server/helpers.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

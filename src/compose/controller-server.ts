@@ -4,14 +4,17 @@ import type { Logger } from '../log.js';
 import type { MetricsProvider } from '../ports/metrics-provider.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
 import type { Config } from '../config/schema.js';
-import type { ServerDeps } from './deps.js';
-import { instrumentMetricsProvider, instrumentToggleProvider } from './instrument.js';
-import type { StagegateMetrics } from './metrics.js';
-import { startServer, type RunningServer } from './start.js';
+import type { ServerDeps } from '../server/deps.js';
+import { instrumentMetricsProvider, instrumentToggleProvider } from '../server/instrument.js';
+import type { StagegateMetrics } from '../server/metrics.js';
+import { startServer, type RunningServer } from '../server/start.js';
+
+export { StagegateMetrics } from '../server/metrics.js';
 
 /*
- * Glue between the controller (src/controller) and the HTTP server, used by
- * `stagegate run`: commands go through the controller (serialized with its
+ * The composition root (DESIGN.md §9): the one place that wires the
+ * controller (src/controller) and the HTTP server (src/server), which know
+ * nothing of each other, for `stagegate run`: commands go through the controller (serialized with its
  * checks, toggle write applied at once), readiness is the controller's, and
  * the providers it uses are wrapped so their calls show up in /metrics.
  */
