@@ -27,7 +27,8 @@ function walkTokens(tokens: readonly Token[], visit: (token: Token) => void): vo
     visit(token);
     const nested = (token as { tokens?: Token[] }).tokens;
     if (nested) walkTokens(nested, visit);
-    if (token.type === 'list') for (const item of (token as Tokens.List).items) walkTokens(item.tokens, visit);
+    if (token.type === 'list')
+      for (const item of (token as Tokens.List).items) walkTokens(item.tokens, visit);
     if (token.type === 'table') {
       const table = token as Tokens.Table;
       for (const cell of [...table.header, ...table.rows.flat()]) walkTokens(cell.tokens, visit);
@@ -75,13 +76,19 @@ describe('documentation links', () => {
     expect(files.length).toBeGreaterThan(10);
   });
 
-  it.each(files.map((file) => [relative(repoRoot, file), file]))('%s: every relative link resolves', (_, file) => {
-    expect(brokenLinks(file)).toEqual([]);
-  });
+  it.each(files.map((file) => [relative(repoRoot, file), file]))(
+    '%s: every relative link resolves',
+    (_, file) => {
+      expect(brokenLinks(file)).toEqual([]);
+    },
+  );
 
   it('notices a broken link and a broken anchor', () => {
     const readme = join(repoRoot, 'README.md');
-    parsed.set(readme, { anchors: new Set(), links: ['docs/no-such-page.md', 'docs/running.md#no-such-heading'] });
+    parsed.set(readme, {
+      anchors: new Set(),
+      links: ['docs/no-such-page.md', 'docs/running.md#no-such-heading'],
+    });
     expect(brokenLinks(readme)).toEqual([
       'docs/no-such-page.md: no such file',
       'docs/running.md#no-such-heading: no heading #no-such-heading in docs/running.md',
