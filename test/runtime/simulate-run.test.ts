@@ -6,7 +6,7 @@ import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { loadRolloutFile } from '../../src/rollout/loader.js';
 import { simulateRollout, type SimulationResult } from '../../src/runtime/simulate-run.js';
 
-/* simulateRollout() (the real runner on a virtual clock) on the README's example: test/fixtures/series/ebg-emails.yaml with its two series. */
+/* simulateRollout() (the real runner on a virtual clock) on the example of docs/simulate.md: test/fixtures/series/ebg-emails.yaml with its two series. */
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/series');
 const FROM = Date.parse('2025-06-17T09:00:00-04:00');
