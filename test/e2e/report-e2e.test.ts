@@ -88,7 +88,7 @@ notifiers:
 }
 
 function postLaunchChecks(history: readonly HistoryEntry[]) {
-  return checks(history).filter((c) => c.detail.postLaunch !== undefined);
+  return checks(history).filter((c) => c.detail.postLaunch !== null);
 }
 
 describe('operator commands notify from the CLI', () => {
@@ -174,7 +174,11 @@ report:
       decision: null,
       measurements: { requests: { kind: 'value' }, error_rate: { kind: 'ratio' } },
       results: expect.arrayContaining([
-        expect.objectContaining({ criterion: 'error_rate < 5%', kind: 'advance', verdict: 'pass' }),
+        expect.objectContaining({
+          criterion: { text: 'error_rate < 5%', metric: 'error_rate', percent: true },
+          kind: 'advance',
+          verdict: 'pass',
+        }),
       ]),
       errors: [
         { message: 'SMTP timeout', count: expect.any(Number) },
@@ -184,13 +188,16 @@ report:
     // the toggle stayed where the rollout left it: no write after completion
     expect(history.filter((e) => e.type === 'toggle-intent' && e.at > completedAt)).toEqual([]);
 
-    // asked only when a stage ended (advance, complete) and at the check-in, never on a hold
-    const withErrors = checks(history).filter((c) => c.detail.errors !== undefined);
-    expect(withErrors.map((c) => (c.detail.postLaunch ? 'post-launch' : c.detail.decision))).toEqual([
-      expect.objectContaining({ action: 'advance' }),
-      expect.objectContaining({ action: 'complete' }),
-      'post-launch',
-    ]);
+    // asked only when a stage ended (a stage-errors entry each, after its check) and at the check-in, never on a hold
+    expect(
+      history.flatMap((e) =>
+        e.type === 'stage-errors'
+          ? [e.stage]
+          : e.type === 'check' && e.detail.errors !== null
+            ? ['post-launch']
+            : [],
+      ),
+    ).toEqual(['canary', 'full', 'post-launch']);
     const grouped = dd.requests.filter(
       (r) => r.endpoint === 'logs' && JSON.stringify(r.body).includes(errorsSearch),
     );
