@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { StagegateError, exitCodeFor } from '../errors.js';
+import { OPERATOR_COMMANDS } from '../ports/operator-command.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -18,8 +20,20 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   simulate: () => import('./commands/simulate.js'),
   report: () => import('./commands/report.js'),
 };
-for (const op of ['pause', 'resume', 'approve', 'abort', 'promote', 'retry']) {
+for (const op of OPERATOR_COMMANDS) {
   COMMANDS[op] = () => import('./commands/operator.js');
+}
+
+/** The package's version: from package.json, which ships next to dist/ (src/cli and dist/cli are two levels down). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The command word in argv, skipping global options and their values. */
@@ -33,7 +47,7 @@ function commandWord(args: readonly string[]): string | undefined {
 }
 
 /*
- * The only place that calls process.exit (DESIGN.md §9). Commands throw
+ * The only place that ends the process (DESIGN.md §9). Commands throw
  * StagegateError; here it becomes one line on stderr and an exit code
  * (0 ok, 1 invalid input / failed check, 2 usage, 3 provider or store
  * unreachable). A stack trace is printed only with STAGEGATE_DEBUG=1.
@@ -46,6 +60,7 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
       'config file (env STAGEGATE_CONFIG)',
       process.env.STAGEGATE_CONFIG ?? 'config/stagegate.yaml',
     )
+    .version(packageVersion(), '--version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const word = commandWord(args);
@@ -77,7 +92,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => process.exit(code),
-  () => process.exit(1),
-);
+/**
+ * Exits once everything written to stdout and stderr has been handed to the
+ * OS: `process.exit` right after a large write cuts a pipe at 64 KiB
+ * (`simulate --json | jq`). A stream's write callback runs after the writes
+ * queued before it; an open handle (a keep-alive socket) never holds the exit.
+ */
+function exitAfterDrain(code: number): void {
+  process.exitCode = code;
+  const drained = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) =>
+      stream.writableLength === 0 ? resolve() : stream.write('', () => resolve()),
+    );
+  void Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code));
+}
+
+main(process.argv).then(exitAfterDrain, () => exitAfterDrain(1));
