@@ -1,4 +1,6 @@
 import type { RolloutRecord, RolloutState } from '../ports/state-store.js';
+import { basename } from 'node:path';
+import { formatProblem, type Problem } from '../rollout/errors.js';
 import type { Rollout } from '../rollout/types.js';
 
 /*
@@ -15,18 +17,31 @@ export interface StatusRow {
   /** ISO 8601, or null when never checked */
   readonly lastCheck: string | null;
   readonly feature: string | null;
-  /** the rollout file, or null when it is no longer in the rollouts dir */
+  /** the rollout file, or null when it is no longer in the rollouts dir (or invalid) */
   readonly file: string | null;
+  /** the file is there but invalid (`path:line:col: message`): the controller runs its last valid version */
+  readonly fileProblem: string | null;
   /** a toggle write persisted but not yet confirmed (a running controller applies it within a second) */
   readonly pendingIntent: boolean;
   readonly version: number;
 }
 
-export function statusRows(records: readonly RolloutRecord[], rollouts: readonly Rollout[]): StatusRow[] {
+/** The first problem of the rollout's file: the one the record's last valid spec came from, or `<name>.yaml`. */
+function problemOf(rec: RolloutRecord, problems: readonly Problem[]): Problem | undefined {
+  const names = new Set([`${rec.name}.yaml`, `${rec.name}.yml`]);
+  return problems.find((p) => p.path === rec.spec?.source || names.has(basename(p.path)));
+}
+
+export function statusRows(
+  records: readonly RolloutRecord[],
+  rollouts: readonly Rollout[],
+  problems: readonly Problem[] = [],
+): StatusRow[] {
   const specs = new Map(rollouts.map((r) => [r.name, r]));
   const rows = new Map<string, StatusRow>();
   for (const rec of records) {
     const spec = specs.get(rec.name);
+    const problem = spec ? undefined : problemOf(rec, problems);
     const s = rec.summary;
     rows.set(rec.name, {
       name: rec.name,
@@ -35,8 +50,9 @@ export function statusRows(records: readonly RolloutRecord[], rollouts: readonly
       percent: s.percent,
       reason: s.reason,
       lastCheck: s.lastCheck === null ? null : new Date(s.lastCheck).toISOString(),
-      feature: spec?.toggle.feature ?? null,
+      feature: (spec ?? rec.spec)?.toggle.feature ?? null,
       file: spec?.source ?? null,
+      fileProblem: problem ? formatProblem(problem) : null,
       pendingIntent: rec.intent !== null,
       version: rec.version,
     });
@@ -52,6 +68,7 @@ export function statusRows(records: readonly RolloutRecord[], rollouts: readonly
       lastCheck: null,
       feature: spec.toggle.feature,
       file: spec.source ?? null,
+      fileProblem: null,
       pendingIntent: false,
       version: 0,
     });
@@ -71,6 +88,13 @@ function formatCheck(iso: string | null, now: number): string {
   return `${iso.replace(/\.\d{3}Z$/, 'Z')} (${age} ago)`;
 }
 
+function fileNote(r: StatusRow): string {
+  if (r.file !== null) return '';
+  if (r.fileProblem !== null)
+    return ` [rollout file invalid (${r.fileProblem}), running the last valid version]`;
+  return ' [rollout file removed: not checked]';
+}
+
 /** A fixed-width table for people; `--json` prints the rows instead. */
 export function formatStatusTable(rows: readonly StatusRow[], now: number): string {
   if (rows.length === 0) return 'no rollouts\n';
@@ -81,7 +105,7 @@ export function formatStatusTable(rows: readonly StatusRow[], now: number): stri
     r.stage ?? '-',
     formatPercent(r.percent),
     formatCheck(r.lastCheck, now),
-    (r.reason ?? '') + (r.file === null ? ' [rollout file removed: not checked]' : ''),
+    (r.reason ?? '') + fileNote(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>

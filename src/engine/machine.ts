@@ -26,6 +26,7 @@ import { buildNotice } from './notices.js';
  *                                                              │        ▲
  *                                       approval needed next ──▶ running.awaitingApproval ──APPROVE──▶ applying
  *   running.* / paused ──breach, ABORT──▶ rollingBack ──TOGGLE_APPLIED──▶ rolledBack ──RETRY──▶ pending
+ *   completed ──ABORT (kill switch after launch)──▶ rollingBack
  *   running.* ──PAUSE, drift, errors, no data, maxStageDuration──▶ paused ──RESUME──▶ running.* | pending
  *   last stage holds ──▶ completed (through applying when onComplete is `enable`)
  *
@@ -660,7 +661,10 @@ export function createRolloutMachine(rollout: Rollout) {
           RETRY: { target: 'pending', actions: 'restart' },
         },
       },
-      completed: { type: 'final' },
+      // the kill switch after launch (post-launch problems): an abort turns the toggle off like a rollback
+      completed: {
+        on: { ABORT: { target: 'rollingBack', actions: 'planRollback' } },
+      },
     },
   });
 }

@@ -55,6 +55,6 @@ export function refusalReason(
       if (type === 'ABORT') return 'already rolled back';
       return `rolled back (${context.reason ?? 'rollback'}): use retry to start again from ${stageLabel(rollout, 0)}`;
     case 'completed':
-      return `the rollout is completed; nothing to ${type.toLowerCase()}`;
+      return `the rollout is completed; nothing to ${type.toLowerCase()} (abort turns the toggle off)`;
   }
 }

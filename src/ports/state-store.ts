@@ -1,4 +1,5 @@
 import type { HistoryEntry } from './history.js';
+import type { Rollout } from '../rollout/types.js';
 import type { Gate } from './toggle-provider.js';
 
 /*
@@ -55,6 +56,12 @@ export interface RolloutRecord {
   readonly intent: ToggleIntent | null;
   readonly summary: RolloutSummary;
   readonly updatedAt: number;
+  /**
+   * The rollout file as the controller last checked it (normalized): operator
+   * commands and `status` use it while the file on disk is invalid. Absent in
+   * records written before 0.2.
+   */
+  readonly spec?: Rollout;
 }
 
 export type { HistoryEntry } from './history.js';

@@ -119,7 +119,8 @@ function postLaunchSection(m: ReportModel): string[] {
     return [...out, 'No post-launch check-ins planned (`postLaunch` in the rollout file).', ''];
   if (m.state === 'rolled_back') return [...out, 'Not applicable: the rollout was rolled back.', ''];
   for (const p of m.postLaunch) {
-    out.push(`### ${p.label} results`, '');
+    // `1-week results`, `1-month results`; any other offset reads `10d after launch`
+    out.push(`### ${p.label.endsWith('after launch') ? p.label : `${p.label} results`}`, '');
     if (p.measuredAt === null) {
       const due = p.dueAt === null ? `${p.offset} after completion` : formatTime(p.dueAt, m.timezone);
       out.push(`- Not yet measured (due ${due})`, '');

@@ -113,6 +113,8 @@ function toRecord(
     intent: session.intent(),
     summary: session.summary(),
     updatedAt: now,
+    // the last valid spec travels with the record, so a typo in the file never disarms the commands
+    spec: specHash === 'keep' ? (previous?.spec ?? rollout) : rollout,
   };
 }
 

@@ -79,7 +79,13 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
       if (outcome === 'broken') {
         takenOverFrom = holder;
         logger.warn(
-          { file, pid: holder.pid, hostname: holder.hostname, since: holder.since, owner: holder.owner },
+          {
+            file,
+            holderPid: holder.pid,
+            hostname: holder.hostname,
+            since: holder.since,
+            owner: holder.owner,
+          },
           'took over stale state lock',
         );
       } else if (outcome === 'busy') {
@@ -159,6 +165,6 @@ function lockedError(root: string, file: string, holder: LockHolder): StagegateE
     'E_STORE_LOCKED',
     `state dir ${root} is locked: held by pid ${holder.pid} on host ${holder.hostname} since ${holder.since}` +
       ` (${holder.owner}). Stop that controller first; if it is gone, delete ${file}`,
-    { file, pid: holder.pid, hostname: holder.hostname, since: holder.since, owner: holder.owner },
+    { file, holderPid: holder.pid, hostname: holder.hostname, since: holder.since, owner: holder.owner },
   );
 }

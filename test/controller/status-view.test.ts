@@ -53,6 +53,7 @@ describe('statusRows', () => {
         lastCheck: '2026-06-17T11:59:30.000Z',
         feature: 'a_live_enabled',
         file: 'rollouts/a-live.yaml',
+        fileProblem: null,
         pendingIntent: true,
         version: 3,
       },
@@ -65,6 +66,7 @@ describe('statusRows', () => {
         lastCheck: null,
         feature: null,
         file: null,
+        fileProblem: null,
         pendingIntent: false,
         version: 3,
       },
@@ -77,6 +79,7 @@ describe('statusRows', () => {
         lastCheck: null,
         feature: 'c_new_enabled',
         file: 'rollouts/c-new.yaml',
+        fileProblem: null,
         pendingIntent: false,
         version: 0,
       },
@@ -103,6 +106,22 @@ describe('formatStatusTable', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('tells an invalid file (the controller runs its last valid version) from a removed one', () => {
+    const rows = statusRows(
+      [
+        record('b-typo', { state: 'running', reason: null }),
+        record('c-gone', { state: 'paused', reason: 'drift' }),
+      ],
+      [],
+      [{ path: 'rollouts/b-typo.yaml', line: 12, col: 3, message: 'unknown key "polcy"' }],
+    );
+    const table = formatStatusTable(rows, NOW).split('\n');
+    expect(table[1]).toMatch(
+      / \[rollout file invalid \(rollouts\/b-typo\.yaml:12:3: unknown key "polcy"\), running the last valid version\]$/,
+    );
+    expect(table[2]).toMatch(/drift \[rollout file removed: not checked\]$/);
   });
 
   it('says so when there is nothing', () => {

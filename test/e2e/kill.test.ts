@@ -122,8 +122,10 @@ describe('crash safety under SIGKILL', () => {
           // any moment: during start-up, the first pass, or scheduled checks
           await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 1500)));
         } else {
-          // while a toggle write is in flight: after its intent was saved, before its result is
+          // while a toggle write is in flight: after its intent was saved, before its result is. Counted
+          // from the controller's start: on a loaded machine start-up alone can take longer than 3 s
           const write = proxy.nextWrite();
+          await proc.waitForLog((l) => l.msg === 'controller started', 30_000).catch(() => undefined);
           await Promise.race([write, new Promise((r) => setTimeout(r, 3_000))]);
           await new Promise((r) => setTimeout(r, Math.floor(random() * WRITE_DELAY_MS)));
         }

@@ -127,8 +127,27 @@ describe('operator commands notify from the CLI', () => {
     expect((await runCli(w, ['run', '--once'])).code).toBe(0);
     const aborted = await runCli(w, ['abort', name, '--by', 'oncall']);
     expect(aborted.code).toBe(0);
-    expect(aborted.stdout).toMatch(/toggle write pending/);
+    expect(aborted.stdout).toMatch(/toggle write pending: no controller is running/);
+    expect(aborted.stdout).not.toMatch(/a running controller applies it/);
     expect(aborted.stderr).toContain(`warning: no controller holds ${w.stateDir}`);
+  }, 30_000);
+
+  it('a typo in the rollout file does not disarm pause: the record keeps the last valid spec', async () => {
+    const name = 'e2e-cli-typo';
+    const w = await workspace({ [name]: rolloutYaml({ name }) });
+    expect((await runCli(w, ['run', '--once'])).code).toBe(0);
+    await w.writeRollout(name, rolloutYaml({ name }).replace('policy:', 'polcy:'));
+    const status = await runCli(w, ['status']);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `\\[rollout file invalid \\(.*${name}\\.yaml:\\d+:\\d+: [^)]*\\), running the last valid version\\]`,
+      ),
+    );
+    const paused = await runCli(w, ['pause', name, '--by', 'oncall', '--reason', 'typo day']);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(new RegExp(`^pause accepted for ${name}; now paused`));
+    expect(paused.stderr).toContain('using the last valid version the controller checked');
+    expect((await w.record(name))?.summary.state).toBe('paused');
   }, 30_000);
 });
 
@@ -212,7 +231,7 @@ report:
     const report = await runCli(w, ['report', name]);
     expect(report.code).toBe(0);
     const post = report.stdout.slice(report.stdout.indexOf('## Post Launch metrics'));
-    expect(post).toContain('### 2s after launch results');
+    expect(post).toContain('### 2s after launch\n');
     expect(post).toMatch(/- Measured: /);
     expect(post).toMatch(/- \[x\] error_rate < 5%: /);
     expect(post).toMatch(

@@ -109,7 +109,8 @@ const TABLE: Record<EngineStateName, Record<EventName, Outcome>> = {
     PAUSE: R,
     RESUME: R,
     APPROVE: R,
-    ABORT: R,
+    // the kill switch after launch
+    ABORT: 'rollingBack',
     PROMOTE: R,
     RETRY: R,
     TOGGLE_APPLIED: 'completed',
@@ -183,11 +184,19 @@ describe('canAccept explains refusals the CLI prints', () => {
       'RESUME',
       'rolled back (aborted by alice: bad emails): use retry to start again from canary (10%)',
     ],
-    ['completed', 'ABORT', 'the rollout is completed; nothing to abort'],
+    ['completed', 'PAUSE', 'the rollout is completed; nothing to pause (abort turns the toggle off)'],
   ])('%s refuses %s: %s', (state, command, reason) => {
     const engine = engineIn(state);
     expect(engine.canAccept(command)).toEqual({ ok: false, reason });
     expect(engine.send(op(command, T0 + 30 * MIN))).toMatchObject({ accepted: false, refusal: reason });
+  });
+
+  it('a completed rollout can be aborted: the kill switch turns the toggle off', () => {
+    const engine = engineIn('completed');
+    expect(engine.canAccept('ABORT')).toEqual({ ok: true });
+    engine.send(op('ABORT', T0 + 30 * MIN));
+    expect(engine.state()).toBe('rollingBack');
+    expect(engine.intent()).toMatchObject({ action: 'disable', percent: 0 });
   });
 
   it('accepts what the machine would act on', () => {

@@ -163,3 +163,31 @@ describe('applyOperatorCommand', () => {
     );
   });
 });
+
+describe('what a command with a pending toggle write promises', () => {
+  it.each([
+    [true, 'a running controller applies it within a second'],
+    [false, 'no controller is running, it is applied when `stagegate run` starts'],
+  ])('controller running: %s → "%s"', async (controllerRunning, promise) => {
+    // the real engine: an abort of a running rollout leaves a disable intent
+    await applyOperatorCommand(store, rollout, 'promote', {
+      by: 'a',
+      reason: null,
+      now: NOW,
+      controllerRunning,
+    });
+    const result = await applyOperatorCommand(store, rollout, 'abort', {
+      by: 'a',
+      reason: null,
+      now: NOW + 1,
+      controllerRunning,
+    });
+    expect(result.record?.intent).not.toBeNull();
+    expect(result.message).toContain(`toggle write pending: ${promise}`);
+  });
+
+  it('keeps the spec the controller last checked in the record (for a typo in the file later)', async () => {
+    await applyOperatorCommand(store, rollout, 'pause', { by: 'a', reason: null, now: NOW });
+    expect((await store.load('r1'))?.spec).toEqual(JSON.parse(JSON.stringify(rollout)));
+  });
+});

@@ -98,7 +98,9 @@ describe('acquireStateLock', () => {
         level: 40,
         msg: 'took over stale state lock',
         file,
-        pid: dead.pid,
+        // the holder's pid in its own key: pino's `pid` is this process (a second `pid` key would shadow it)
+        pid: process.pid,
+        holderPid: dead.pid,
         hostname: dead.hostname,
         since: dead.since,
       }),

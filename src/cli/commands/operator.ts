@@ -9,6 +9,8 @@ import { loadConfig } from '../../config/loader.js';
 import { formatProblem } from '../../rollout/errors.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
 import { readStateLock } from '../../store/state-lock.js';
+import type { StateStore } from '../../ports/state-store.js';
+import type { Rollout } from '../../rollout/types.js';
 
 /*
  * `stagegate pause|resume|approve|abort|promote|retry <name> [--reason ..] [--by ..]`.
@@ -43,6 +45,12 @@ interface OperatorOptions {
   readonly json?: boolean;
 }
 
+/** The spec the record carries: the rollout file as the controller last checked it. */
+async function lastValid(store: StateStore, name: string): Promise<Rollout | undefined> {
+  const spec = (await store.load(name).catch(() => undefined))?.spec;
+  return spec !== undefined && spec.name === name ? spec : undefined;
+}
+
 function defaultUser(): string {
   try {
     return userInfo().username;
@@ -64,7 +72,8 @@ export function register(program: Command): void {
         const opts = cmd.optsWithGlobals<OperatorOptions>();
         const config = await loadConfig(opts.config);
         const { rollouts, problems } = await loadRolloutsDir(config.rolloutsDir);
-        const rollout = rollouts.find((r) => r.name === rolloutName);
+        const store = createStore(config, silentLogger());
+        const rollout = rollouts.find((r) => r.name === rolloutName) ?? (await lastValid(store, rolloutName));
         if (!rollout) {
           const related = problems.map(formatProblem);
           throw new StagegateError(
@@ -73,7 +82,17 @@ export function register(program: Command): void {
               (related.length > 0 ? `; problems in rollout files:\n${related.join('\n')}` : ''),
           );
         }
-        const store = createStore(config, silentLogger());
+        if (!rollouts.includes(rollout)) {
+          // a typo in the file must not disarm pause or abort: the controller runs this same last valid version
+          const related = problems.map(formatProblem).join('; ');
+          process.stderr.write(
+            `stagegate: warning: no valid rollout file for ${rolloutName}${related ? ` (${related})` : ''}; ` +
+              'using the last valid version the controller checked\n',
+          );
+        }
+        // whether anything will make the toggle write this command may leave pending
+        const controllerRunning =
+          config.state.type === 'file' ? (await readStateLock(config.state.dir)) !== undefined : undefined;
         // warnings only: stdout carries the result, stderr what went wrong with notifications
         const logger = createLogger({ level: 'warn' });
         const notifications =
@@ -84,6 +103,7 @@ export function register(program: Command): void {
           by: opts.by ?? defaultUser(),
           reason: opts.reason ?? null,
           now: Date.now(),
+          ...(controllerRunning !== undefined && { controllerRunning }),
           ...(notifications && { notify: notifications.notify }),
         });
         await notifications?.drain(NOTIFY_WAIT_MS);
@@ -95,14 +115,10 @@ export function register(program: Command): void {
         }
         if (!result.accepted) throw new StagegateError('E_COMMAND_REFUSED', result.message);
         process.stdout.write(`${result.message}\n`);
-        if (
-          result.record?.intent &&
-          config.state.type === 'file' &&
-          !(await readStateLock(config.state.dir))
-        ) {
+        if (result.record?.intent && controllerRunning === false) {
           // on call must not believe the toggle moved when nothing is there to move it
           process.stderr.write(
-            `stagegate: warning: no controller holds ${config.state.dir}: the toggle is unchanged until ` +
+            `stagegate: warning: no controller holds ${config.state.type === 'file' ? config.state.dir : 'the state'}: the toggle is unchanged until ` +
               '`stagegate run` (or `stagegate run --once`) applies this write\n',
           );
         }

@@ -29,8 +29,11 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<StatusOptions>();
       const config = await loadConfig(opts.config);
       const store = createStore(config, silentLogger());
-      const [records, { rollouts }] = await Promise.all([store.list(), loadRolloutsDir(config.rolloutsDir)]);
-      let rows = statusRows(records, rollouts);
+      const [records, { rollouts, problems }] = await Promise.all([
+        store.list(),
+        loadRolloutsDir(config.rolloutsDir),
+      ]);
+      let rows = statusRows(records, rollouts, problems);
       if (name !== undefined) {
         rows = rows.filter((r) => r.name === name);
         if (rows.length === 0)
