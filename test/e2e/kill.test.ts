@@ -194,5 +194,5 @@ describe('crash safety under SIGKILL', () => {
     // the kills did hit the window between a saved intent and its saved result, and restarts re-applied them
     expect(pendingAtKill).toBeGreaterThanOrEqual(10);
     expect(reapplied).toBeGreaterThanOrEqual(10);
-  }, 300_000);
+  }, 600_000);
 });
