@@ -140,7 +140,7 @@ describe('operator commands notify from the CLI', () => {
     const status = await runCli(w, ['status']);
     expect(status.stdout).toMatch(
       new RegExp(
-        `\\[rollout file invalid \\(.*${name}\\.yaml:\\d+:\\d+: [^)]*\\), running the last valid version\\]`,
+        `\\[rollout file invalid \\(.*${name}\\.yaml:\\d+:\\d+: polcy: unknown key.*\\), running the last valid version\\]`,
       ),
     );
     const paused = await runCli(w, ['pause', name, '--by', 'oncall', '--reason', 'typo day']);

@@ -41,7 +41,7 @@ describe('simulate and run', () => {
     ['sim-run-healthy', 1, 'completed'],
     ['sim-run-breach', 40, 'rolled_back'],
   ])(
-    '%s: the same decisions in both, ending %s',
+    '%s (%d errors per 100 requests): the same decisions in both, ending %s',
     async (name, errorsPerSecond, ending) => {
       const q = queriesFor(name);
       dd.setSeries(q.requests, { perSecond: 100 });
