@@ -36,14 +36,20 @@ function copy<T>(value: T): T {
 
 function checkExpected(expectedVersion: number): void {
   if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-    throw new StagegateError('E_USAGE', `expectedVersion must be a whole number >= 0, got ${expectedVersion}`);
+    throw new StagegateError(
+      'E_USAGE',
+      `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
+    );
   }
 }
 
 function checkPage(page: HistoryPage): void {
   for (const [key, value] of Object.entries(page)) {
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
-      throw new StagegateError('E_USAGE', `history page ${key} must be a whole number >= 0, got ${String(value)}`);
+      throw new StagegateError(
+        'E_USAGE',
+        `history page ${key} must be a whole number >= 0, got ${String(value)}`,
+      );
     }
   }
 }
@@ -61,9 +67,12 @@ export class PostgresStateStore implements FenceableStore {
 
   async load(name: string): Promise<RolloutRecord | undefined> {
     assertRolloutName(name);
-    const res = await this.run('load', this.pool, `SELECT record, version FROM ${this.s}.records WHERE name = $1`, [
-      name,
-    ]);
+    const res = await this.run(
+      'load',
+      this.pool,
+      `SELECT record, version FROM ${this.s}.records WHERE name = $1`,
+      [name],
+    );
     const row = res.rows[0] as { record: RolloutRecord; version: number } | undefined;
     return row === undefined ? undefined : { ...row.record, version: row.version };
   }
@@ -74,7 +83,11 @@ export class PostgresStateStore implements FenceableStore {
     return this.write(this.pool, record, expectedVersion, 0);
   }
 
-  async saveFenced(record: RolloutRecord, expectedVersion: number, token: FenceToken): Promise<RolloutRecord> {
+  async saveFenced(
+    record: RolloutRecord,
+    expectedVersion: number,
+    token: FenceToken,
+  ): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkExpected(expectedVersion);
     return this.fenced('save', token, (client) => this.write(client, record, expectedVersion, token.epoch));
@@ -93,9 +106,12 @@ export class PostgresStateStore implements FenceableStore {
   async history(name: string, page?: HistoryPage): Promise<HistoryEntry[]> {
     assertRolloutName(name);
     if (page === undefined || (page.before === undefined && page.limit === undefined)) {
-      const res = await this.run('history', this.pool, `SELECT entry FROM ${this.s}.history WHERE name = $1 ORDER BY pos`, [
-        name,
-      ]);
+      const res = await this.run(
+        'history',
+        this.pool,
+        `SELECT entry FROM ${this.s}.history WHERE name = $1 ORDER BY pos`,
+        [name],
+      );
       return res.rows.map((r) => (r as { entry: HistoryEntry }).entry);
     }
     checkPage(page);
@@ -115,9 +131,12 @@ export class PostgresStateStore implements FenceableStore {
   /** how many entries the history of `name` has (the API pages from it) */
   async historyLength(name: string): Promise<number> {
     assertRolloutName(name);
-    const res = await this.run('history', this.pool, `SELECT length FROM ${this.s}.history_heads WHERE name = $1`, [
-      name,
-    ]);
+    const res = await this.run(
+      'history',
+      this.pool,
+      `SELECT length FROM ${this.s}.history_heads WHERE name = $1`,
+      [name],
+    );
     const row = res.rows[0] as { length: string } | undefined;
     return row === undefined ? 0 : Number(row.length);
   }
@@ -172,7 +191,9 @@ export class PostgresStateStore implements FenceableStore {
             [record.name, expectedVersion, json, epoch],
           );
     if (res.rowCount === 1) return stored;
-    const now = await this.run('save', db, `SELECT version FROM ${this.s}.records WHERE name = $1`, [record.name]);
+    const now = await this.run('save', db, `SELECT version FROM ${this.s}.records WHERE name = $1`, [
+      record.name,
+    ]);
     const storedVersion = (now.rows[0] as { version: number } | undefined)?.version ?? 0;
     throw new StagegateError(
       'E_STORE_CONFLICT',
@@ -195,7 +216,11 @@ export class PostgresStateStore implements FenceableStore {
     );
   }
 
-  private async fenced<T>(action: string, token: FenceToken, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async fenced<T>(
+    action: string,
+    token: FenceToken,
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     try {
       return await inTransaction(this.pool, async (client) => {
         const lease = await client.query<{ epoch: string; holder: string | null }>(
@@ -217,7 +242,12 @@ export class PostgresStateStore implements FenceableStore {
     }
   }
 
-  private async run(action: string, db: Queryable, sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+  private async run(
+    action: string,
+    db: Queryable,
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<pg.QueryResult> {
     try {
       return await db.query(sql, params as unknown[]);
     } catch (err) {
