@@ -112,10 +112,18 @@ export class PgLeadership implements Leadership {
   }
 
   async confirm(token: FenceToken): Promise<void> {
-    const live = this.isLeader() && token.epoch === this.ourEpoch;
-    if (live && (await leaseIsLive(this.pool, this.s, token.holder, token.epoch)) && this.isLeader()) return;
+    let live = this.isLeader() && token.epoch === this.ourEpoch;
+    let why = 'is no longer live';
+    try {
+      live = live && (await leaseIsLive(this.pool, this.s, token.holder, token.epoch)) && this.isLeader();
+    } catch {
+      // a lease nobody can confirm raises nothing: exposure waits for the database
+      live = false;
+      why = 'cannot be confirmed (database unreachable)';
+    }
+    if (live) return;
     this.kick();
-    throw new StagegateError('E_FENCED', `lease epoch ${token.epoch} is no longer live: write refused`, {
+    throw new StagegateError('E_FENCED', `lease epoch ${token.epoch} ${why}: write refused`, {
       epoch: token.epoch,
       holder: token.holder,
     });
