@@ -74,13 +74,12 @@ export function checksumOf(rollouts: readonly DumpRollout[]): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
-async function readRollouts(store: Listable, only?: ReadonlySet<string>): Promise<DumpRollout[]> {
+async function readRollouts(store: Listable): Promise<DumpRollout[]> {
   const records = await store.list();
   const byName = new Map(records.map((r) => [r.name, r]));
   const names = new Set([...byName.keys(), ...((await store.names?.()) ?? [])]);
   const out: DumpRollout[] = [];
   for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
-    if (only && !only.has(name)) continue;
     out.push({ name, record: byName.get(name) ?? null, history: await store.history(name) });
   }
   return out;
@@ -159,7 +158,11 @@ export async function importState(dump: StateDump, target: Listable): Promise<Im
     for (const entry of r.history) await target.appendHistory(r.name, entry);
     if (r.record !== null) await target.save(r.record, 0);
   }
-  const back = await readRollouts(target, new Set(dump.rollouts.map((r) => r.name)));
+  // read back by name: a target without names() could not list a history-only rollout
+  const back: DumpRollout[] = [];
+  for (const { name } of dump.rollouts) {
+    back.push({ name, record: (await target.load(name)) ?? null, history: await target.history(name) });
+  }
   const counts = countsOf(back);
   const checksum = checksumOf(back);
   if (checksum !== dump.checksum || canonicalJson(counts) !== canonicalJson(dump.counts)) {
