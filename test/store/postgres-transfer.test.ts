@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
+import type { StagegateError } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { FileStateStore } from '../../src/store/file-store.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
