@@ -59,3 +59,34 @@ export interface FenceableStore extends StateStore {
   /** `appendHistory` with the same check */
   appendHistoryFenced(name: string, entry: HistoryEntry, token: FenceToken): Promise<void>;
 }
+
+/** The values of the Prometheus gauges stagegate_leader and stagegate_lease_epoch. */
+export function leadershipGauges(l: Leadership): { readonly leader: 0 | 1; readonly epoch: number } {
+  return { leader: l.isLeader() ? 1 : 0, epoch: l.epoch() };
+}
+
+/** One line for /readyz and `status`: who acts now. */
+export function describeLeadership(state: LeadershipState): string {
+  const { lease } = state;
+  if (state.role === 'leader') return `leader (${state.self}, lease epoch ${lease.epoch})`;
+  if (lease.holder === null) return `follower (${state.self}); no replica holds the lease yet`;
+  const until = lease.expiresAt === null ? '' : `, lease until ${new Date(lease.expiresAt).toISOString()}`;
+  return `follower (${state.self}); leader is ${lease.holder} (epoch ${lease.epoch}${until})`;
+}
+
+/**
+ * The leadership of a store that has no replicas (file, memory): always the
+ * leader, epoch 0, nothing to renew. Lets the runtime treat every store alike.
+ */
+export function soleLeadership(self = 'local'): Leadership {
+  const state: LeadershipState = { role: 'leader', self, lease: { holder: self, epoch: 0, expiresAt: null } };
+  return {
+    isLeader: () => true,
+    epoch: () => 0,
+    state: () => state,
+    onChange: () => () => undefined,
+    fence: () => ({ epoch: 0, holder: self }),
+    confirm: async () => undefined,
+    stop: async () => undefined,
+  };
+}
