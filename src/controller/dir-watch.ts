@@ -75,7 +75,10 @@ export function watchDir({ dir, logger, rescanMs, onChange }: DirWatchOptions): 
         armedOn = null;
       });
     } catch (err) {
-      logger.warn({ dir, error: err instanceof Error ? err.message : String(err) }, 'rollouts dir not watchable');
+      logger.warn(
+        { dir, error: err instanceof Error ? err.message : String(err) },
+        'rollouts dir not watchable',
+      );
       armedOn = null;
     }
   };

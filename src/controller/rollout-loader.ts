@@ -62,7 +62,10 @@ export function createRolloutLoader({
       // the dir itself is gone or unreadable: keep what runs, a rescan picks the dir up again
       lastProblems = dirProblems;
       for (const p of dirProblems)
-        logger.error({ dir, problem: formatProblem(p) }, 'rollouts dir unreadable, keeping every rollout as loaded');
+        logger.error(
+          { dir, problem: formatProblem(p) },
+          'rollouts dir unreadable, keeping every rollout as loaded',
+        );
       return [];
     }
     const running = new Map([...current.values()].map((r) => [r.name, r.source ?? '']));

@@ -57,6 +57,7 @@ export function inlineText(text: string): string {
     .replace(INVISIBLE, '')
     .replace(/ {2,}/g, ' ')
     .trim();
-  const capped = [...oneLine].length > MAX_INLINE ? `${[...oneLine].slice(0, MAX_INLINE).join('')}…` : oneLine;
+  const capped =
+    [...oneLine].length > MAX_INLINE ? `${[...oneLine].slice(0, MAX_INLINE).join('')}…` : oneLine;
   return capped.replace(MARKDOWN, (c) => `\\${c}`);
 }

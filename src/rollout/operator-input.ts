@@ -34,7 +34,9 @@ export function byProblems(by: string): string[] {
   const problems: string[] = [];
   if ([...text].length > MAX_BY_LENGTH) problems.push(`by: at most ${MAX_BY_LENGTH} characters`);
   if (CONTROL.test(text))
-    problems.push(`by: must be one line of printable text, found a control character (${codePoint(text, CONTROL)})`);
+    problems.push(
+      `by: must be one line of printable text, found a control character (${codePoint(text, CONTROL)})`,
+    );
   return problems;
 }
 

@@ -33,7 +33,9 @@ export async function readSource(path: string): Promise<string | Problem> {
     const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(Math.max(info.size + 1 - length, 4096), MAX_FILE_BYTES + 1 - length));
+      const chunk = Buffer.alloc(
+        Math.min(Math.max(info.size + 1 - length, 4096), MAX_FILE_BYTES + 1 - length),
+      );
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
@@ -49,7 +51,12 @@ export async function readSource(path: string): Promise<string | Problem> {
 }
 
 function tooLarge(path: string): Problem {
-  return { path, line: 1, col: 1, message: `larger than ${CAP_TEXT}, the limit for a rollout or config file` };
+  return {
+    path,
+    line: 1,
+    col: 1,
+    message: `larger than ${CAP_TEXT}, the limit for a rollout or config file`,
+  };
 }
 
 /** A short, stable description of a file system error (no stack, no errno noise). */

@@ -29,7 +29,9 @@ export interface ServerLimits {
 }
 
 /** The soft RLIMIT_NOFILE of this process (Linux /proc); undefined where it cannot be read. */
-export function openFileLimit(read: () => string = () => readFileSync('/proc/self/limits', 'utf8')): number | undefined {
+export function openFileLimit(
+  read: () => string = () => readFileSync('/proc/self/limits', 'utf8'),
+): number | undefined {
   try {
     const line = read()
       .split('\n')
@@ -84,7 +86,8 @@ export function capConnections(server: Server, limits: ServerLimits, logger: Log
     const open = (perIp.get(ip) ?? 0) + 1;
     if (open > limits.maxConnectionsPerIp) {
       // one warning per burst, not one per refused socket (a flood would flood the log too)
-      if (refusedSince === 0) logger.warn({ ip, limit: limits.maxConnectionsPerIp }, 'http connections refused: per-address limit');
+      if (refusedSince === 0)
+        logger.warn({ ip, limit: limits.maxConnectionsPerIp }, 'http connections refused: per-address limit');
       refusedSince += 1;
       socket.destroy();
       return;
@@ -101,7 +104,8 @@ export function capConnections(server: Server, limits: ServerLimits, logger: Log
     });
   });
   server.on('drop', () => {
-    if (refusedSince === 0) logger.warn({ limit: limits.maxConnections }, 'http connections refused: total limit');
+    if (refusedSince === 0)
+      logger.warn({ limit: limits.maxConnections }, 'http connections refused: total limit');
     refusedSince += 1;
   });
 }

@@ -47,7 +47,12 @@ export function storeIoError(action: string, path: string, err: unknown): Stageg
     );
   }
   const reason = errno ?? (err instanceof Error ? err.message : String(err));
-  return new StagegateError('E_STORE_IO', `cannot ${action} ${path}: ${reason}`, { file: path }, { cause: err });
+  return new StagegateError(
+    'E_STORE_IO',
+    `cannot ${action} ${path}: ${reason}`,
+    { file: path },
+    { cause: err },
+  );
 }
 
 /**

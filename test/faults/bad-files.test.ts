@@ -29,7 +29,12 @@ describe('rollout and config files are regular files of at most 1 MiB', () => {
     const fifo = join(dir, 'pipe.yaml');
     execFileSync('mkfifo', [fifo]);
     expect(await readSource(fifo)).toEqual({ path: fifo, line: 0, col: 0, message: 'not a regular file' });
-    expect(await readSource('/dev/zero')).toEqual({ path: '/dev/zero', line: 0, col: 0, message: 'not a regular file' });
+    expect(await readSource('/dev/zero')).toEqual({
+      path: '/dev/zero',
+      line: 0,
+      col: 0,
+      message: 'not a regular file',
+    });
   });
 
   it('reports a FIFO inside the rollouts dir instead of hanging, and loads the other files', async () => {
@@ -43,7 +48,9 @@ describe('rollout and config files are regular files of at most 1 MiB', () => {
   it('stops reading past the cap, whatever the size says', async () => {
     const big = join(dir, 'big.yaml');
     await writeFile(big, Buffer.alloc(1024 * 1024 + 1, 0x61));
-    expect(await readSource(big)).toMatchObject({ message: 'larger than 1 MiB, the limit for a rollout or config file' });
+    expect(await readSource(big)).toMatchObject({
+      message: 'larger than 1 MiB, the limit for a rollout or config file',
+    });
   });
 
   it('gives one line naming the path for /dev/zero as the config', async () => {
@@ -52,6 +59,8 @@ describe('rollout and config files are regular files of at most 1 MiB', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(StagegateError);
-    expect((err as StagegateError).message).toBe('/dev/zero: cannot read the config file: not a regular file');
+    expect((err as StagegateError).message).toBe(
+      '/dev/zero: cannot read the config file: not a regular file',
+    );
   });
 });

@@ -84,14 +84,22 @@ describe('an idle-connection flood under a 256 descriptor limit', () => {
       () => stderr.slice(-2000),
     );
     const port = Number(new URL(url).port);
-    await waitFor(async () => checks(await ws.history(NAME)).length >= 2, 20_000, () => stderr.slice(-2000));
+    await waitFor(
+      async () => checks(await ws.history(NAME)).length >= 2,
+      20_000,
+      () => stderr.slice(-2000),
+    );
 
     const sockets = (await Promise.all(Array.from({ length: 300 }, () => openSocket(port)))).filter(
       (s): s is Socket => s !== undefined,
     );
     const before = checks(await ws.history(NAME)).length;
     // three more checks (every: 1s) while the flood holds its sockets
-    await waitFor(async () => checks(await ws.history(NAME)).length >= before + 3, 20_000, () => stderr.slice(-2000));
+    await waitFor(
+      async () => checks(await ws.history(NAME)).length >= before + 3,
+      20_000,
+      () => stderr.slice(-2000),
+    );
     const logs = parseLogLines(stderr);
     expect(logs.filter((l) => JSON.stringify(l).includes('EMFILE'))).toEqual([]);
     expect(logs.some((l) => String(l.msg).startsWith('http connections refused'))).toBe(true);

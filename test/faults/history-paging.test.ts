@@ -21,8 +21,22 @@ let size: number;
 
 function entry(i: number): HistoryEntry {
   return i % 10 === 9
-    ? { type: 'check', at: i, stage: 'canary', percent: 2, detail: { decision: { action: 'hold', reasons: [`n${i}`] } } }
-    : { type: 'transition', at: i, from: 'running', to: 'running', stage: 'canary', percent: 2, reason: `r${i}` };
+    ? {
+        type: 'check',
+        at: i,
+        stage: 'canary',
+        percent: 2,
+        detail: { decision: { action: 'hold', reasons: [`n${i}`] } },
+      }
+    : {
+        type: 'transition',
+        at: i,
+        from: 'running',
+        to: 'running',
+        stage: 'canary',
+        percent: 2,
+        reason: `r${i}`,
+      };
 }
 
 beforeAll(async () => {
@@ -96,7 +110,9 @@ describe('history paged from the end', () => {
     const app = buildServer({ ...deps(undefined as never, []), store: slow, loadedRollouts: () => [] });
     try {
       const answers = await Promise.all(
-        Array.from({ length: 16 }, () => app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=10' })),
+        Array.from({ length: 16 }, () =>
+          app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=10' }),
+        ),
       );
       expect(answers.every((a) => a.statusCode === 200)).toBe(true);
       expect(peak).toBe(4);

@@ -56,7 +56,12 @@ describe('a rollouts dir that is replaced', () => {
     await rm(dir, { recursive: true });
     // the reload while the dir is missing changes nothing: both stay scheduled
     await new Promise((r) => setTimeout(r, 250));
-    expect(loader.all().map((r) => r.name).sort()).toEqual(['a', 'b']);
+    expect(
+      loader
+        .all()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
 
     await mkdir(dir);
     await writeFile(join(dir, 'a.yaml'), rolloutYaml({ name: 'a', window: '20s' }));

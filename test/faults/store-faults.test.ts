@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { StagegateError } from '../../src/errors.js';
 import { buildServer } from '../../src/server/server.js';
 import { FileStateStore } from '../../src/store/file-store.js';
+import { createWorkspace, runCli } from '../e2e/harness.js';
 import { deps, record } from '../server/helpers.js';
 
 /*
@@ -57,7 +58,11 @@ describe('a truncated state record', () => {
     const server = serverOn(store);
     const list = await server.inject({ method: 'GET', url: '/api/rollouts' });
     expect(list.statusCode).toBe(200);
-    const items = list.json() as { name: string; state: string; problem: { code: string; path: string } | null }[];
+    const items = list.json() as {
+      name: string;
+      state: string;
+      problem: { code: string; path: string } | null;
+    }[];
     expect(items.map((i) => [i.name, i.state, i.problem?.code ?? null])).toEqual([
       ['alpha', 'running', null],
       ['beta', 'unknown', 'E_STORE_CORRUPT'],
@@ -75,6 +80,32 @@ describe('a truncated state record', () => {
     expect(ready.json().records).toEqual([expect.stringMatching(/^beta: corrupt state record .*beta\.json/)]);
     // the bad file is left as it is for a human to look at; nothing overwrites it
     expect((await failure(store.save(record('beta'), 1))).code).toBe('E_STORE_CORRUPT');
+  });
+});
+
+describe('`stagegate status` with a truncated record', () => {
+  it('shows that rollout as unknown with the file at fault, the others as usual, and exits 0', async () => {
+    const ws = await createWorkspace({ datadogUrl: 'http://127.0.0.1:9', flipperUrl: 'http://127.0.0.1:9' });
+    try {
+      const store = ws.store();
+      await store.save(record('alpha'), 0);
+      await store.save(record('beta'), 0);
+      await truncate(store.recordFile('beta'), 10);
+      const res = await runCli(ws, ['status', '--json']);
+      expect(res.code).toBe(0);
+      const rows = JSON.parse(res.stdout) as {
+        name: string;
+        state: string;
+        problem?: { code: string; path: string };
+      }[];
+      expect(rows.map((r) => [r.name, r.state, r.problem?.code ?? null])).toEqual([
+        ['alpha', 'running', null],
+        ['beta', 'unknown', 'E_STORE_CORRUPT'],
+      ]);
+      expect(rows[1]?.problem?.path).toBe(store.recordFile('beta'));
+    } finally {
+      await ws.cleanup();
+    }
   });
 });
 
@@ -113,7 +144,9 @@ describe('a full or read-only state disk (1 MiB tmpfs)', () => {
     const server = serverOn(store);
     const ready = await server.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json().problems).toEqual([expect.stringMatching(/^state store failing: cannot (write|append to) .*ENOSPC/)]);
+    expect(ready.json().problems).toEqual([
+      expect.stringMatching(/^state store failing: cannot (write|append to) .*ENOSPC/),
+    ]);
     // reads still work: status and the API show the last saved state
     expect((await store.load('alpha'))?.version).toBe(1);
 

@@ -1,6 +1,12 @@
 import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { HistoryEntry, RolloutRecord, RolloutSummary, StateStore, HistoryPage } from '../../src/ports/state-store.js';
+import type {
+  HistoryEntry,
+  RolloutRecord,
+  RolloutSummary,
+  StateStore,
+  HistoryPage,
+} from '../../src/ports/state-store.js';
 import type { ApplyCommand, CommandOutcome, OperatorCommandName, ServerDeps } from '../../src/server/deps.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
 

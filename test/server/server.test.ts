@@ -412,9 +412,18 @@ describe('commands: errors', () => {
     [{ reason: 'ok', as: 'me' }, ['Unrecognized key: "as"']],
     [{ by: '' }, ['by: must not be empty']],
     [{ reason: 42 }, ['reason: Invalid input: expected string, received number']],
-    [{ by: 'a\nb' }, ['by: must be one line of printable text, found a control character (U+000A at character 2)']],
-    [{ by: 'ian\u001b[2J' }, ['by: must be one line of printable text, found a control character (U+001B at character 4)']],
-    [{ by: 'eve\u202egnp' }, ['by: must be one line of printable text, found a control character (U+202E at character 4)']],
+    [
+      { by: 'a\nb' },
+      ['by: must be one line of printable text, found a control character (U+000A at character 2)'],
+    ],
+    [
+      { by: 'ian\u001b[2J' },
+      ['by: must be one line of printable text, found a control character (U+001B at character 4)'],
+    ],
+    [
+      { by: 'eve\u202egnp' },
+      ['by: must be one line of printable text, found a control character (U+202E at character 4)'],
+    ],
     [{ reason: 'x\u0000y' }, ['reason: must not contain control characters (U+0000 at character 2)']],
     [[1, 2], ['Invalid input: expected object, received array']],
   ])('body %j → 400 with the zod issues', async (payload, issues) => {

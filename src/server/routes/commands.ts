@@ -34,7 +34,8 @@ export function registerCommandRoutes(app: FastifyInstance, deps: ServerDeps): v
         return reply.code(400).send(errorBody('E_BAD_REQUEST', 'invalid request body', issuesOf(body.error)));
       }
       const input = checkOperatorInput(body.data, DEFAULT_BY);
-      if (!input.ok) return reply.code(400).send(errorBody('E_BAD_REQUEST', 'invalid request body', [...input.problems]));
+      if (!input.ok)
+        return reply.code(400).send(errorBody('E_BAD_REQUEST', 'invalid request body', [...input.problems]));
       const { by, reason } = input.value;
       const outcome = await deps.applyCommand(name, command satisfies OperatorCommandName, {
         by,

@@ -30,8 +30,14 @@ export const commandParamsSchema = z.object({ name: z.string(), command: z.enum(
 
 /** shapes only: what `by` and `reason` may contain is checkOperatorInput's (shared with the CLI) */
 export const commandBodySchema = z.strictObject({
-  reason: z.string().max(MAX_REASON_LENGTH * 4).optional(),
-  by: z.string().max(MAX_BY_LENGTH * 4).optional(),
+  reason: z
+    .string()
+    .max(MAX_REASON_LENGTH * 4)
+    .optional(),
+  by: z
+    .string()
+    .max(MAX_BY_LENGTH * 4)
+    .optional(),
 });
 
 export function issuesOf(error: z.ZodError): string[] {
