@@ -46,7 +46,8 @@ export function confirmToggleWrite(asked: ToggleWrite, answer: ToggleState): Wri
   if (!answer.exists) return mismatch(`feature ${asked.feature} does not exist after the write`);
   switch (asked.action) {
     case 'set': {
-      const value = asked.gate === 'percentage_of_actors' ? answer.percentageOfActors : answer.percentageOfTime;
+      const value =
+        asked.gate === 'percentage_of_actors' ? answer.percentageOfActors : answer.percentageOfTime;
       return Math.abs(value - asked.percent) > EPSILON
         ? mismatch(`${asked.gate} reads ${show(value)} after setting ${show(asked.percent)}`)
         : { ok: true };

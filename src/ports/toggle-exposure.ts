@@ -120,7 +120,8 @@ export function compareExposure(expected: ExpectedExposure, actual: ToggleState)
     return result(changes);
   }
   if (actual.enabled) changes.push({ gate: 'boolean', expected: 'off', actual: 'on' });
-  const other: Gate = expected.gate === 'percentage_of_actors' ? 'percentage_of_time' : 'percentage_of_actors';
+  const other: Gate =
+    expected.gate === 'percentage_of_actors' ? 'percentage_of_time' : 'percentage_of_actors';
   const value = (g: Gate): number =>
     g === 'percentage_of_actors' ? actual.percentageOfActors : actual.percentageOfTime;
   if (Math.abs(value(expected.gate) - expected.percent) > EPSILON) {

@@ -7,12 +7,7 @@ export type Gate = 'percentage_of_actors' | 'percentage_of_time';
 
 /** Every Flipper gate that can expose users, in Flipper's evaluation order (Flipper::Feature#gates). */
 export type ExposingGate =
-  | 'boolean'
-  | 'expression'
-  | 'actors'
-  | 'percentage_of_actors'
-  | 'percentage_of_time'
-  | 'groups';
+  'boolean' | 'expression' | 'actors' | 'percentage_of_actors' | 'percentage_of_time' | 'groups';
 
 /**
  * Gates are OR-ed, so exposure is every gate together. Checks with an actor

@@ -149,7 +149,8 @@ export class FlipperToggleProvider implements ToggleProvider {
     signal: AbortSignal | undefined,
   ): Promise<ToggleState> {
     const { feature } = asked;
-    const action: ToggleAction = asked.action === 'set' ? 'set' : asked.action === 'enable' ? 'enable' : 'disable';
+    const action: ToggleAction =
+      asked.action === 'set' ? 'set' : asked.action === 'enable' ? 'enable' : 'disable';
     const request = this.#request(method, feature, suffix, body);
     const response = await sendWithRetry(request, this.#http(feature, action), notes, signal);
     if (response.status !== 200) throw this.#failure(request, response, feature);
