@@ -38,6 +38,8 @@ const flipperToggle = z.strictObject({
   tokenHeader: z.string().min(1).optional(),
   timeoutMs: timeoutMs.default(5_000),
   maxRetries: z.int().min(0).max(10).default(3),
+  /** post: POST {"percentage":"0"} as Flipper's own client does; delete: DELETE the gate */
+  percentageOff: z.enum(['post', 'delete']).default('post'),
 });
 
 const webhookToggle = z.strictObject({
