@@ -4,7 +4,13 @@ import type { Rollout } from '../rollout/types.js';
 import { dict, own } from './dict.js';
 import type { CriterionResult, JudgeOptions } from './judge.js';
 import type { CusumState, Increment } from './sequential/cusum.js';
-import { advanceStreak, describeProgress, NO_STREAK, persisted, type Reading } from './sequential/persistence.js';
+import {
+  advanceStreak,
+  describeProgress,
+  NO_STREAK,
+  persisted,
+  type Reading,
+} from './sequential/persistence.js';
 import { judgeByDetector } from './sequential/rollback-detector.js';
 import { rolloutThreshold } from './sequential/threshold.js';
 
@@ -72,7 +78,14 @@ export function judgeRollback(input: RollbackInput): RollbackOutcome {
     const m = input.measurementOf(c.metric);
     const previousLooks = own(counters.looks, c.text) ?? 0;
     let r: CriterionResult | undefined;
-    if (input.sequential && m.kind === 'ratio' && m.denominator > 0 && m.numerator >= 0 && m.numerator <= m.denominator && input.stageStartedAt !== null) {
+    if (
+      input.sequential &&
+      m.kind === 'ratio' &&
+      m.denominator > 0 &&
+      m.numerator >= 0 &&
+      m.numerator <= m.denominator &&
+      input.stageStartedAt !== null
+    ) {
       const spec = own(rollout.metrics, c.metric);
       const judged = judgeByDetector({
         criterion: c,

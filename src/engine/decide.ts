@@ -6,7 +6,7 @@ import { judgeRollback } from './decide-rollback.js';
 import { trackFailing } from './decide-failing.js';
 import { own } from './dict.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
-import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-time.js';
+import { advanceDuringGate, beforeStart } from './decide-start.js';
 import type { CusumState, Increment } from './sequential/cusum.js';
 
 /*
@@ -152,71 +152,6 @@ function measurementOf(input: DecideInput, metric: string): Measurement {
   const m = own(input.measurements, metric) ?? NOT_MEASURED;
   if (m.kind === 'no-data' && own(input.rollout.metrics, metric)?.noData === 'zero') return ZERO;
   return m;
-}
-
-function advanceDuringGate(input: DecideInput): GateResult {
-  const window = input.rollout.check.advanceDuring;
-  if (!window) return { gate: 'advanceDuring', open: true, detail: 'no advanceDuring window' };
-  const tz = input.rollout.check.timezone;
-  const open = insideAdvanceWindow(window, input.now, tz);
-  const clock = localClock(input.now, tz);
-  const where = `${clock.weekday} ${clock.text.slice(11)} ${tz}`;
-  return {
-    gate: 'advanceDuring',
-    open,
-    detail: open
-      ? `inside advanceDuring (${where})`
-      : `outside advanceDuring ${describeAdvanceWindow(window)} (${where})`,
-  };
-}
-
-function beforeStart(input: DecideInput): Decision {
-  const { rollout, now, approved } = input;
-  const first = rollout.stages[0];
-  const gates: GateResult[] = [];
-  const start = rollout.start;
-  if (start.kind === 'immediately') gates.push({ gate: 'start', open: true, detail: 'start: immediately' });
-  else if (start.kind === 'at') {
-    const open = now >= start.at;
-    gates.push({
-      gate: 'start',
-      open,
-      detail: open
-        ? `start time ${new Date(start.at).toISOString()} reached`
-        : `starts at ${new Date(start.at).toISOString()}`,
-    });
-  } else {
-    gates.push({
-      gate: 'start',
-      open: approved,
-      detail: approved ? 'manual start approved' : 'start: manual, waiting for approve',
-    });
-  }
-  gates.push(advanceDuringGate(input));
-  if (first?.approval) {
-    gates.push({
-      gate: 'approval',
-      open: approved,
-      detail: approved ? `${first.name} approved` : `${first.name} requires approval, waiting for approve`,
-    });
-  }
-  const approvalLike = (g: GateResult): boolean =>
-    g.gate === 'approval' || (g.gate === 'start' && start.kind === 'manual');
-  const closed = gates.filter((g) => !g.open);
-  const open = closed.length === 0;
-  return {
-    at: now,
-    action: open ? 'advance' : 'hold',
-    cause: null,
-    stageIndex: -1,
-    targetStage: open ? 0 : null,
-    awaitingApproval: closed.length > 0 && closed.every(approvalLike),
-    reasons: open ? [`starting ${stageLabel(rollout, 0)}`] : closed.map((g) => g.detail),
-    results: [],
-    gates,
-    samples: null,
-    nextCounters: input.counters,
-  };
 }
 
 function samplesReading(m: Measurement): number | null {

@@ -52,7 +52,8 @@ export function horizonChecks(rollout: Pick<Rollout, 'check' | 'stages' | 'polic
 
 /** h = ln(K / α): false alarms ≤ α per rollout for rates ≤ p0. */
 export function cusumThreshold(horizon: number, alpha: number): number {
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`cusumThreshold: alpha must be in (0, 1), got ${alpha}`);
+  if (!(alpha > 0 && alpha < 1))
+    throw new RangeError(`cusumThreshold: alpha must be in (0, 1), got ${alpha}`);
   return Math.log(Math.max(1, horizon) / alpha);
 }
 
