@@ -168,7 +168,7 @@ describe('metric names that are Object.prototype keys', () => {
       const r = parseRolloutText(text, 'r.yaml');
       expect(Object.keys(r.metrics)).toEqual([name]);
       const measurements = Object.fromEntries([
-        [name, { kind: 'ratio', numerator: 1, denominator: 2000, value: 0.0005 }],
+        [name, { kind: 'ratio' as const, numerator: 1, denominator: 2000, value: 0.0005 }],
       ]);
       const d = decide(
         {
