@@ -154,6 +154,33 @@ function measurementOf(input: DecideInput, metric: string): Measurement {
   return m;
 }
 
+/**
+ * What an advance criterion on a ratio is judged on. The confidence sequence
+ * is valid over a growing sample, so with the sequential methods and
+ * increments supplied for a sliding-window metric it reads the stage's
+ * observations counted by that metric's rollback detector (a 15-minute window
+ * at a 2% canary never holds enough users to prove anything); otherwise the
+ * metric's window as measured.
+ */
+function advanceMeasurement(
+  input: DecideInput,
+  metric: string,
+  detectors: Readonly<Record<string, CusumState>>,
+  opts: DecideOptions,
+): Measurement {
+  const m = measurementOf(input, metric);
+  if (opts.sequential !== true || m.kind !== 'ratio' || own(input.increments, metric) === undefined) return m;
+  const c = input.rollout.criteria.rollback.find((r) => r.metric === metric && own(detectors, r.text));
+  const state = c ? own(detectors, c.text) : undefined;
+  if (!state || !(state.trials > 0)) return m;
+  return {
+    kind: 'ratio',
+    numerator: state.rawEvents,
+    denominator: state.trials,
+    value: state.rawEvents / state.trials,
+  };
+}
+
 function samplesReading(m: Measurement): number | null {
   if (m.kind === 'value') return m.value;
   if (m.kind === 'ratio') return m.denominator;
@@ -189,7 +216,7 @@ export function decide(
     },
   });
   const advanceResults = rollout.criteria.advance.map((c) =>
-    judge(c, 'advance', measurementOf(input, c.metric), {
+    judge(c, 'advance', advanceMeasurement(input, c.metric, rollback.detectors, opts), {
       confidence: policy.confidence,
       sequential: opts.sequential ?? false,
     }),
