@@ -38,6 +38,8 @@ const flipperToggle = z.strictObject({
   tokenHeader: z.string().min(1).optional(),
   timeoutMs: timeoutMs.default(5_000),
   maxRetries: z.int().min(0).max(10).default(3),
+  /** post: POST {"percentage":"0"} as Flipper's own client does; delete: DELETE the gate */
+  percentageOff: z.enum(['post', 'delete']).default('post'),
 });
 
 const webhookToggle = z.strictObject({
@@ -71,6 +73,15 @@ export const configSchema = z.strictObject({
     .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('file'), dir: z.string().min(1).default('.stagegate') }),
       z.strictObject({ type: z.literal('memory') }),
+      z.strictObject({
+        type: z.literal('postgres'),
+        url: z.string().min(1),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+          .default('stagegate'),
+        leaseSeconds: z.int().min(1).max(3600).default(15),
+      }),
     ])
     .default({ type: 'file', dir: '.stagegate' }),
   metrics: z.record(z.string(), z.discriminatedUnion('type', [datadogProvider])).default({}),

@@ -1,5 +1,5 @@
-import type { RolloutRecord, RolloutState } from '../ports/state-store.js';
 import { basename } from 'node:path';
+import type { RolloutRecord, RolloutState, StoreProblem } from '../ports/state-store.js';
 import { formatProblem, type Problem } from '../rollout/errors.js';
 import type { Rollout } from '../rollout/types.js';
 
@@ -10,7 +10,8 @@ import type { Rollout } from '../rollout/types.js';
  */
 export interface StatusRow {
   readonly name: string;
-  readonly state: RolloutState;
+  /** `unknown`: the record cannot be read (see `problem`) */
+  readonly state: RolloutState | 'unknown';
   readonly stage: string | null;
   readonly percent: number;
   readonly reason: string | null;
@@ -24,6 +25,8 @@ export interface StatusRow {
   /** a toggle write persisted but not yet confirmed (a running controller applies it within a second) */
   readonly pendingIntent: boolean;
   readonly version: number;
+  /** only on a rollout whose record cannot be read: that rollout's problem, the others are unaffected */
+  readonly problem?: { readonly code: string; readonly path: string | null };
 }
 
 /** The first problem of the rollout's file: the one the record's last valid spec came from, or `<name>.yaml`. */
@@ -35,13 +38,32 @@ function problemOf(rec: RolloutRecord, problems: readonly Problem[]): Problem | 
 export function statusRows(
   records: readonly RolloutRecord[],
   rollouts: readonly Rollout[],
-  problems: readonly Problem[] = [],
+  problems: readonly StoreProblem[] = [],
+  /** problems of the rollout files (an invalid file: the controller runs the record's last valid spec) */
+  fileProblems: readonly Problem[] = [],
 ): StatusRow[] {
   const specs = new Map(rollouts.map((r) => [r.name, r]));
   const rows = new Map<string, StatusRow>();
+  for (const p of problems) {
+    const spec = specs.get(p.name);
+    rows.set(p.name, {
+      name: p.name,
+      state: 'unknown',
+      stage: null,
+      percent: 0,
+      reason: p.message,
+      lastCheck: null,
+      feature: spec?.toggle.feature ?? null,
+      file: spec?.source ?? null,
+      fileProblem: null,
+      pendingIntent: false,
+      version: 0,
+      problem: { code: p.code, path: p.path },
+    });
+  }
   for (const rec of records) {
     const spec = specs.get(rec.name);
-    const problem = spec ? undefined : problemOf(rec, problems);
+    const problem = spec ? undefined : problemOf(rec, fileProblems);
     const s = rec.summary;
     rows.set(rec.name, {
       name: rec.name,
@@ -103,7 +125,7 @@ export function formatStatusTable(rows: readonly StatusRow[], now: number): stri
     r.name,
     r.state + (r.pendingIntent ? '*' : ''),
     r.stage ?? '-',
-    formatPercent(r.percent),
+    r.problem ? '?' : formatPercent(r.percent),
     formatCheck(r.lastCheck, now),
     (r.reason ?? '') + fileNote(r),
   ]);

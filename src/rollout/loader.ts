@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { SpecError, sortProblems, type Problem } from './errors.js';
-import { configReferenceIssues, crossFieldIssues, type ConfigNames } from './rules.js';
+import { configReferenceIssues, crossFieldIssues, warningIssues, type ConfigNames } from './rules.js';
 import { rolloutFileSchema } from './schema.js';
 import type { Rollout } from './types.js';
 import { fsMessage, readSource } from './read-source.js';
@@ -27,6 +27,8 @@ export interface FileCheck {
   readonly path: string;
   readonly rollout: Rollout | undefined;
   readonly problems: Problem[];
+  /** things worth knowing that do not make the file invalid (validate prints them and exits 0) */
+  readonly warnings: Problem[];
   /** where the rollout's `name` value sits, for problems found across files */
   readonly nameAt: { line: number; col: number } | undefined;
 }
@@ -34,7 +36,8 @@ export interface FileCheck {
 /** Checks one rollout's text; never throws for anything wrong with the text. */
 export function checkRolloutText(text: string, path: string, opts: CheckOptions = {}): FileCheck {
   const parsed = parseYamlSource(text, path, 'a rollout mapping (name, toggle, check, stages, ...)');
-  if (!parsed.ok) return { path, rollout: undefined, problems: parsed.problems, nameAt: undefined };
+  if (!parsed.ok)
+    return { path, rollout: undefined, problems: parsed.problems, warnings: [], nameAt: undefined };
   const { source } = parsed;
   const result = rolloutFileSchema.safeParse(source.data);
   const issues = [
@@ -46,8 +49,9 @@ export function checkRolloutText(text: string, path: string, opts: CheckOptions 
   ];
   const problems = sortProblems(issues.map((issue) => problemAt(source, issue)));
   const nameAt = locateName(source);
-  if (!result.success || problems.length > 0) return { path, rollout: undefined, problems, nameAt };
-  return { path, rollout: toRollout(result.data, path), problems: [], nameAt };
+  const warnings = sortProblems(warningIssues(source.data).map((issue) => problemAt(source, issue)));
+  if (!result.success || problems.length > 0) return { path, rollout: undefined, problems, warnings, nameAt };
+  return { path, rollout: toRollout(result.data, path), problems: [], warnings, nameAt };
 }
 
 function locateName(source: YamlSource): { line: number; col: number } {
@@ -65,7 +69,8 @@ export function parseRolloutText(text: string, path: string, opts: CheckOptions 
 /** Reads and checks one file; an unreadable file is a problem, not an exception. */
 export async function checkRolloutFile(path: string, opts: CheckOptions = {}): Promise<FileCheck> {
   const read = await readSource(path);
-  if (typeof read !== 'string') return { path, rollout: undefined, problems: [read], nameAt: undefined };
+  if (typeof read !== 'string')
+    return { path, rollout: undefined, problems: [read], warnings: [], nameAt: undefined };
   return checkRolloutText(read, path, opts);
 }
 
@@ -78,6 +83,7 @@ export async function loadRolloutFile(path: string, opts: CheckOptions = {}): Pr
 export interface RolloutSet {
   readonly rollouts: Rollout[];
   readonly problems: Problem[];
+  readonly warnings: Problem[];
   /** how many files were checked */
   readonly files: number;
 }
@@ -91,6 +97,21 @@ export async function checkRolloutPaths(
   paths: readonly string[],
   opts: CheckOptions = {},
 ): Promise<RolloutSet> {
+  const { checks, problems } = await checkFiles(paths, opts);
+  const { rollouts, problems: duplicates } = firstOfEachName(checks);
+  return {
+    rollouts,
+    problems: sortProblems([...problems, ...checks.flatMap((c) => c.problems), ...duplicates]),
+    warnings: sortProblems(checks.flatMap((c) => c.warnings)),
+    files: checks.length,
+  };
+}
+
+/** Each file's check, plus problems with the paths themselves (a missing dir); for the controller's loader. */
+export async function checkFiles(
+  paths: readonly string[],
+  opts: CheckOptions = {},
+): Promise<{ checks: FileCheck[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const files: string[] = [];
   for (const p of paths) {
@@ -98,27 +119,42 @@ export async function checkRolloutPaths(
     if ('problem' in expanded) problems.push(expanded.problem);
     else files.push(...expanded.files);
   }
-  const checks = await Promise.all(files.map((f) => checkRolloutFile(f, opts)));
-  const rollouts: Rollout[] = [];
-  const byName = new Map<string, string>();
+  return { checks: await Promise.all(files.map((f) => checkRolloutFile(f, opts))), problems };
+}
+
+/**
+ * One rollout per name: the file in `keep` (the one already running, by name)
+ * when it still claims the name, else the first in path order; every other
+ * file claiming it is a duplicate problem naming both paths.
+ */
+export function firstOfEachName(
+  checks: readonly FileCheck[],
+  keep: ReadonlyMap<string, string> = new Map(),
+): { rollouts: Rollout[]; problems: Problem[] } {
+  const winner = new Map<string, string>();
   for (const check of checks) {
-    problems.push(...check.problems);
+    const name = check.rollout?.name;
+    if (name === undefined) continue;
+    // the running file wins wherever it sorts; otherwise the first claim stands
+    if (keep.get(name) === check.path || !winner.has(name)) winner.set(name, check.path);
+  }
+  const rollouts: Rollout[] = [];
+  const problems: Problem[] = [];
+  for (const check of checks) {
     const r = check.rollout;
     if (r === undefined) continue;
-    const first = byName.get(r.name);
-    if (first !== undefined) {
-      const at = check.nameAt ?? { line: 1, col: 1 };
-      problems.push({
-        path: check.path,
-        ...at,
-        message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
-      });
+    const first = winner.get(r.name) as string;
+    if (first === check.path) {
+      rollouts.push(r);
       continue;
     }
-    byName.set(r.name, check.path);
-    rollouts.push(r);
+    problems.push({
+      path: check.path,
+      ...(check.nameAt ?? { line: 1, col: 1 }),
+      message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
+    });
   }
-  return { rollouts, problems: sortProblems(problems), files: files.length };
+  return { rollouts, problems };
 }
 
 /** Every rollout in a directory; see checkRolloutPaths. */
@@ -137,8 +173,11 @@ async function expand(path: string): Promise<{ files: string[] } | { problem: Pr
     const info = await stat(path);
     if (!info.isDirectory()) return { files: [path] };
     const entries = await readdir(path, { withFileTypes: true });
+    // Symlinks count (a Kubernetes ConfigMap is `<file> -> ..data/<file>`), and so do FIFOs and devices,
+    // to be reported as "not a regular file" rather than silently left out. Dotfiles do not (editor
+    // locks like `.#a.yaml`, the ConfigMap's own `..data` entries).
     const files = entries
-      .filter((e) => e.isFile() && ROLLOUT_EXTENSIONS.has(extname(e.name)))
+      .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && ROLLOUT_EXTENSIONS.has(extname(e.name)))
       .map((e) => join(path, e.name))
       .sort();
     return { files };

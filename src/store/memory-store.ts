@@ -1,5 +1,5 @@
 import { StagegateError } from '../errors.js';
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, HistoryPage, RolloutRecord, StateStore } from '../ports/state-store.js';
 import { decodeHistoryLine } from './record-codec.js';
 import { assertRolloutName } from './rollout-name.js';
 
@@ -50,10 +50,14 @@ export class MemoryStateStore implements StateStore {
     this.histories.set(name, lines);
   }
 
-  async history(name: string): Promise<HistoryEntry[]> {
+  async history(name: string, page: HistoryPage = {}): Promise<HistoryEntry[]> {
     assertRolloutName(name);
+    const lines = this.histories.get(name) ?? [];
+    // the same page as the file store: skip the `before` newest, then the `limit` before them
+    const end = lines.length - Math.min(page.before ?? 0, lines.length);
+    const start = page.limit === undefined ? 0 : Math.max(0, end - page.limit);
     // the same codec as the file store: readers see entries exactly as they would from disk
-    return (this.histories.get(name) ?? []).flatMap((line) => {
+    return lines.slice(start, end).flatMap((line) => {
       const decoded = decodeHistoryLine(line);
       return decoded.ok ? [decoded.value] : [];
     });

@@ -63,6 +63,7 @@ describe('loadConfig', () => {
           tokenEnv: 'FLIPPER_API_TOKEN',
           timeoutMs: 5_000,
           maxRetries: 3,
+          percentageOff: 'post',
         },
         local: { type: 'file', path: '.stagegate/toggles.json' },
       },
@@ -151,7 +152,7 @@ describe('loadConfig', () => {
     ],
     ['server: { port: 70000 }\n', ['c.yaml:1:17: server.port: must be <= 65535']],
     ['rolloutDir: rollouts\n', ['c.yaml:1:1: rolloutDir: unknown key (did you mean "rolloutsDir"?)']],
-    ['state: { type: postgres }\n', ['c.yaml:1:16: state.type: must be one of file, memory']],
+    ['state: { type: redis }\n', ['c.yaml:1:16: state.type: must be one of file, memory, postgres']],
     [
       '- a\n- b\n',
       [

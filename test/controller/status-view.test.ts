@@ -115,6 +115,7 @@ describe('formatStatusTable', () => {
         record('c-gone', { state: 'paused', reason: 'drift' }),
       ],
       [],
+      [],
       [{ path: 'rollouts/b-typo.yaml', line: 12, col: 3, message: 'unknown key "polcy"' }],
     );
     const table = formatStatusTable(rows, NOW).split('\n');
