@@ -222,9 +222,10 @@ const entrySchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('check'),
     at,
-    stage: z.string().nullable(),
-    percent: finite,
-    detail: z.unknown().transform(parseCheckDetail),
+    // a check is kept even when a writer left these out: its time and detail still tell the story
+    stage: z.string().nullable().catch(null),
+    percent: finite.catch(0),
+    detail: z.unknown().optional().transform(parseCheckDetail),
   }),
   z.object({ type: z.literal('toggle-intent'), at, intent: intentSchema }),
   z.object({

@@ -90,7 +90,7 @@ describe('postgres records', () => {
     expect((await s.load('alpha'))?.summary.reason).toBe(reason);
     expect(saved.summary.reason).toBe(reason);
     await s.appendHistory('alpha', { type: 'spec', at: 1, specHash: 'h', source: reason });
-    expect(await s.history('alpha')).toEqual([{ type: 'spec', at: 1, specHash: 'h', source: reason }]);
+    expect(await s.history('alpha')).toEqual([{ v: 1, type: 'spec', at: 1, specHash: 'h', source: reason }]);
   });
 
   it('says "run stagegate state migrate" when the tables are missing', async () => {

@@ -1,4 +1,4 @@
-import { parseCheckDetail } from '../../src/ports/history.js';
+import { historyEntry } from '../../src/ports/history.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +25,8 @@ async function fileStore(): Promise<FileStateStore> {
 }
 
 function check(at: number): HistoryEntry {
-  return {
-    type: 'check',
-    at,
-    stage: 'canary',
-    percent: 2,
-    detail: parseCheckDetail({ durationMs: at, decision: { action: 'line\nbreak "q"', reasons: [] } }),
-  };
+  // a flat entry, so the damage below can edit the dump's text; read back in the current shape (v stamped)
+  return { type: 'spec', at, specHash: `h${at}`, source: 'line\nbreak "q"' };
 }
 
 async function fill(store: FileStateStore): Promise<void> {
@@ -64,10 +59,10 @@ describe('state export / import', () => {
     const pgStore = new PostgresStateStore({ pool: pg.pool, schema: await pg.schema() });
     await pgStore.appendHistory('delta', check(1));
     const dump = await exportState(pgStore);
-    expect(dump.rollouts).toEqual([{ name: 'delta', record: null, history: [check(1)] }]);
+    expect(dump.rollouts).toEqual([{ name: 'delta', record: null, history: [historyEntry(check(1))] }]);
     const target = new MemoryStateStore();
     await importState(dump, target);
-    expect(await target.history('delta')).toEqual([check(1)]);
+    expect(await target.history('delta')).toEqual([historyEntry(check(1))]);
   });
 
   it('refuses to import over a rollout the target already has, writing nothing', async () => {
@@ -83,10 +78,13 @@ describe('state export / import', () => {
   });
 
   it.each([
-    ['a changed entry', (d: Record<string, unknown>) => JSON.stringify(d).replace('"n":7', '"n":8')],
+    [
+      'a changed entry',
+      (d: Record<string, unknown>) => JSON.stringify(d).replace('"specHash":"h7"', '"specHash":"h8"'),
+    ],
     [
       'a dropped entry',
-      (d: Record<string, unknown>) => JSON.stringify(d).replace(/\{"type":"check","at":39[^}]*\}\},?/, ''),
+      (d: Record<string, unknown>) => JSON.stringify(d).replace(/\{"type":"spec","at":39[^}]*\},?/, ''),
     ],
     ['not JSON', () => '{"format":'],
     ['another file', () => JSON.stringify({ hello: 1 })],

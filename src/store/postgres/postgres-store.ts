@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { StagegateError } from '../../errors.js';
 import type { FenceableStore, FenceToken } from '../../ports/leadership.js';
+import { decodeHistoryEntry } from '../../ports/history.js';
 import type { HistoryEntry, HistoryPage, RolloutRecord } from '../../ports/state-store.js';
 import { assertRolloutName } from '../rollout-name.js';
 import { inTransaction, storeError } from './pool.js';
@@ -52,6 +53,14 @@ function checkPage(page: HistoryPage): void {
       );
     }
   }
+}
+
+/** Rows through the one history codec, like the file and memory stores: every reader sees the current shape. */
+function decodedEntries(rows: readonly unknown[]): HistoryEntry[] {
+  return rows.flatMap((r) => {
+    const decoded = decodeHistoryEntry((r as { entry: unknown }).entry);
+    return decoded.ok ? [decoded.value] : [];
+  });
 }
 
 export class PostgresStateStore implements FenceableStore {
@@ -112,7 +121,7 @@ export class PostgresStateStore implements FenceableStore {
         `SELECT entry FROM ${this.s}.history WHERE name = $1 ORDER BY pos`,
         [name],
       );
-      return res.rows.map((r) => (r as { entry: HistoryEntry }).entry);
+      return decodedEntries(res.rows);
     }
     checkPage(page);
     // newest first on the primary key, then back to append order
@@ -125,7 +134,7 @@ export class PostgresStateStore implements FenceableStore {
        ) page ORDER BY pos`,
       [name, page.before ?? 0, page.limit ?? null],
     );
-    return res.rows.map((r) => (r as { entry: HistoryEntry }).entry);
+    return decodedEntries(res.rows);
   }
 
   /** how many entries the history of `name` has (the API pages from it) */
