@@ -93,7 +93,10 @@ export interface DatadogClientOptions {
   readonly maxRetryDelayMs?: number;
   /** a rate-limit reset further away than this fails the call instead of waiting (default 30 s) */
   readonly maxRateLimitWaitMs?: number;
+  /** default: node:http through src/http/ (no redirects, capped bodies) */
   readonly fetch?: typeof fetch;
+  /** an answer larger than this is an error (default 8 MiB) */
+  readonly maxResponseBytes?: number;
   readonly sleep?: Sleep;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -142,8 +145,9 @@ export class DatadogClient implements AttemptObserver {
         authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
         httpApi: new FetchHttpLibrary({
           ResponseContext: client.ResponseContext,
-          fetch: this.opts.fetch ?? globalThis.fetch,
+          fetch: this.opts.fetch,
           timeoutMs: this.opts.timeoutMs,
+          maxResponseBytes: this.opts.maxResponseBytes,
           observer: this,
         }),
         // retries are ours (below): the client's would ignore the gate and the retry budget
