@@ -8,6 +8,7 @@ import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../../log.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
+import { headerWaitMs } from '../../../http/retry-after.js';
 import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
 import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transport.js';
 
@@ -17,10 +18,12 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transp
  * for timeouts; and one retry loop (p-retry) for every call:
  *   - 5xx, 408, timeouts and network errors: retried with exponential backoff
  *     and jitter, at most `retries` times;
- *   - 429: the provider-wide gate closes until X-RateLimit-Reset (+ jitter);
- *     the retry waits there, unless the wait would exceed
- *     `maxRateLimitWaitMs`, in which case the call fails at once (the next
- *     check will try again) instead of hanging a check for minutes;
+ *   - 429: the provider-wide gate closes until X-RateLimit-Reset or
+ *     Retry-After (+ jitter; seconds, epoch seconds or ms, or a date), never
+ *     longer than `maxRateLimitWaitMs` (30 s, or less: the runtime passes its
+ *     shortest check interval); the retry waits there, unless the header
+ *     asked for more than the cap, in which case calls fail at once until the
+ *     gate reopens (the next check tries again) instead of hanging a check;
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
  *
@@ -91,7 +94,11 @@ export interface DatadogClientOptions {
   /** first backoff delay; doubles per retry (default 500 ms) */
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
-  /** a rate-limit reset further away than this fails the call instead of waiting (default 30 s) */
+  /**
+   * the longest any header-driven wait lasts (default 30 s): a reset further
+   * away fails calls until then instead of waiting; pass the shortest check
+   * interval when it is shorter
+   */
   readonly maxRateLimitWaitMs?: number;
   /** default: node:http through src/http/ (no redirects, capped bodies) */
   readonly fetch?: typeof fetch;
@@ -128,9 +135,14 @@ export class DatadogClient implements AttemptObserver {
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
       jitterMs: 1000,
+      maxCloseMs: this.maxWaitMs(),
     });
     this.sleep = opts.sleep ?? defaultSleep;
     this.secrets = [opts.apiKey, opts.appKey];
+  }
+
+  private maxWaitMs(): number {
+    return this.opts.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
   }
 
   private baseUrl(): string | undefined {
@@ -262,11 +274,19 @@ export class DatadogClient implements AttemptObserver {
           } catch (err) {
             const failure = this.describe(err, operation);
             if (failure.code === 'E_PROVIDER_RATE_LIMITED' && err instanceof DatadogHttpError) {
-              const reset =
-                parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
-              const waitMs = this.gate.close(reset, maxDelay);
+              const now = (this.opts.now ?? Date.now)();
+              const asked =
+                headerWaitMs(err.headers['x-ratelimit-reset'], now) ??
+                headerWaitMs(err.headers['retry-after'], now);
+              const closing = this.gate.close(asked, maxDelay);
               this.opts.logger.warn(
-                { operation, waitMs, rateLimit: this.gate.last() },
+                {
+                  operation,
+                  waitMs: closing.waitMs,
+                  requestedMs: closing.requestedMs,
+                  capped: closing.capped,
+                  rateLimit: this.gate.last(),
+                },
                 'datadog rate limited',
               );
             }
@@ -299,12 +319,11 @@ export class DatadogClient implements AttemptObserver {
   private async passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
     const waitMs = this.gate.waitMs();
     if (waitMs === 0) return;
-    const maxWait = this.opts.maxRateLimitWaitMs ?? 30_000;
-    if (waitMs > maxWait) {
+    if (this.gate.failsFast()) {
       throw new AbortError(
         new DatadogFailure(
           'E_PROVIDER_RATE_LIMITED',
-          `Datadog rate limit exhausted: next ${operation} allowed in ${Math.ceil(waitMs / 1000)} s (waiting at most ${Math.round(maxWait / 1000)} s)`,
+          `Datadog rate limit exhausted: its reset is beyond the ${Math.round(this.maxWaitMs() / 1000)} s cap on waits; no ${operation} goes out for ${Math.ceil(waitMs / 1000)} s`,
           { retryable: false, status: 429 },
         ),
       );
@@ -324,8 +343,5 @@ export class DatadogClient implements AttemptObserver {
   }
 }
 
-function numericHeader(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
+/** The cap on any wait a header asks for (a check interval is never shorter than this in the default config). */
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 30_000;
