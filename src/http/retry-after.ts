@@ -8,6 +8,9 @@
  * query must never wait longer than a check interval.
  */
 
+/** The cap on any wait a header asks for, unless the caller has a shorter one (a check interval). */
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 30_000;
+
 /** Numbers at or above this are epoch seconds: as a delay they would be 31 years. */
 const EPOCH_SECONDS_FROM = 1e9;
 /** ... and at or above this, epoch milliseconds. */

@@ -98,7 +98,8 @@ function fileProblem(origin: string, path: string, what: string): StagegateError
 }
 
 function codeOf(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return err instanceof Error ? err.name : 'unknown error';
 }
 
@@ -126,6 +127,8 @@ export interface SecretPair {
   readonly key: string;
   readonly envName: string | undefined;
   readonly file: string | undefined;
+  /** what the secret is, for the message: "the signing secret" */
+  readonly what?: string;
 }
 
 /**
@@ -145,10 +148,15 @@ export function resolveSecret(
   if (value === undefined || value === '') {
     // the name itself may be the secret pasted in the wrong place: register it before any message is built
     if (!looksLikeVariableName(pair.envName)) registerSecret(pair.envName);
-    throw new StagegateError('E_CONFIG_INVALID', `${key}: ${describeEnvName(key, pair.envName)} is not set`, {
-      key,
-      ...(looksLikeVariableName(pair.envName) ? { variable: pair.envName } : {}),
-    });
+    const hint = pair.what === undefined ? '' : ` (it must hold ${pair.what})`;
+    throw new StagegateError(
+      'E_CONFIG_INVALID',
+      `${key}: ${describeEnvName(key, pair.envName)} is not set${hint}`,
+      {
+        key,
+        ...(looksLikeVariableName(pair.envName) ? { variable: pair.envName } : {}),
+      },
+    );
   }
   return staticSecret(value, key);
 }

@@ -8,7 +8,7 @@ import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../../log.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
-import { headerWaitMs } from '../../../http/retry-after.js';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, headerWaitMs } from '../../../http/retry-after.js';
 import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
 import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transport.js';
 
@@ -343,5 +343,3 @@ export class DatadogClient implements AttemptObserver {
   }
 }
 
-/** The cap on any wait a header asks for (a check interval is never shorter than this in the default config). */
-export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 30_000;
