@@ -7,10 +7,14 @@ import type * as ddAuthApi from '@datadog/datadog-api-client/dist/packages/datad
 import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../../log.js';
+import { staticSecret, type Secret } from '../../../secrets/secret-source.js';
+import { loadAuthLibrary, loadLibrary } from './library.js';
+
+export { preloadDatadogLibrary } from './library.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, headerWaitMs } from '../../../http/retry-after.js';
 import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
-import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transport.js';
+import { FetchHttpLibrary, withCallSignal, type AttemptObserver, type DatadogKeys } from './transport.js';
 
 /*
  * A polite Datadog client: the official API classes for request building,
@@ -26,52 +30,8 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transp
  *     gate reopens (the next check tries again) instead of hanging a check;
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
- *
- * The library is big: its entry point loads every model of every API of v1
- * and v2 (~1.8 s of CPU and ~110 MB of RSS). Only the modules used are
- * imported, by path (the package has no `exports` map, so its files are its
- * API): the common client, and the v2 metrics, logs and RUM APIs, which
- * still bring the v2 serializer and its models (~1.1 s, ~75 MB); the v1
- * authentication API (key validation, after an auth failure) only when it is
- * first needed. They are imported on first use, so CLI commands that never
- * query Datadog (validate, status, operator commands) do not pay for them;
- * the controller calls preloadDatadogLibrary() at start, so the first check
- * does not wait for the load either (a breach seen by that check would).
+ * The library is loaded lazily (library.ts).
  */
-
-interface DatadogLibrary {
-  readonly client: typeof ddCommon;
-  readonly MetricsApi: typeof ddMetricsApi.MetricsApi;
-  readonly LogsApi: typeof ddLogsApi.LogsApi;
-  readonly RUMApi: typeof ddRumApi.RUMApi;
-}
-
-let library: Promise<DatadogLibrary> | undefined;
-const loadLibrary = (): Promise<DatadogLibrary> =>
-  (library ??= Promise.all([
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js'),
-  ]).then(([client, metrics, logs, rum]) => ({
-    client,
-    MetricsApi: metrics.MetricsApi,
-    LogsApi: logs.LogsApi,
-    RUMApi: rum.RUMApi,
-  })));
-
-let authLibrary: Promise<typeof ddAuthApi> | undefined;
-const loadAuthLibrary = (): Promise<typeof ddAuthApi> =>
-  (authLibrary ??=
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js'));
-
-/**
- * Starts loading the client library now, in the background. A failure is not
- * reported here: the first query reports it (as an error measurement).
- */
-export function preloadDatadogLibrary(): void {
-  loadLibrary().catch(() => undefined);
-}
 
 interface Apis {
   readonly configuration: ddCommon.Configuration;
@@ -86,8 +46,9 @@ export interface DatadogClientOptions {
   readonly site: string;
   /** overrides the site, e.g. http://127.0.0.1:8126 for the sandbox */
   readonly baseUrl?: string | undefined;
-  readonly apiKey: string;
-  readonly appKey: string;
+  /** the key, or where to read it on each request (apiKeyFile: re-read when the file changes) */
+  readonly apiKey: string | Secret;
+  readonly appKey: string | Secret;
   readonly timeoutMs: number;
   readonly retries: number;
   readonly logger: Logger;
@@ -125,7 +86,7 @@ export class DatadogClient implements AttemptObserver {
   private auth: Promise<ddAuthApi.AuthenticationApi> | undefined;
   private readonly gate: RateLimitGate;
   private readonly sleep: Sleep;
-  private readonly secrets: readonly string[];
+  private readonly keys: DatadogKeys;
   private requests = 0;
   private errors = 0;
 
@@ -138,7 +99,10 @@ export class DatadogClient implements AttemptObserver {
       maxCloseMs: this.maxWaitMs(),
     });
     this.sleep = opts.sleep ?? defaultSleep;
-    this.secrets = [opts.apiKey, opts.appKey];
+    this.keys = {
+      api: typeof opts.apiKey === 'string' ? staticSecret(opts.apiKey, 'DD_API_KEY') : opts.apiKey,
+      app: typeof opts.appKey === 'string' ? staticSecret(opts.appKey, 'DD_APP_KEY') : opts.appKey,
+    };
   }
 
   private maxWaitMs(): number {
@@ -154,8 +118,10 @@ export class DatadogClient implements AttemptObserver {
     this.apis ??= loadLibrary().then(({ client, MetricsApi, LogsApi, RUMApi }) => {
       const baseUrl = this.baseUrl();
       const configuration = client.createConfiguration({
-        authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
+        // the transport sets both headers again on every request from the current (rotated) values
+        authMethods: { apiKeyAuth: this.keys.api.get(), appKeyAuth: this.keys.app.get() },
         httpApi: new FetchHttpLibrary({
+          keys: this.keys,
           ResponseContext: client.ResponseContext,
           fetch: this.opts.fetch,
           timeoutMs: this.opts.timeoutMs,
@@ -334,7 +300,7 @@ export class DatadogClient implements AttemptObserver {
 
   private describe(err: unknown, operation: string): DatadogFailure {
     const failure = classifyFailure(err, { operation, timeoutMs: this.opts.timeoutMs });
-    const message = scrubSecrets(failure.message, this.secrets);
+    const message = scrubSecrets(failure.message, [this.keys.api.get(), this.keys.app.get()]);
     if (message === failure.message) return failure;
     return new DatadogFailure(failure.code, message, {
       retryable: failure.retryable,
@@ -342,4 +308,3 @@ export class DatadogClient implements AttemptObserver {
     });
   }
 }
-

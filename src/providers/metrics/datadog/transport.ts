@@ -10,6 +10,7 @@ import {
   type RawResponse,
 } from '../../../http/exchange.js';
 import { exchange } from '../../../http/node-http.js';
+import type { Secret } from '../../../secrets/secret-source.js';
 import { DatadogFailure, DatadogHttpError } from './errors.js';
 
 /*
@@ -38,7 +39,15 @@ export interface AttemptObserver {
   onNoResponse(err: unknown): void;
 }
 
+/** The keys as read now: a rotated apiKeyFile / appKeyFile is picked up by the next request. */
+export interface DatadogKeys {
+  readonly api: Secret;
+  readonly app: Secret;
+}
+
 export interface FetchHttpLibraryOptions {
+  /** when given, DD-API-KEY / DD-APPLICATION-KEY are set from these on every request */
+  readonly keys?: DatadogKeys;
   /** the library's ResponseContext class (the library itself is loaded lazily, see client.ts) */
   readonly ResponseContext: typeof client.ResponseContext;
   /** undefined: node:http through src/http/node-http.ts */
@@ -63,7 +72,7 @@ export class FetchHttpLibrary implements client.HttpLibrary {
     const caller = callSignal.getStore();
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const signal = caller ? AbortSignal.any([timeout, caller]) : timeout;
-    const outbound = toHttpRequest(request);
+    const outbound = toHttpRequest(request, this.opts.keys);
     const limits: ExchangeLimits = {
       maxBytes: this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, this.opts.timeoutMs),
@@ -103,7 +112,7 @@ export class FetchHttpLibrary implements client.HttpLibrary {
 }
 
 /** The library's request as ours; it only ever sends GET and POST with JSON text. */
-function toHttpRequest(request: client.RequestContext): HttpRequest {
+function toHttpRequest(request: client.RequestContext, keys: DatadogKeys | undefined): HttpRequest {
   const method = request.getHttpMethod();
   if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') {
     throw new DatadogFailure('E_PROVIDER_BAD_REQUEST', `internal: unsupported Datadog method ${method}`, {
@@ -113,9 +122,17 @@ function toHttpRequest(request: client.RequestContext): HttpRequest {
   const body = request.getBody();
   const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : undefined;
   const url = new URL(request.getUrl());
-  return text === undefined
-    ? { method, url, headers: request.getHeaders() }
-    : { method, url, headers: request.getHeaders(), body: text };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.getHeaders())) {
+    const lower = name.toLowerCase();
+    if (keys && (lower === 'dd-api-key' || lower === 'dd-application-key')) continue;
+    headers[name] = value;
+  }
+  if (keys) {
+    headers['DD-API-KEY'] = keys.api.get();
+    headers['DD-APPLICATION-KEY'] = keys.app.get();
+  }
+  return text === undefined ? { method, url, headers } : { method, url, headers, body: text };
 }
 
 function isJsonObject(text: string): boolean {
