@@ -27,7 +27,10 @@ export interface MetricsProviderDeps {
   readonly random?: () => number;
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
+  /** the cap on header-driven waits: pass the shortest check interval when under 30 s */
   readonly maxRateLimitWaitMs?: number;
+  /** the cap on one answer (default 8 MiB) */
+  readonly maxResponseBytes?: number;
 }
 
 function requiredKey(
@@ -77,6 +80,7 @@ export function createMetricsProvider(
         ...(deps.minRetryDelayMs !== undefined && { minRetryDelayMs: deps.minRetryDelayMs }),
         ...(deps.maxRetryDelayMs !== undefined && { maxRetryDelayMs: deps.maxRetryDelayMs }),
         ...(deps.maxRateLimitWaitMs !== undefined && { maxRateLimitWaitMs: deps.maxRateLimitWaitMs }),
+        ...(deps.maxResponseBytes !== undefined && { maxResponseBytes: deps.maxResponseBytes }),
       });
       return new DatadogMetricsProvider(name, client, logger);
     }
