@@ -18,7 +18,10 @@ export const URL_VARIABLES = ['DATABASE_URL'] as const;
 
 const MAX_DEPTH = 32;
 
-export function registerConfigSecrets(data: unknown, env: Readonly<Record<string, string | undefined>>): void {
+export function registerConfigSecrets(
+  data: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   for (const name of URL_VARIABLES) registerUrlCredentials(env[name]);
   walk(data, env, 0);

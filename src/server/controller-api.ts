@@ -8,6 +8,7 @@ import type { ServerDeps } from './deps.js';
 import { instrumentMetricsProvider, instrumentToggleProvider } from './instrument.js';
 import type { StagegateMetrics } from './metrics.js';
 import { startServer, type RunningServer } from './start.js';
+import { fileSecret, looksLikeVariableName } from '../secrets/secret-source.js';
 
 /*
  * Glue between the controller (src/controller) and the HTTP server, used by
@@ -20,13 +21,24 @@ export function serverDepsFor(
   controller: Controller,
   opts: { metrics: StagegateMetrics; logger: Logger; config: Config; env: NodeJS.ProcessEnv },
 ): ServerDeps {
-  const tokenEnv = opts.config.server.tokenEnv;
+  const { tokenEnv, tokenFile } = opts.config.server;
   const token = tokenEnv === undefined ? undefined : opts.env[tokenEnv]?.trim() || undefined;
+  // tokenFile: re-read when it changes (a rotated secret), see src/secrets/secret-source.ts
+  const file =
+    tokenFile === undefined
+      ? undefined
+      : fileSecret(tokenFile, 'server.tokenFile', (fields, message) => opts.logger.warn(fields, message));
   return {
     store: controller.store,
     metrics: opts.metrics,
     logger: opts.logger,
-    auth: { token, tokenEnv },
+    auth: {
+      get token() {
+        return file === undefined ? token : file.get();
+      },
+      // a tokenEnv that holds the token itself is never echoed in the read-only message
+      tokenEnv: tokenEnv !== undefined && looksLikeVariableName(tokenEnv) ? tokenEnv : undefined,
+    },
     applyCommand: async (name, command, { by, reason }) => {
       const result = await controller.command(name, command, { by, reason });
       return { accepted: result.accepted, message: result.message, summary: result.summary };

@@ -68,13 +68,11 @@ describe('tokenFile rotation (Flipper)', () => {
       if (seen.length === 1) res.writeHead(200, { 'content-type': 'application/json' }).end(featureDoc);
       // a proxy that echoes what it was sent, old and new token both
       else
-        res
-          .writeHead(403, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              message: `denied ${req.headers.authorization ?? ''} (was old-flipper-token-1111)`,
-            }),
-          );
+        res.writeHead(403, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            message: `denied ${req.headers.authorization ?? ''} (was old-flipper-token-1111)`,
+          }),
+        );
     };
     const provider = createToggleProvider(
       'flipper',
