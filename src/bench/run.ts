@@ -1,7 +1,7 @@
 /*
  * `npm run bench`: every benchmark in one run, printed as markdown tables.
  * Benchmarks are not tests: they measure on whatever machine runs them, and
- * their numbers go into the README, not into assertions.
+ * their numbers go into docs/benchmarks.md, not into assertions.
  */
 import { run as decisionQuality } from './decision-quality.js';
 import { run as controllerThroughput } from './controller-throughput.js';

@@ -49,7 +49,7 @@ export interface ToggleWriteObservation {
   readonly ok: boolean;
 }
 
-/** What the controller calls; see the calls listed in the README metrics section. */
+/** What the controller calls; see the calls listed in docs/http-api.md, "Prometheus metrics". */
 export interface MetricsRecorder {
   recordCheck(check: CheckObservation): void;
   recordSummary(rollout: string, summary: RolloutSummary): void;

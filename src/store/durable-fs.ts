@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
  *
  * Every call is a handful of syscalls and nothing more: the store makes
  * thousands of these per pass over a thousand rollouts (see the benchmark in
- * the README), so each one counts. Files are used through plain descriptors
+ * docs/benchmarks.md), so each one counts. Files are used through plain descriptors
  * and the callback API (promisified), not FileHandle: on Node 20 a FileHandle
  * call costs the main thread about twice the CPU of the same syscall through
  * the callback API (measured: 3,000 open/stat/read/append/fdatasync/close

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
  * `stagegate simulate` spawned from dist/ (build first: npx tsc -p .config/tsconfig.build.json)
- * on the README's example files in test/fixtures/series/.
+ * on the example files of docs/simulate.md in test/fixtures/series/.
  */
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');

@@ -6,7 +6,7 @@ import { ReplayMetricsProvider, loadSeriesFile } from '../../src/providers/metri
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { loadRolloutFile } from '../../src/rollout/loader.js';
 
-/* simulate() on the README's example: test/fixtures/series/ebg-emails.yaml with its two series. */
+/* simulate() on the example of docs/simulate.md: test/fixtures/series/ebg-emails.yaml with its two series. */
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/series');
 const FROM = Date.parse('2025-06-17T09:00:00-04:00');
