@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'E_STORE_CONFLICT'
   | 'E_STORE_LOCKED'
   | 'E_STORE_IO'
+  /** a write by a replica that is no longer the leader (a newer lease epoch exists) */
+  | 'E_FENCED'
   | 'E_SNAPSHOT_INVALID'
   | 'E_COMMAND_REFUSED'
   | 'E_NOT_FOUND'

@@ -5,10 +5,12 @@
  */
 import { run as decisionQuality } from './decision-quality.js';
 import { run as controllerThroughput } from './controller-throughput.js';
+import { run as failover } from './failover.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
   ['Decision quality', decisionQuality],
   ['Controller throughput', controllerThroughput],
+  ['PostgreSQL failover and store', failover],
 ];
 
 for (const [title, bench] of sections) {

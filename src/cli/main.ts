@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   query: () => import('./commands/query.js'),
   simulate: () => import('./commands/simulate.js'),
   report: () => import('./commands/report.js'),
+  state: () => import('./commands/state.js'),
 };
 for (const op of ['pause', 'resume', 'approve', 'abort', 'promote', 'retry']) {
   COMMANDS[op] = () => import('./commands/operator.js');

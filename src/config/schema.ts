@@ -137,6 +137,15 @@ export const configSchema = z.strictObject({
     .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('file'), dir: z.string().min(1).default('.stagegate') }),
       z.strictObject({ type: z.literal('memory') }),
+      z.strictObject({
+        type: z.literal('postgres'),
+        url: z.string().min(1),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+          .default('stagegate'),
+        leaseSeconds: z.int().min(1).max(3600).default(15),
+      }),
     ])
     .default({ type: 'file', dir: '.stagegate' }),
   metrics: z.record(z.string(), z.discriminatedUnion('type', [datadogProvider])).default({}),

@@ -93,11 +93,20 @@ export type HistoryEntry =
     }
   | { readonly type: 'spec'; readonly at: number; readonly specHash: string; readonly source: string | null };
 
+/** A window of a history counted from its end: positions are 0-based append order. */
+export interface HistoryPage {
+  /** only entries at positions below this; default: up to the end */
+  readonly before?: number;
+  /** at most this many, the newest of them; default: all */
+  readonly limit?: number;
+}
+
 export interface StateStore {
   load(name: string): Promise<RolloutRecord | undefined>;
   /** throws StagegateError E_STORE_CONFLICT when the stored version is not `expectedVersion` */
   save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord>;
   appendHistory(name: string, entry: HistoryEntry): Promise<void>;
-  history(name: string): Promise<HistoryEntry[]>;
+  /** in append order; with `page`, the last `limit` entries before position `before` (0-based, exclusive) */
+  history(name: string, page?: HistoryPage): Promise<HistoryEntry[]>;
   list(): Promise<RolloutRecord[]>;
 }

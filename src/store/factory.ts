@@ -5,6 +5,8 @@ import type { StateStore } from '../ports/state-store.js';
 import type { Config } from '../config/schema.js';
 import { FileStateStore } from './file-store.js';
 import { MemoryStateStore } from './memory-store.js';
+import { createPool } from './postgres/pool.js';
+import { PostgresStateStore } from './postgres/postgres-store.js';
 
 export type StateConfig = Config['state'];
 
@@ -24,6 +26,13 @@ export function createStateStore(config: StateConfig, opts: CreateStateStoreOpti
       });
     case 'memory':
       return new MemoryStateStore();
+    case 'postgres':
+      // for reads and CLI commands; `stagegate run` opens store + lease with openPostgresState
+      return new PostgresStateStore({
+        pool: createPool({ url: config.url, logger: opts.logger }),
+        schema: config.schema,
+        ownsPool: true,
+      });
     default: {
       const unknown: { readonly type?: unknown } = config;
       throw new StagegateError('E_UNKNOWN_TYPE', `unknown state store type ${JSON.stringify(unknown.type)}`, {

@@ -153,7 +153,7 @@ describe('loadConfig', () => {
     ],
     ['server: { port: 70000 }\n', ['c.yaml:1:17: server.port: must be <= 65535']],
     ['rolloutDir: rollouts\n', ['c.yaml:1:1: rolloutDir: unknown key (did you mean "rolloutsDir"?)']],
-    ['state: { type: postgres }\n', ['c.yaml:1:16: state.type: must be one of file, memory']],
+    ['state: { type: redis }\n', ['c.yaml:1:16: state.type: must be one of file, memory, postgres']],
     [
       '- a\n- b\n',
       [

@@ -113,4 +113,13 @@ describe('loading registers the secrets the config points at', () => {
       '[redacted] [redacted] [redacted] [redacted] [redacted]',
     );
   });
+
+  it('the password of a postgres state url, interpolated or written', () => {
+    parseConfigText('state: { type: postgres, url: "${PG_URL}" }\n', 'c.yaml', {
+      PG_URL: 'postgres://stagegate:pg-pass-4242@127.0.0.1:5432/db',
+    });
+    expect(scrub('password authentication failed: pg-pass-4242')).toBe(
+      'password authentication failed: [redacted]',
+    );
+  });
 });

@@ -120,7 +120,8 @@ describe('apiKeyFile / appKeyFile rotation (Datadog)', () => {
         baseUrl: base,
         apiKeyFile: apiPath,
         appKeyFile: appPath,
-        timeoutMs: 2_000,
+        // generous: the first query also loads the Datadog library, on a shared machine
+        timeoutMs: 10_000,
         maxRetries: 0,
       },
       { env: {} },
@@ -135,7 +136,7 @@ describe('apiKeyFile / appKeyFile rotation (Datadog)', () => {
       'dd-api-key-old-0001 dd-app-key-old-0001',
       'dd-api-key-new-0002 dd-app-key-new-0002',
     ]);
-  });
+  }, 60_000);
 });
 
 describe('secretFile rotation (webhook notifier)', () => {

@@ -224,9 +224,9 @@ describe('createStateStore', () => {
   });
 
   it('throws E_UNKNOWN_TYPE for a type it does not know', () => {
-    const config = JSON.parse('{"type":"postgres"}') as Parameters<typeof createStateStore>[0];
+    const config = JSON.parse('{"type":"redis"}') as Parameters<typeof createStateStore>[0];
     expect(() => createStateStore(config)).toThrow(
-      expect.objectContaining({ code: 'E_UNKNOWN_TYPE', message: 'unknown state store type "postgres"' }),
+      expect.objectContaining({ code: 'E_UNKNOWN_TYPE', message: 'unknown state store type "redis"' }),
     );
   });
 });

@@ -1,18 +1,37 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import type { HistoryEntry, StateStore } from '../../src/ports/state-store.js';
 import { FileStateStore } from '../../src/store/file-store.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
+import { migrate } from '../../src/store/postgres/migrate.js';
+import { createPool } from '../../src/store/postgres/pool.js';
+import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
 import { record, removeDir } from './helpers.js';
+import { createTestDatabase, stopTestServer, type TestDatabase } from './pg-test-db.js';
 
-/* One contract, both stores: what the controller and the operator commands rely on. */
+/* One contract, all three stores: what the controller and the operator commands rely on. */
 
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+// postgres: one database for the file, a fresh schema per test
+let db: TestDatabase;
+let pool: pg.Pool;
+let schemas = 0;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool({ url: db.url });
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+  await stopTestServer();
 });
 
 const stores: [string, () => Promise<StateStore>][] = [
@@ -23,6 +42,14 @@ const stores: [string, () => Promise<StateStore>][] = [
       const dir = await mkdtemp(join(tmpdir(), 'stagegate-store-'));
       dirs.push(dir);
       return new FileStateStore({ dir });
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const schema = `contract_${++schemas}`;
+      await migrate(pool, schema);
+      return new PostgresStateStore({ pool, schema });
     },
   ],
 ];

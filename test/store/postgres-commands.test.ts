@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { PgCommandQueue } from '../../src/store/postgres/command-queue.js';
+import { PgListener } from '../../src/store/postgres/listener.js';
+import { usePostgres } from './pg-fixture.js';
+
+const pg = usePostgres();
+
+async function lease(schema: string, holder: string, epoch: number): Promise<void> {
+  await pg.pool.query(
+    `INSERT INTO "${schema}".lease VALUES (1, $1, $2, now() + interval '1 minute', now())
+     ON CONFLICT (id) DO UPDATE SET holder = $1, epoch = $2`,
+    [holder, epoch],
+  );
+}
+
+const pause = { rollout: 'alpha', command: 'pause', by: 'ana', reason: 'looks odd' };
+
+async function pickUpMs(
+  queue: PgCommandQueue,
+  leaderQueue: PgCommandQueue,
+  schema: string,
+  pollMs: number,
+): Promise<number> {
+  await lease(schema, 'leader', 1);
+  let taken: number | undefined;
+  let sentAt = 0;
+  let done: () => void = () => undefined;
+  const got = new Promise<void>((r) => (done = r));
+  const stop = await leaderQueue.subscribe(() => {
+    void leaderQueue.take({ holder: 'leader', epoch: 1 }).then((cmds) => {
+      if (cmds.length > 0 && taken === undefined) {
+        taken = Date.now() - sentAt;
+        done();
+      }
+    });
+  }, pollMs);
+  try {
+    sentAt = Date.now();
+    await queue.enqueue(pause);
+    await got;
+    return taken ?? Number.NaN;
+  } finally {
+    stop();
+  }
+}
+
+describe('operator commands through postgres', () => {
+  it('reaches the leader at once by NOTIFY', async () => {
+    const schema = await pg.schema();
+    const listener = new PgListener(pg.db.url);
+    try {
+      // a poll slower than the test: only the NOTIFY can be this fast
+      const leaderQueue = new PgCommandQueue(pg.pool, schema, listener);
+      const queue = new PgCommandQueue(pg.pool, schema);
+      const ms = await pickUpMs(queue, leaderQueue, schema, 60_000);
+      expect(ms).toBeLessThan(300);
+    } finally {
+      await listener.stop();
+    }
+  });
+
+  it('reaches the leader within a second by polling when there is no LISTEN', async () => {
+    const schema = await pg.schema();
+    const queue = new PgCommandQueue(pg.pool, schema);
+    expect(await pickUpMs(queue, queue, schema, 500)).toBeLessThan(1_000);
+  });
+
+  it('hands a command to the current epoch only, again to the next one if unfinished, never after done', async () => {
+    const schema = await pg.schema();
+    const queue = new PgCommandQueue(pg.pool, schema);
+    const id = await queue.enqueue(pause);
+    await lease(schema, 'a', 1);
+    expect(await queue.take({ holder: 'b', epoch: 1 })).toEqual([]);
+    expect(await queue.take({ holder: 'a', epoch: 1 })).toEqual([{ id, ...pause }]);
+    expect(await queue.take({ holder: 'a', epoch: 1 })).toEqual([]);
+    // a dies before completing it: the next leader gets it again
+    await lease(schema, 'b', 2);
+    expect(await queue.take({ holder: 'a', epoch: 1 })).toEqual([]);
+    expect(await queue.take({ holder: 'b', epoch: 2 })).toEqual([{ id, ...pause }]);
+    await queue.complete(id, { accepted: true, message: 'pause accepted for alpha' });
+    await lease(schema, 'c', 3);
+    expect(await queue.take({ holder: 'c', epoch: 3 })).toEqual([]);
+    expect(await queue.waitFor(id, 100)).toEqual({ accepted: true, message: 'pause accepted for alpha' });
+  });
+
+  it('lets the CLI wait for the outcome, and gives up after its timeout', async () => {
+    const schema = await pg.schema();
+    const listener = new PgListener(pg.db.url);
+    try {
+      const queue = new PgCommandQueue(pg.pool, schema, listener);
+      await lease(schema, 'a', 1);
+      const id = await queue.enqueue(pause);
+      const waiting = queue.waitFor(id, 5_000, 60_000);
+      const [cmd] = await queue.take({ holder: 'a', epoch: 1 });
+      const start = Date.now();
+      await queue.complete(cmd?.id ?? -1, { accepted: false, message: 'alpha is already paused' });
+      expect(await waiting).toEqual({ accepted: false, message: 'alpha is already paused' });
+      expect(Date.now() - start).toBeLessThan(1_000);
+      const other = await queue.enqueue(pause);
+      expect(await queue.waitFor(other, 150)).toBeUndefined();
+    } finally {
+      await listener.stop();
+    }
+  });
+});
