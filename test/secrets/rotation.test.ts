@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import { createMetricsProvider } from '../../src/providers/metrics/factory.js';
 import { createToggleProvider } from '../../src/providers/toggles/factory.js';
@@ -34,6 +34,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
+// each test starts on fresh connections: a kept-alive socket the server drops while the Datadog library loads would reset
+afterEach(() => server.closeIdleConnections());
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
