@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'E_STORE_IO'
   /** a write by a replica that is no longer the leader (a newer lease epoch exists) */
   | 'E_FENCED'
+  /** one record cannot be decoded: that rollout alone is affected */
+  | 'E_STORE_CORRUPT'
+  /** the store cannot write at all (disk full, read-only, out of descriptors): fail fast, typed */
+  | 'E_STORE_UNAVAILABLE'
   | 'E_SNAPSHOT_INVALID'
   | 'E_COMMAND_REFUSED'
   | 'E_NOT_FOUND'
@@ -59,6 +63,8 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
     case 'E_PROVIDER_TOO_LARGE':
     case 'E_PROVIDER_BAD_VALUE':
     case 'E_STORE_IO':
+    case 'E_STORE_CORRUPT':
+    case 'E_STORE_UNAVAILABLE':
     case 'E_STORE_LOCKED':
       return 3;
     default:

@@ -1,9 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../log.js';
 import { formatProblem, type Problem } from '../rollout/errors.js';
-import { loadRolloutsDir } from '../rollout/loader.js';
+import { checkFiles, firstOfEachName } from '../rollout/loader.js';
 import type { ConfigNames } from '../rollout/rules.js';
 import type { Rollout } from '../rollout/types.js';
+import { watchDir, type DirWatch } from './dir-watch.js';
 import { diffRollouts, mergeWithLastGood, type RolloutChange } from './rollout-diff.js';
 
 /*
@@ -13,6 +13,11 @@ import { diffRollouts, mergeWithLastGood, type RolloutChange } from './rollout-d
  * reloaded and diffed by rollout name; the controller gets added / changed /
  * removed. A broken file is logged once per reload, one line per problem as
  * `path:line:col: message`, and skipped; every other rollout keeps running.
+ * The watch survives the dir being replaced (dir-watch.ts). A dir that is
+ * missing or unreadable for a moment (mid-checkout) keeps every rollout as it
+ * was: unscheduling them all would drop their rollback protection. Two files
+ * claiming one name: the one already running keeps it, the newcomer is
+ * reported as the duplicate.
  */
 export interface RolloutLoader {
   /** (Re)loads the dir and reports what changed since the last load. */
@@ -30,6 +35,8 @@ export interface RolloutLoaderOptions {
   readonly dir: string;
   readonly logger: Logger;
   readonly debounceMs?: number;
+  /** how often the dir is re-checked without a watch event (default 10 s) */
+  readonly rescanMs?: number;
   /** checks provider and notifier names against the config, so a typo is a problem at load, not a failed check */
   readonly config?: ConfigNames;
 }
@@ -38,27 +45,43 @@ export function createRolloutLoader({
   dir,
   logger,
   debounceMs = 250,
+  rescanMs = 10_000,
   config,
 }: RolloutLoaderOptions): RolloutLoader {
   let current = new Map<string, Rollout>();
   let lastProblems: readonly Problem[] = [];
-  let watcher: FSWatcher | undefined;
+  let watcher: DirWatch | undefined;
   let timer: NodeJS.Timeout | undefined;
   // reloads never overlap: a burst during a reload queues exactly one more
   let reloading: Promise<RolloutChange[]> | undefined;
   let again = false;
 
   async function load(): Promise<RolloutChange[]> {
-    const { rollouts, problems } = await loadRolloutsDir(dir, { config });
+    const { checks, problems: dirProblems } = await checkFiles([dir], { config });
+    if (dirProblems.length > 0) {
+      // the dir itself is gone or unreadable: keep what runs, a rescan picks the dir up again
+      lastProblems = dirProblems;
+      for (const p of dirProblems)
+        logger.error(
+          { dir, problem: formatProblem(p) },
+          'rollouts dir unreadable, keeping every rollout as loaded',
+        );
+      return [];
+    }
+    const running = new Map([...current.values()].map((r) => [r.name, r.source ?? '']));
+    const { rollouts, problems: duplicates } = firstOfEachName(checks, running);
+    const problems = [...checks.flatMap((c) => c.problems), ...duplicates];
     lastProblems = problems;
     const broken = new Set<string>();
-    for (const p of problems) {
+    for (const p of checks.flatMap((c) => c.problems)) {
       broken.add(p.path);
       logger.error(
         { file: p.path, line: p.line, col: p.col, problem: formatProblem(p) },
         'rollout file invalid, skipped',
       );
     }
+    for (const p of duplicates)
+      logger.error({ file: p.path, problem: formatProblem(p) }, 'duplicate rollout name, file skipped');
     const next = mergeWithLastGood(current, rollouts, broken);
     for (const [name, r] of next) {
       if (!rollouts.includes(r))
@@ -91,19 +114,23 @@ export function createRolloutLoader({
     reload,
     watch(onChange) {
       if (watcher) return;
-      watcher = watch(dir, { persistent: false }, () => {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          timer = undefined;
-          reload().then(
-            (changes) => {
-              if (changes.length > 0) onChange(changes);
-            },
-            (err: unknown) => logger.error({ dir, err }, 'rollouts dir reload failed'),
-          );
-        }, debounceMs);
+      watcher = watchDir({
+        dir,
+        logger,
+        rescanMs,
+        onChange: () => {
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => {
+            timer = undefined;
+            reload().then(
+              (changes) => {
+                if (changes.length > 0) onChange(changes);
+              },
+              (err: unknown) => logger.error({ dir, err }, 'rollouts dir reload failed'),
+            );
+          }, debounceMs);
+        },
       });
-      watcher.on('error', (err) => logger.error({ dir, err }, 'rollouts dir watch failed'));
     },
     get(name) {
       return current.get(name);

@@ -1,4 +1,4 @@
-import type { RolloutRecord, RolloutState } from '../ports/state-store.js';
+import type { RolloutRecord, RolloutState, StoreProblem } from '../ports/state-store.js';
 import type { Rollout } from '../rollout/types.js';
 
 /*
@@ -8,7 +8,8 @@ import type { Rollout } from '../rollout/types.js';
  */
 export interface StatusRow {
   readonly name: string;
-  readonly state: RolloutState;
+  /** `unknown`: the record cannot be read (see `problem`) */
+  readonly state: RolloutState | 'unknown';
   readonly stage: string | null;
   readonly percent: number;
   readonly reason: string | null;
@@ -20,11 +21,33 @@ export interface StatusRow {
   /** a toggle write persisted but not yet confirmed (a running controller applies it within a second) */
   readonly pendingIntent: boolean;
   readonly version: number;
+  /** only on a rollout whose record cannot be read: that rollout's problem, the others are unaffected */
+  readonly problem?: { readonly code: string; readonly path: string | null };
 }
 
-export function statusRows(records: readonly RolloutRecord[], rollouts: readonly Rollout[]): StatusRow[] {
+export function statusRows(
+  records: readonly RolloutRecord[],
+  rollouts: readonly Rollout[],
+  problems: readonly StoreProblem[] = [],
+): StatusRow[] {
   const specs = new Map(rollouts.map((r) => [r.name, r]));
   const rows = new Map<string, StatusRow>();
+  for (const p of problems) {
+    const spec = specs.get(p.name);
+    rows.set(p.name, {
+      name: p.name,
+      state: 'unknown',
+      stage: null,
+      percent: 0,
+      reason: p.message,
+      lastCheck: null,
+      feature: spec?.toggle.feature ?? null,
+      file: spec?.source ?? null,
+      pendingIntent: false,
+      version: 0,
+      problem: { code: p.code, path: p.path },
+    });
+  }
   for (const rec of records) {
     const spec = specs.get(rec.name);
     const s = rec.summary;
@@ -79,7 +102,7 @@ export function formatStatusTable(rows: readonly StatusRow[], now: number): stri
     r.name,
     r.state + (r.pendingIntent ? '*' : ''),
     r.stage ?? '-',
-    formatPercent(r.percent),
+    r.problem ? '?' : formatPercent(r.percent),
     formatCheck(r.lastCheck, now),
     (r.reason ?? '') + (r.file === null ? ' [rollout file removed: not checked]' : ''),
   ]);

@@ -93,20 +93,67 @@ export type HistoryEntry =
     }
   | { readonly type: 'spec'; readonly at: number; readonly specHash: string; readonly source: string | null };
 
-/** A window of a history counted from its end: positions are 0-based append order. */
+/** `history(name, page)`: the newest entries first skipped, then the `limit` before them, in causal order. */
 export interface HistoryPage {
-  /** only entries at positions below this; default: up to the end */
+  /** how many of the newest entries to skip (the count a reader paging backwards already has); default 0 */
   readonly before?: number;
-  /** at most this many, the newest of them; default: all */
+  /** at most this many entries (the newest ones before `before`); default all */
   readonly limit?: number;
 }
 
+/** A record the store holds but cannot read, reported for that rollout alone. */
+export interface StoreProblem {
+  readonly name: string;
+  readonly code: 'E_STORE_CORRUPT' | 'E_STORE_IO' | 'E_STORE_UNAVAILABLE';
+  readonly message: string;
+  /** the file (or table row) at fault, when there is one */
+  readonly path: string | null;
+}
+
+/** Every record the store can read, plus one problem per record it cannot. */
+export interface StoreScan {
+  readonly records: RolloutRecord[];
+  readonly problems: StoreProblem[];
+}
+
+/** Whether writes are getting through; for /readyz and the runtime's "write the toggle off anyway". */
+export interface StoreHealth {
+  readonly ok: boolean;
+  /** e.g. "cannot write /var/lib/stagegate/rollouts: ENOSPC (disk full)"; null when ok */
+  readonly problem: string | null;
+  /** the errno of the last failing write (ENOSPC, EROFS, EDQUOT, EMFILE, ...) */
+  readonly errno: string | null;
+  /** epoch ms of the first failure in the current run of failures */
+  readonly since: number | null;
+}
+
 export interface StateStore {
+  /** throws E_STORE_CORRUPT (details.path) when the record exists but cannot be decoded */
   load(name: string): Promise<RolloutRecord | undefined>;
-  /** throws StagegateError E_STORE_CONFLICT when the stored version is not `expectedVersion` */
+  /**
+   * throws StagegateError E_STORE_CONFLICT when the stored version is not `expectedVersion`,
+   * E_STORE_UNAVAILABLE (details.errno) when the disk is full or read-only
+   */
   save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord>;
   appendHistory(name: string, entry: HistoryEntry): Promise<void>;
-  /** in append order; with `page`, the last `limit` entries before position `before` (0-based, exclusive) */
   history(name: string, page?: HistoryPage): Promise<HistoryEntry[]>;
+  /** every readable record; one unreadable record is left out (see `scan`), never a throw */
   list(): Promise<RolloutRecord[]>;
+  /** optional: `list` plus the records it left out and why (use `scanStore`) */
+  scan?(): Promise<StoreScan>;
+  /** optional: the state of writes (use `storeHealth`) */
+  health?(): StoreHealth;
+}
+
+/** `store.scan()` where the store has it; otherwise `list()` with no problems (older or wrapping stores). */
+export async function scanStore(store: StateStore): Promise<StoreScan> {
+  if (typeof store.scan === 'function') return store.scan();
+  return { records: await store.list(), problems: [] };
+}
+
+const HEALTHY: StoreHealth = { ok: true, problem: null, errno: null, since: null };
+
+/** `store.health()` where the store has it; otherwise healthy (its failures show up as thrown errors). */
+export function storeHealth(store: StateStore): StoreHealth {
+  return typeof store.health === 'function' ? store.health() : HEALTHY;
 }

@@ -36,3 +36,28 @@ export function formatValue(value: number, percent: boolean): string {
 export function formatCount(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : trimmed(n, 3);
 }
+
+// controls and invisible format characters (bidi overrides, zero-width): never printed
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+// inline markup that works mid-line (code, emphasis, links, HTML, table cells): escaped. Block
+// markup (#, -, >) only works at a line start, and the text never starts a line here.
+const MARKDOWN = /[\\`*[\]<|]/g;
+const MAX_INLINE = 500;
+
+/**
+ * Operator- and provider-supplied text (`by`, `reason`, a transition's reason)
+ * as one line of literal markdown: line breaks and tabs become spaces, other
+ * control and format characters are dropped, markdown syntax is escaped, and
+ * the text is capped. Without this, a reason with a newline and `## Rollback`
+ * forged a section of the release report.
+ */
+export function inlineText(text: string): string {
+  const oneLine = text
+    .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
+    .replace(INVISIBLE, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  const capped =
+    [...oneLine].length > MAX_INLINE ? `${[...oneLine].slice(0, MAX_INLINE).join('')}…` : oneLine;
+  return capped.replace(MARKDOWN, (c) => `\\${c}`);
+}

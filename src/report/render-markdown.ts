@@ -1,5 +1,5 @@
 import { formatDuration } from '../rollout/duration.js';
-import { formatCount, formatTime, formatValue } from './format.js';
+import { formatCount, formatTime, formatValue, inlineText } from './format.js';
 import type { CriterionOutcome, DecisionItem, ErrorCount, ReportModel, StageReport } from './model.js';
 
 /*
@@ -42,8 +42,8 @@ function errorLines(errors: readonly ErrorCount[] | null, label: string): string
 }
 
 function decisionLine(d: DecisionItem, tz: string): string {
-  const who = d.by ? ` by ${d.by}` : '';
-  const detail = d.detail ? `: ${d.detail}` : '';
+  const who = d.by ? ` by ${inlineText(d.by)}` : '';
+  const detail = d.detail ? `: ${inlineText(d.detail)}` : '';
   return `  - ${formatTime(d.at, tz)}: ${d.action}${who}${detail}`;
 }
 
@@ -91,7 +91,7 @@ function stageSection(s: StageReport, m: ReportModel): string[] {
     out.push('- Metrics at this stage (per the success criteria):', ...criterionLines(success, '  '));
   if (guards.length > 0) out.push('- Rollback criteria:', ...criterionLines(guards, '  '));
   out.push(...errorLines(s.errors, 'Types of errors logged'));
-  if (s.approvedBy.length > 0) out.push(`- Approved by: ${s.approvedBy.join(', ')}`);
+  if (s.approvedBy.length > 0) out.push(`- Approved by: ${s.approvedBy.map(inlineText).join(', ')}`);
   if (s.decisions.length > 0) out.push('- Decisions:', ...s.decisions.map((d) => decisionLine(d, tz)));
   return [...out, ''];
 }
@@ -101,7 +101,7 @@ function rollbackSection(m: ReportModel): string[] {
   const out = ['## Rollback', ''];
   for (const r of m.rollbacks) {
     out.push(
-      `- Started ${formatTime(r.at, m.timezone)} at ${r.stage ?? 'no stage'} (${r.percent}%): ${r.reason ?? 'no reason recorded'}`,
+      `- Started ${formatTime(r.at, m.timezone)} at ${r.stage ?? 'no stage'} (${r.percent}%): ${r.reason === null ? 'no reason recorded' : inlineText(r.reason)}`,
     );
     out.push(`- Toggle off: ${r.toggleOffAt === null ? 'not yet' : formatTime(r.toggleOffAt, m.timezone)}`);
     if (r.failedAttempts > 0) out.push(`- Failed toggle writes before it succeeded: ${r.failedAttempts}`);
@@ -148,7 +148,7 @@ export function renderReportMarkdown(m: ReportModel): string {
   if (m.description) out.push(m.description, '');
   if (m.toggle)
     out.push(`- Feature toggle: \`${m.toggle.feature}\` (${m.toggle.provider}, ${m.toggle.gate})`);
-  out.push(`- State: ${m.state} at ${m.percent}%${m.reason ? ` (${m.reason})` : ''}`);
+  out.push(`- State: ${m.state} at ${m.percent}%${m.reason ? ` (${inlineText(m.reason)})` : ''}`);
   out.push(`- Generated: ${formatTime(m.generatedAt, tz)}`, '');
   out.push('## Phase II: Staged Rollout', '', '### Rollout Planning', '', `- Date range: ${range}`);
   if (m.successCriteria.length > 0) {

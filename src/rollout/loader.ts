@@ -91,6 +91,20 @@ export async function checkRolloutPaths(
   paths: readonly string[],
   opts: CheckOptions = {},
 ): Promise<RolloutSet> {
+  const { checks, problems } = await checkFiles(paths, opts);
+  const { rollouts, problems: duplicates } = firstOfEachName(checks);
+  return {
+    rollouts,
+    problems: sortProblems([...problems, ...checks.flatMap((c) => c.problems), ...duplicates]),
+    files: checks.length,
+  };
+}
+
+/** Each file's check, plus problems with the paths themselves (a missing dir); for the controller's loader. */
+export async function checkFiles(
+  paths: readonly string[],
+  opts: CheckOptions = {},
+): Promise<{ checks: FileCheck[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const files: string[] = [];
   for (const p of paths) {
@@ -98,27 +112,42 @@ export async function checkRolloutPaths(
     if ('problem' in expanded) problems.push(expanded.problem);
     else files.push(...expanded.files);
   }
-  const checks = await Promise.all(files.map((f) => checkRolloutFile(f, opts)));
-  const rollouts: Rollout[] = [];
-  const byName = new Map<string, string>();
+  return { checks: await Promise.all(files.map((f) => checkRolloutFile(f, opts))), problems };
+}
+
+/**
+ * One rollout per name: the file in `keep` (the one already running, by name)
+ * when it still claims the name, else the first in path order; every other
+ * file claiming it is a duplicate problem naming both paths.
+ */
+export function firstOfEachName(
+  checks: readonly FileCheck[],
+  keep: ReadonlyMap<string, string> = new Map(),
+): { rollouts: Rollout[]; problems: Problem[] } {
+  const winner = new Map<string, string>();
   for (const check of checks) {
-    problems.push(...check.problems);
+    const name = check.rollout?.name;
+    if (name === undefined) continue;
+    // the running file wins wherever it sorts; otherwise the first claim stands
+    if (keep.get(name) === check.path || !winner.has(name)) winner.set(name, check.path);
+  }
+  const rollouts: Rollout[] = [];
+  const problems: Problem[] = [];
+  for (const check of checks) {
     const r = check.rollout;
     if (r === undefined) continue;
-    const first = byName.get(r.name);
-    if (first !== undefined) {
-      const at = check.nameAt ?? { line: 1, col: 1 };
-      problems.push({
-        path: check.path,
-        ...at,
-        message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
-      });
+    const first = winner.get(r.name) as string;
+    if (first === check.path) {
+      rollouts.push(r);
       continue;
     }
-    byName.set(r.name, check.path);
-    rollouts.push(r);
+    problems.push({
+      path: check.path,
+      ...(check.nameAt ?? { line: 1, col: 1 }),
+      message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
+    });
   }
-  return { rollouts, problems: sortProblems(problems), files: files.length };
+  return { rollouts, problems };
 }
 
 /** Every rollout in a directory; see checkRolloutPaths. */
@@ -137,8 +166,11 @@ async function expand(path: string): Promise<{ files: string[] } | { problem: Pr
     const info = await stat(path);
     if (!info.isDirectory()) return { files: [path] };
     const entries = await readdir(path, { withFileTypes: true });
+    // Symlinks count (a Kubernetes ConfigMap is `<file> -> ..data/<file>`), and so do FIFOs and devices,
+    // to be reported as "not a regular file" rather than silently left out. Dotfiles do not (editor
+    // locks like `.#a.yaml`, the ConfigMap's own `..data` entries).
     const files = entries
-      .filter((e) => e.isFile() && ROLLOUT_EXTENSIONS.has(extname(e.name)))
+      .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && ROLLOUT_EXTENSIONS.has(extname(e.name)))
       .map((e) => join(path, e.name))
       .sort();
     return { files };

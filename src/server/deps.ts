@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { AuthConfig } from './auth.js';
+import type { ServerLimits } from './server-limits.js';
 import type { StagegateMetrics } from './metrics.js';
 
 export const OPERATOR_COMMANDS = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'] as const;
@@ -37,4 +38,8 @@ export interface ServerDeps {
   readonly bodyLimit?: number;
   /** how long /readyz waits for the store; default 2000 ms */
   readonly storeTimeoutMs?: number;
+  /** API reads of the store at a time (the rest queue, checks do not); default 4 */
+  readonly apiReadConcurrency?: number;
+  /** connection limits and timeouts (see server-limits.ts); defaults there */
+  readonly limits?: Partial<ServerLimits>;
 }

@@ -23,6 +23,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_STORE_CONFLICT: 409,
   E_USAGE: 400,
   E_STORE_IO: 503,
+  E_STORE_UNAVAILABLE: 503,
+  // the record is there but unreadable: not something a retry fixes
+  E_STORE_CORRUPT: 500,
   E_STORE_LOCKED: 503,
   E_SNAPSHOT_INVALID: 500,
 };

@@ -1,4 +1,4 @@
-import type { HistoryEntry, RolloutRecord, RolloutState } from '../ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, RolloutState, StoreProblem } from '../ports/state-store.js';
 import { parseCheckDetail, type CheckMeasurement, type CheckResult } from '../report/check-detail.js';
 
 /*
@@ -10,7 +10,8 @@ import { parseCheckDetail, type CheckMeasurement, type CheckResult } from '../re
 
 export interface RolloutListItem {
   readonly name: string;
-  readonly state: RolloutState;
+  /** `unknown` when the record cannot be read (see `problem`) */
+  readonly state: RolloutState | 'unknown';
   readonly stage: string | null;
   readonly stageIndex: number;
   readonly percent: number;
@@ -18,6 +19,8 @@ export interface RolloutListItem {
   readonly lastCheckAt: string | null;
   readonly updatedAt: string | null;
   readonly version: number;
+  /** why this rollout's record cannot be read; null when it can */
+  readonly problem: { readonly code: string; readonly message: string; readonly path: string | null } | null;
 }
 
 export interface LastCheckView {
@@ -55,6 +58,17 @@ export function listItem(record: RolloutRecord): RolloutListItem {
     lastCheckAt: iso(s.lastCheck),
     updatedAt: iso(record.updatedAt),
     version: record.version,
+    problem: null,
+  };
+}
+
+/** A record the store cannot read: shown for that rollout alone, with the file at fault. */
+export function problemItem(p: StoreProblem): RolloutListItem {
+  return {
+    ...pendingItem(p.name),
+    state: 'unknown',
+    reason: p.message,
+    problem: { code: p.code, message: p.message, path: p.path },
   };
 }
 
@@ -70,6 +84,7 @@ export function pendingItem(name: string): RolloutListItem {
     lastCheckAt: null,
     updatedAt: null,
     version: 0,
+    problem: null,
   };
 }
 

@@ -5,6 +5,7 @@ import { useJsonBodies } from './json-body.js';
 import { registerCommandRoutes } from './routes/commands.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
+import { capConnections, fastifyTimeouts, resolveLimits } from './server-limits.js';
 
 /*
  * The HTTP API (fastify). Built without listening so tests use `inject`;
@@ -19,7 +20,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const log = deps.logger.child({ component: 'http' });
   // no `logger` option: fastify's own request logging stays off (it would log raw
   // requests); the onResponse line below replaces it
-  const app = Fastify({ bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const limits = resolveLimits(deps.limits);
+  const app = Fastify({ bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, ...fastifyTimeouts(limits) });
+  capConnections(app.server, limits, log);
 
   useJsonBodies(app);
   app.setErrorHandler(createErrorHandler(log));

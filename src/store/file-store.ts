@@ -2,7 +2,15 @@ import { link, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StagegateError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type {
+  HistoryEntry,
+  HistoryPage,
+  RolloutRecord,
+  StateStore,
+  StoreHealth,
+  StoreProblem,
+  StoreScan,
+} from '../ports/state-store.js';
 import { NAME_PATTERN } from '../rollout/schema.js';
 import {
   DirSync,
@@ -12,9 +20,11 @@ import {
   readTextFile,
   replaceFileDurable,
 } from './durable-fs.js';
+import { readTailLines } from './history-tail.js';
 import { decodeHistoryLine, decodeRecord } from './record-codec.js';
 import { withRecordLock } from './record-lock.js';
 import { assertRolloutName } from './rollout-name.js';
+import { WriteHealth, corruptRecord, problemOf, storeIoError } from './store-errors.js';
 
 /*
  * File state store (DESIGN.md §5). Layout under `dir`:
@@ -69,7 +79,10 @@ export class FileStateStore implements StateStore {
   /** the store's directories, created (and their entries fsynced) once; reset when one turns out missing */
   private dirs: Promise<void> | undefined;
   private readonly known = new Map<string, KnownRecord>();
+  private readonly writes = new WriteHealth();
   private tempSeq = 0;
+  /** bytes read from history files by paged reads (the proof that a page costs its own size) */
+  historyBytesRead = 0;
 
   constructor(opts: FileStateStoreOptions) {
     this.dir = resolve(opts.dir);
@@ -114,7 +127,7 @@ export class FileStateStore implements StateStore {
     try {
       await this.ensureDirs();
       const lockOpts = { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs, logger: this.logger };
-      return await withRecordLock(this.lockFile(name), name, lockOpts, async () => {
+      const result = await withRecordLock(this.lockFile(name), name, lockOpts, async () => {
         const stored = await this.storedVersion(name);
         if (stored !== expectedVersion) {
           throw new StagegateError(
@@ -137,10 +150,10 @@ export class FileStateStore implements StateStore {
         this.known.set(name, { text, version: saved.version });
         return saved;
       });
+      this.writes.succeeded();
+      return result;
     } catch (err) {
-      this.forgetDirsIfMissing(err);
-      if (err instanceof StagegateError) throw err;
-      throw ioError('write', file, err);
+      throw this.writeFailed(err, file);
     }
   }
 
@@ -160,52 +173,96 @@ export class FileStateStore implements StateStore {
         entries.map((e) => JSON.stringify(e)),
         this.historySync,
       );
+      this.writes.succeeded();
     } catch (err) {
-      this.forgetDirsIfMissing(err);
-      throw ioError('append to', file, err);
+      throw this.writeFailed(err, file, 'append to');
     }
   }
 
-  async history(name: string): Promise<HistoryEntry[]> {
+  /** whether writes are getting through (a full or read-only disk makes it fail until one succeeds) */
+  health(): StoreHealth {
+    return this.writes.get();
+  }
+
+  private writeFailed(err: unknown, file: string, action = 'write'): StagegateError {
+    this.forgetDirsIfMissing(err);
+    // a conflict, a held lock or a corrupt record stays what it is; a system error gets typed by its errno
+    const typed = err instanceof StagegateError ? err : storeIoError(action, file, err);
+    this.writes.failed(typed);
+    return typed;
+  }
+
+  /**
+   * The whole history, or with `page` the newest entries read backwards from
+   * the end (history-tail.ts): a page costs its own bytes, not the file's.
+   * Paging counts lines, so a torn line skipped here still counts as one.
+   */
+  async history(name: string, page?: HistoryPage): Promise<HistoryEntry[]> {
     assertRolloutName(name);
     const file = this.historyFile(name);
-    let text: string;
+    let lines: string[];
     try {
-      text = await readTextFile(file);
+      if (page === undefined || (page.before === undefined && page.limit === undefined)) {
+        lines = (await readTextFile(file)).split('\n');
+      } else {
+        const tail = await readTailLines(file, page.before ?? 0, page.limit ?? Infinity);
+        this.historyBytesRead += tail.bytesRead;
+        lines = tail.lines;
+      }
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return [];
-      throw ioError('read', file, err);
+      throw storeIoError('read', file, err);
     }
     const entries: HistoryEntry[] = [];
-    text.split('\n').forEach((line, index) => {
+    lines.forEach((line, index) => {
       if (line.trim() === '') return;
       const decoded = decodeHistoryLine(line);
       if (decoded.ok) entries.push(decoded.value);
       // A crash mid-append leaves a partial last line; the rest of the history is intact.
       else
         this.logger.warn(
-          { file, line: index + 1, problem: decoded.problem },
+          // a line number only when the whole file was read: a page does not know where it starts
+          { file, ...(page === undefined ? { line: index + 1 } : {}), problem: decoded.problem },
           'skipped unreadable history line',
         );
     });
     return entries;
   }
 
+  /** every readable record: one truncated or hand-broken file must not hide all the others */
   async list(): Promise<RolloutRecord[]> {
+    return (await this.scan()).records;
+  }
+
+  /** list() plus one problem per record that cannot be read (E_STORE_CORRUPT with its path) */
+  async scan(): Promise<StoreScan> {
     const root = join(this.dir, 'rollouts');
     let files: string[];
     try {
       files = await readdir(root);
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
-      throw ioError('read', root, err);
+      if (errnoCode(err) === 'ENOENT') return { records: [], problems: [] };
+      throw storeIoError('read', root, err);
     }
     // `<name>.json` only: not `.prev.json` (a dot is not allowed in names) nor temp files (`<name>.json.<pid>-<n>.tmp`)
     const names = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
-    const records = await Promise.all(names.filter((n) => NAME_PATTERN.test(n)).map((n) => this.read(n)));
-    return records
-      .filter((r): r is RolloutRecord => r !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const records: RolloutRecord[] = [];
+    const problems: StoreProblem[] = [];
+    await Promise.all(
+      names
+        .filter((n) => NAME_PATTERN.test(n))
+        .map(async (name) => {
+          try {
+            const rec = await this.read(name);
+            if (rec) records.push(rec);
+          } catch (err) {
+            problems.push(problemOf(name, this.recordFile(name), err));
+          }
+        }),
+    );
+    records.sort((a, b) => a.name.localeCompare(b.name));
+    problems.sort((a, b) => a.name.localeCompare(b.name));
+    return { records, problems };
   }
 
   private async read(name: string): Promise<RolloutRecord | undefined> {
@@ -232,7 +289,7 @@ export class FileStateStore implements StateStore {
     try {
       return await readTextFile(file);
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw ioError('read', file, err);
+      if (errnoCode(err) !== 'ENOENT') throw storeIoError('read', file, err);
       this.known.delete(name);
       return undefined;
     }
@@ -242,14 +299,10 @@ export class FileStateStore implements StateStore {
     const file = this.recordFile(name);
     const decoded = decodeRecord(text);
     if (!decoded.ok) {
-      throw new StagegateError('E_STORE_IO', `corrupt state record ${file}: ${decoded.problem}`, { file });
+      throw corruptRecord(name, file, decoded.problem);
     }
     if (decoded.value.name !== name) {
-      throw new StagegateError(
-        'E_STORE_IO',
-        `corrupt state record ${file}: it names rollout ${JSON.stringify(decoded.value.name)}`,
-        { file },
-      );
+      throw corruptRecord(name, file, `it names rollout ${JSON.stringify(decoded.value.name)}`);
     }
     return decoded.value;
   }
@@ -273,14 +326,4 @@ export class FileStateStore implements StateStore {
 
 function ignoreMissing(err: unknown): void {
   if (errnoCode(err) !== 'ENOENT') throw err;
-}
-
-function ioError(action: string, path: string, err: unknown): StagegateError {
-  const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-  return new StagegateError(
-    'E_STORE_IO',
-    `cannot ${action} ${path}: ${reason}`,
-    { file: path },
-    { cause: err },
-  );
 }

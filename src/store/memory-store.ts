@@ -1,5 +1,5 @@
 import { StagegateError } from '../errors.js';
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, HistoryPage, RolloutRecord, StateStore } from '../ports/state-store.js';
 import { assertRolloutName } from './rollout-name.js';
 
 /*
@@ -49,9 +49,13 @@ export class MemoryStateStore implements StateStore {
     this.histories.set(name, lines);
   }
 
-  async history(name: string): Promise<HistoryEntry[]> {
+  async history(name: string, page: HistoryPage = {}): Promise<HistoryEntry[]> {
     assertRolloutName(name);
-    return (this.histories.get(name) ?? []).map((line) => JSON.parse(line) as HistoryEntry);
+    const lines = this.histories.get(name) ?? [];
+    // the same page as the file store: skip the `before` newest, then the `limit` before them
+    const end = lines.length - Math.min(page.before ?? 0, lines.length);
+    const start = page.limit === undefined ? 0 : Math.max(0, end - page.limit);
+    return lines.slice(start, end).map((line) => JSON.parse(line) as HistoryEntry);
   }
 
   async list(): Promise<RolloutRecord[]> {

@@ -1,6 +1,12 @@
 import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { HistoryEntry, RolloutRecord, RolloutSummary, StateStore } from '../../src/ports/state-store.js';
+import type {
+  HistoryEntry,
+  RolloutRecord,
+  RolloutSummary,
+  StateStore,
+  HistoryPage,
+} from '../../src/ports/state-store.js';
 import type { ApplyCommand, CommandOutcome, OperatorCommandName, ServerDeps } from '../../src/server/deps.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
 
@@ -27,9 +33,11 @@ export class FakeStore implements StateStore {
     this.guard();
     this.entries.set(name, [...(this.entries.get(name) ?? []), entry]);
   }
-  async history(name: string): Promise<HistoryEntry[]> {
+  async history(name: string, page: HistoryPage = {}): Promise<HistoryEntry[]> {
     this.guard();
-    return [...(this.entries.get(name) ?? [])];
+    const all = this.entries.get(name) ?? [];
+    const end = all.length - Math.min(page.before ?? 0, all.length);
+    return all.slice(page.limit === undefined ? 0 : Math.max(0, end - page.limit), end);
   }
   async list(): Promise<RolloutRecord[]> {
     this.guard();

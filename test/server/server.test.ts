@@ -67,7 +67,7 @@ describe('health and metrics', () => {
     const { app } = setup();
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ready', problems: [] });
+    expect(res.json()).toEqual({ status: 'ready', problems: [], records: [] });
   });
 
   it('GET /readyz is 503 with the reason when the store is down', async () => {
@@ -78,6 +78,7 @@ describe('health and metrics', () => {
     expect(res.json()).toEqual({
       status: 'not ready',
       problems: ['state store unreachable: state dir .stagegate is not readable'],
+      records: [],
     });
   });
 
@@ -133,6 +134,7 @@ describe('read API', () => {
         lastCheckAt: '2025-06-17T12:00:00.000Z',
         updatedAt: '2025-06-17T12:00:00.000Z',
         version: 3,
+        problem: null,
       },
       {
         name: 'beta',
@@ -144,6 +146,7 @@ describe('read API', () => {
         lastCheckAt: '2025-06-17T12:00:00.000Z',
         updatedAt: '2025-06-17T12:00:00.000Z',
         version: 3,
+        problem: null,
       },
       {
         name: 'gamma',
@@ -155,6 +158,7 @@ describe('read API', () => {
         lastCheckAt: null,
         updatedAt: null,
         version: 0,
+        problem: null,
       },
     ]);
   });
@@ -211,7 +215,7 @@ describe('read API', () => {
     const { app, store } = setup();
     const res = await app.inject({ method: 'GET', url: '/api/rollouts/alpha/history' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ name: 'alpha', total: 2, entries: store.entries.get('alpha') });
+    expect(res.json()).toEqual({ name: 'alpha', entries: store.entries.get('alpha'), next: null });
   });
 
   it('GET /api/rollouts/:name/history?limit=1 returns the newest entry', async () => {
@@ -219,8 +223,11 @@ describe('read API', () => {
     const res = await app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=1' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.total).toBe(2);
+    expect(body.next).toBe(1);
     expect(body.entries.map((e: { type: string }) => e.type)).toEqual(['check']);
+    const older = await app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=1&before=1' });
+    expect(older.json().entries.map((e: { type: string }) => e.type)).toEqual(['spec']);
+    expect(older.json().next).toBeNull();
   });
 
   it.each([
@@ -403,9 +410,21 @@ describe('commands: errors', () => {
 
   it.each([
     [{ reason: 'ok', as: 'me' }, ['Unrecognized key: "as"']],
-    [{ by: '' }, ['by: Too small: expected string to have >=1 characters']],
+    [{ by: '' }, ['by: must not be empty']],
     [{ reason: 42 }, ['reason: Invalid input: expected string, received number']],
-    [{ by: 'a\nb' }, ['by: must be one line']],
+    [
+      { by: 'a\nb' },
+      ['by: must be one line of printable text, found a control character (U+000A at character 2)'],
+    ],
+    [
+      { by: 'ian\u001b[2J' },
+      ['by: must be one line of printable text, found a control character (U+001B at character 4)'],
+    ],
+    [
+      { by: 'eve\u202egnp' },
+      ['by: must be one line of printable text, found a control character (U+202E at character 4)'],
+    ],
+    [{ reason: 'x\u0000y' }, ['reason: must not contain control characters (U+0000 at character 2)']],
     [[1, 2], ['Invalid input: expected object, received array']],
   ])('body %j → 400 with the zod issues', async (payload, issues) => {
     const { app, calls } = setup();

@@ -175,20 +175,30 @@ describe('file state store recovery', () => {
       JSON.stringify({ ...record('beta'), version: 1 }),
       /^corrupt state record .*alpha\.json: it names rollout "beta"$/,
     ],
-  ])('reports a record file with %s as E_STORE_IO naming the file', async (_label, content, message) => {
-    const store = new FileStateStore({ dir });
-    await store.save(record('alpha'), 0);
-    const file = join(dir, 'rollouts', 'alpha.json');
-    await writeFile(file, content);
-    const err = await rejection(store.load('alpha'));
-    expect(err.code).toBe('E_STORE_IO');
-    expect(err.message).toMatch(message);
-    expect(err.details).toEqual({ file });
-    expect((await rejection(store.list())).code).toBe('E_STORE_IO');
-    // nothing is compared against, or written over, a record that cannot be read
-    expect((await rejection(store.save(record('alpha'), 1))).code).toBe('E_STORE_IO');
-    expect(await readFile(file, 'utf8')).toBe(content);
-  });
+  ])(
+    'reports a record file with %s as E_STORE_CORRUPT naming the file, for that rollout alone',
+    async (_label, content, message) => {
+      const store = new FileStateStore({ dir });
+      await store.save(record('alpha'), 0);
+      await store.save(record('gamma'), 0);
+      const file = join(dir, 'rollouts', 'alpha.json');
+      await writeFile(file, content);
+      const err = await rejection(store.load('alpha'));
+      expect(err.code).toBe('E_STORE_CORRUPT');
+      expect(err.message).toMatch(message);
+      expect(err.details).toEqual({ file, path: file, name: 'alpha' });
+      // the other records stay listed; the bad one is a problem of its own
+      expect((await store.list()).map((r) => r.name)).toEqual(['gamma']);
+      const scan = await store.scan();
+      expect(scan.records.map((r) => r.name)).toEqual(['gamma']);
+      expect(scan.problems).toEqual([
+        { name: 'alpha', code: 'E_STORE_CORRUPT', message: err.message, path: file },
+      ]);
+      // nothing is compared against, or written over, a record that cannot be read
+      expect((await rejection(store.save(record('alpha'), 1))).code).toBe('E_STORE_CORRUPT');
+      expect(await readFile(file, 'utf8')).toBe(content);
+    },
+  );
 
   it('recovers the previous record from .prev.json after the current one is damaged', async () => {
     const store = new FileStateStore({ dir });

@@ -5,6 +5,7 @@ import { StagegateError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { parseCheckDetail } from '../../report/check-detail.js';
 import { loadConfig } from '../../config/loader.js';
+import { scanStore } from '../../ports/state-store.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
 
 /*
@@ -29,8 +30,12 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<StatusOptions>();
       const config = await loadConfig(opts.config);
       const store = createStore(config, silentLogger());
-      const [records, { rollouts }] = await Promise.all([store.list(), loadRolloutsDir(config.rolloutsDir)]);
-      let rows = statusRows(records, rollouts);
+      // a record that cannot be read is that rollout's row, not a failed command
+      const [{ records, problems }, { rollouts }] = await Promise.all([
+        scanStore(store),
+        loadRolloutsDir(config.rolloutsDir),
+      ]);
+      let rows = statusRows(records, rollouts, problems);
       if (name !== undefined) {
         rows = rows.filter((r) => r.name === name);
         if (rows.length === 0)
@@ -50,7 +55,8 @@ export function register(program: Command): void {
 
 /** For one rollout: what its last check measured and decided, as the runner recorded it. */
 async function lastCheckText(store: ReturnType<typeof createStore>, name: string): Promise<string> {
-  const history = await store.history(name);
+  // the newest page only: a long history must not be parsed whole to show its last check
+  const history = await store.history(name, { limit: 2048 });
   const last = history.findLast((e) => e.type === 'check');
   if (!last || last.type !== 'check') return '';
   const detail = parseCheckDetail(last.detail);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkBearer } from '../auth.js';
 import { OPERATOR_COMMANDS, type OperatorCommandName, type ServerDeps } from '../deps.js';
 import { errorBody } from '../http-errors.js';
+import { checkOperatorInput } from '../../rollout/operator-input.js';
 import { commandBodySchema, issuesOf, rolloutName } from './params.js';
 
 /*
@@ -32,8 +33,10 @@ export function registerCommandRoutes(app: FastifyInstance, deps: ServerDeps): v
       if (!body.success) {
         return reply.code(400).send(errorBody('E_BAD_REQUEST', 'invalid request body', issuesOf(body.error)));
       }
-      const by = body.data.by ?? DEFAULT_BY;
-      const reason = body.data.reason ?? null;
+      const input = checkOperatorInput(body.data, DEFAULT_BY);
+      if (!input.ok)
+        return reply.code(400).send(errorBody('E_BAD_REQUEST', 'invalid request body', [...input.problems]));
+      const { by, reason } = input.value;
       const outcome = await deps.applyCommand(name, command satisfies OperatorCommandName, {
         by,
         reason,

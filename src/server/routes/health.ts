@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { scanStore, storeHealth } from '../../ports/state-store.js';
 import type { ServerDeps } from '../deps.js';
 
 /*
@@ -26,14 +27,19 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): vo
 
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = [];
+    // one unreadable record is that rollout's problem, shown here but not a reason to pull the instance
+    let records: string[] = [];
     try {
-      await withTimeout(deps.store.list(), storeTimeoutMs, 'state store');
+      const scan = await withTimeout(scanStore(deps.store), storeTimeoutMs, 'state store');
+      records = scan.problems.map((p) => `${p.name}: ${p.message}`);
     } catch (err) {
       problems.push(`state store unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const health = storeHealth(deps.store);
+    if (!health.ok) problems.push(`state store failing: ${health.problem ?? 'writes fail'}`);
     problems.push(...(deps.readiness ? await deps.readiness() : []));
-    if (problems.length > 0) return reply.code(503).send({ status: 'not ready', problems });
-    return { status: 'ready', problems: [] };
+    if (problems.length > 0) return reply.code(503).send({ status: 'not ready', problems, records });
+    return { status: 'ready', problems: [], records };
   });
 
   app.get('/metrics', async (_req, reply) => {

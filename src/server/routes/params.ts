@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StagegateError } from '../../errors.js';
+import { MAX_BY_LENGTH, MAX_REASON_LENGTH } from '../../rollout/operator-input.js';
 import { NAME_PATTERN } from '../../rollout/schema.js';
 import { OPERATOR_COMMANDS } from '../deps.js';
 
@@ -20,19 +21,22 @@ export function rolloutName(params: unknown): string {
 }
 
 export const historyQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** how many of the newest entries to skip: the `next` of the previous page */
+  before: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const commandParamsSchema = z.object({ name: z.string(), command: z.enum(OPERATOR_COMMANDS) });
 
+/** shapes only: what `by` and `reason` may contain is checkOperatorInput's (shared with the CLI) */
 export const commandBodySchema = z.strictObject({
-  reason: z.string().trim().min(1).max(1000).optional(),
+  reason: z
+    .string()
+    .max(MAX_REASON_LENGTH * 4)
+    .optional(),
   by: z
     .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[^\r\n]*$/, 'must be one line')
+    .max(MAX_BY_LENGTH * 4)
     .optional(),
 });
 

@@ -121,9 +121,9 @@ export class PostgresStateStore implements FenceableStore {
       this.pool,
       `SELECT entry FROM (
          SELECT pos, entry FROM ${this.s}.history
-         WHERE name = $1 AND pos < $2 ORDER BY pos DESC LIMIT $3
+         WHERE name = $1 ORDER BY pos DESC OFFSET $2 LIMIT $3
        ) page ORDER BY pos`,
-      [name, page.before ?? Number.MAX_SAFE_INTEGER, page.limit ?? null],
+      [name, page.before ?? 0, page.limit ?? null],
     );
     return res.rows.map((r) => (r as { entry: HistoryEntry }).entry);
   }
