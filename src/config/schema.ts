@@ -84,6 +84,8 @@ const flipperToggle = z
     tokenHeader: z.string().min(1).optional(),
     timeoutMs: timeoutMs.default(5_000),
     maxRetries: z.int().min(0).max(10).default(3),
+    /** post: POST {"percentage":"0"} as Flipper's own client does; delete: DELETE the gate */
+    percentageOff: z.enum(['post', 'delete']).default('post'),
   })
   .superRefine(oneSource('tokenEnv', 'tokenFile'));
 

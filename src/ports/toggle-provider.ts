@@ -5,7 +5,26 @@
 
 export type Gate = 'percentage_of_actors' | 'percentage_of_time';
 
+/** Every Flipper gate that can expose users, in Flipper's evaluation order (Flipper::Feature#gates). */
+export type ExposingGate =
+  'boolean' | 'expression' | 'actors' | 'percentage_of_actors' | 'percentage_of_time' | 'groups';
+
+/**
+ * Gates are OR-ed, so exposure is every gate together. Checks with an actor
+ * see the feature on when any gate opens; checks without one (`Flipper.enabled?(:f)`)
+ * can only pass the boolean and percentage_of_time gates.
+ */
+export interface Exposure {
+  /** the gates that expose someone now, in Flipper's order; empty when nobody sees the feature */
+  readonly gates: readonly ExposingGate[];
+  /** share of checks with an actor turned on by the boolean and percentage gates: 1-(1-a)(1-t) */
+  readonly actorPercent: number;
+  /** share of checks without an actor turned on: 100 with the boolean gate, else percentage_of_time */
+  readonly anonymousPercent: number;
+}
+
 export interface ToggleState {
+  /** the feature the provider answered for (Flipper: the document's `key`) */
   readonly feature: string;
   /** false when the provider has no such feature; reads never create one */
   readonly exists: boolean;
@@ -13,9 +32,13 @@ export interface ToggleState {
   readonly enabled: boolean;
   readonly percentageOfActors: number;
   readonly percentageOfTime: number;
+  /** Flipper's expression gate as canonical JSON (keys sorted); null when unset or the provider has none */
+  readonly expression: string | null;
   /** allow-lists (Flipper actor and group gates), kept by a `zero` rollback */
   readonly actors: readonly string[];
   readonly groups: readonly string[];
+  /** every exposing gate summarized; derived from the fields above (exposureOf) */
+  readonly exposure: Exposure;
 }
 
 export interface ToggleProvider {

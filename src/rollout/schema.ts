@@ -84,6 +84,13 @@ const toggleSchema = z.strictObject({
     .enum(['keep', 'enable'])
     .default('keep')
     .describe('keep: leave the percentage gate at 100; enable: turn the boolean gate on'),
+  // optional, not defaulted: an absent key keeps the spec hash of existing rollouts unchanged
+  create: z
+    .boolean()
+    .optional()
+    .describe(
+      'Default false: a feature missing from the provider is never created (gate writes would create it)',
+    ),
 });
 
 const advanceDuringSchema = z

@@ -83,6 +83,8 @@ export interface Rollout {
     readonly gate: Gate;
     readonly onRollback: 'zero' | 'disable';
     readonly onComplete: 'keep' | 'enable';
+    /** may the first write create a feature the provider does not have; absent means false */
+    readonly create?: boolean;
   };
   readonly start: StartSpec;
   readonly check: {

@@ -1,6 +1,28 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  authorized,
+  flattenHeaders,
+  parseObject,
+  rawBody,
+  requestParams,
+  sendError,
+  sendJson,
+  type Params,
+} from './flipper-http.js';
+import {
+  applyManualChange,
+  emptyValues,
+  ERRORS,
+  featureDocument,
+  flipperPercentage,
+  type FlipperApiError,
+  type FlipperFeatureJson,
+  type GateValues,
+  type ManualFeatureChange,
+} from './flipper-model.js';
+
+export type { FlipperFeatureJson, FlipperGateJson, ManualFeatureChange } from './flipper-model.js';
 
 /*
  * A local stand-in for flipper-api (lib/flipper/api in flippercloud/flipper)
@@ -11,11 +33,16 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   exact Content-Type only, like Flipper::Api::JsonParams) or a form body. With
  *   `application/json; charset=utf-8` the body is ignored, so a percentage POST
  *   answers 422 `{"code":3,...}`.
+ * - Answers carry `Content-Type: application/json` exactly (Flipper::Api::CONTENT_TYPE,
+ *   no charset), gzipped when the request accepts gzip (as the host app's
+ *   Rack::Deflater does).
+ * - Routes take an optional trailing slash (the action regexes end in `/?\Z`);
+ *   an unknown route answers what Flipper::Api.app does: 404 `{}`.
  * - GET of an unknown feature answers 404 `{"code":1,...}`; gate writes create it.
  * - The boolean gate, POST or DELETE, clears every other gate.
  * - Values are stored the way Flipper's adapters store them: "25", "2.5", "true".
- * Not modelled: expression gates, the import route, group registration (any
- * group name is accepted, as with `allow_unregistered_groups=true`).
+ * Not modelled: the import route, expression validation, group registration
+ * (any group name is accepted, as with `allow_unregistered_groups=true`).
  */
 
 export interface FlipperSandboxOptions {
@@ -40,27 +67,6 @@ export interface RecordedRequest {
   readonly body: string;
 }
 
-/** A change "by hand", as a person in the Flipper UI would make it. */
-export interface ManualFeatureChange {
-  readonly enabled?: boolean;
-  readonly percentageOfActors?: number;
-  readonly percentageOfTime?: number;
-  readonly actors?: readonly string[];
-  readonly groups?: readonly string[];
-}
-
-export interface FlipperGateJson {
-  readonly key: string;
-  readonly name: string;
-  readonly value: string | string[] | null;
-}
-
-export interface FlipperFeatureJson {
-  readonly key: string;
-  readonly state: 'on' | 'off' | 'conditional';
-  readonly gates: FlipperGateJson[];
-}
-
 export interface FlipperSandbox {
   /** the base to put in config: `baseUrl: <url>` */
   readonly url: string;
@@ -78,31 +84,14 @@ export interface FlipperSandbox {
   close(): Promise<void>;
 }
 
-/** What a Flipper adapter stores per feature (Flipper::Adapter.default_config). */
-interface GateValues {
-  boolean: string | null;
-  actors: Set<string>;
-  groups: Set<string>;
-  percentage_of_actors: string | null;
-  percentage_of_time: string | null;
-}
-
-/** lib/flipper/api/error_response.rb */
-const ERRORS = {
-  featureNotFound: { status: 404, code: 1, message: 'Feature not found.' },
-  percentageInvalid: {
-    status: 422,
-    code: 3,
-    message: 'Percentage must be a positive number less than or equal to 100.',
-  },
-  flipperIdInvalid: { status: 422, code: 4, message: 'Required parameter flipper_id is missing.' },
-  nameInvalid: { status: 422, code: 5, message: 'Required parameter name is missing.' },
-} as const;
-
-const MORE_INFO = 'https://flippercloud.io/docs/api#error-code-reference';
-
-type Params = Record<string, string>;
 type GateRoute = 'boolean' | 'percentage_of_actors' | 'percentage_of_time' | 'actors' | 'groups';
+const GATE_ROUTES: readonly GateRoute[] = [
+  'boolean',
+  'percentage_of_actors',
+  'percentage_of_time',
+  'actors',
+  'groups',
+];
 
 export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Promise<FlipperSandbox> {
   const prefix = opts.prefix ?? '/flipper/api';
@@ -110,7 +99,8 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   const failures: number[] = [];
 
-  const app = Fastify({ logger: false });
+  // a trailing slash matches like Flipper's `/?\Z` route regexes
+  const app = Fastify({ logger: false, ignoreTrailingSlash: true });
   // Raw bodies for every content type: the handlers decide, as flipper-api does, what counts as parameters.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -123,9 +113,9 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
       body: rawBody(req),
     });
     const failure = failures.shift();
-    if (failure !== undefined) return reply.code(failure).send({ message: 'sandbox: injected failure' });
+    if (failure !== undefined) return sendJson(req, reply, failure, { message: 'sandbox: injected failure' });
     if (opts.token !== undefined && !authorized(req, opts.token, opts.tokenHeader)) {
-      return reply.code(401).send({ message: 'Unauthorized' });
+      return sendJson(req, reply, 401, { message: 'Unauthorized' });
     }
     return undefined;
   });
@@ -144,8 +134,10 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
     method: 'POST' | 'DELETE',
     name: string,
     params: Params,
+    req: FastifyRequest,
     reply: FastifyReply,
   ) => {
+    const fail = (error: FlipperApiError) => sendError(req, reply, error);
     switch (gate) {
       case 'boolean':
         // Adapter#enable/#disable for the boolean gate reset every gate first.
@@ -158,49 +150,66 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
           break;
         }
         const stored = flipperPercentage(params['percentage']);
-        if (stored === undefined) return sendError(reply, ERRORS.percentageInvalid);
+        if (stored === undefined) return fail(ERRORS.percentageInvalid);
         ensure(name)[gate] = stored;
         break;
       }
       case 'actors': {
         const id = params['flipper_id'];
-        if (!id) return sendError(reply, ERRORS.flipperIdInvalid);
+        if (!id) return fail(ERRORS.flipperIdInvalid);
         if (method === 'POST') ensure(name).actors.add(id);
         else ensure(name).actors.delete(id);
         break;
       }
       case 'groups': {
         const group = params['name'];
-        if (!group) return sendError(reply, ERRORS.nameInvalid);
+        if (!group) return fail(ERRORS.nameInvalid);
         if (method === 'POST') ensure(name).groups.add(group);
         else ensure(name).groups.delete(group);
         break;
       }
     }
-    return reply.code(200).send(document(name, ensure(name)));
+    return sendJson(req, reply, 200, featureDocument(name, ensure(name)));
   };
+
+  // Flipper::Api.app's fallback for a path no action matches: 404 with `{}`
+  app.setNotFoundHandler((req, reply) => sendJson(req, reply, 404, {}));
 
   await app.register(
     async (api) => {
-      api.get('/features', async () => ({
-        features: [...features.entries()].map(([name, values]) => document(name, values)),
-      }));
+      api.get('/features', async (req, reply) =>
+        sendJson(req, reply, 200, {
+          features: [...features.entries()].map(([name, values]) => featureDocument(name, values)),
+        }),
+      );
       api.get<{ Params: { name: string } }>('/features/:name', async (req, reply) => {
         const values = features.get(req.params.name);
-        if (values === undefined) return sendError(reply, ERRORS.featureNotFound);
-        return reply.send(document(req.params.name, values));
+        if (values === undefined) return sendError(req, reply, ERRORS.featureNotFound);
+        return sendJson(req, reply, 200, featureDocument(req.params.name, values));
       });
       api.delete<{ Params: { name: string } }>('/features/:name', async (req, reply) => {
         features.delete(req.params.name);
         return reply.code(204).send();
       });
-      for (const gate of [
-        'boolean',
-        'percentage_of_actors',
-        'percentage_of_time',
-        'actors',
-        'groups',
-      ] as const) {
+      for (const method of ['POST', 'DELETE'] as const) {
+        // Flipper::Adapters::Http posts the expression itself as the JSON body
+        api.route<{ Params: { name: string } }>({
+          method,
+          url: '/features/:name/expression',
+          handler: async (req, reply) => {
+            const values = ensure(req.params.name);
+            if (method === 'DELETE') values.expression = null;
+            else {
+              const parsed = parseObject(rawBody(req));
+              if (parsed === undefined)
+                return sendJson(req, reply, 500, { message: 'sandbox: invalid JSON body' });
+              values.expression = parsed;
+            }
+            return sendJson(req, reply, 200, featureDocument(req.params.name, values));
+          },
+        });
+      }
+      for (const gate of GATE_ROUTES) {
         for (const method of ['POST', 'DELETE'] as const) {
           api.route<{ Params: { name: string } }>({
             method,
@@ -211,9 +220,9 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
                 params = requestParams(req);
               } catch {
                 // flipper-api does not rescue JSON::ParserError: the host app answers 500.
-                return reply.code(500).send({ message: 'sandbox: invalid JSON body' });
+                return sendJson(req, reply, 500, { message: 'sandbox: invalid JSON body' });
               }
-              return gateAction(gate, method, req.params.name, params, reply);
+              return gateAction(gate, method, req.params.name, params, req, reply);
             },
           });
         }
@@ -235,18 +244,9 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
     },
     feature: (name) => {
       const values = features.get(name);
-      return values === undefined ? undefined : document(name, values);
+      return values === undefined ? undefined : featureDocument(name, values);
     },
-    setFeature: (name, change) => {
-      const values = ensure(name);
-      if (change.enabled !== undefined) values.boolean = change.enabled ? 'true' : null;
-      if (change.percentageOfActors !== undefined)
-        values.percentage_of_actors = storedNumber(change.percentageOfActors);
-      if (change.percentageOfTime !== undefined)
-        values.percentage_of_time = storedNumber(change.percentageOfTime);
-      if (change.actors !== undefined) values.actors = new Set(change.actors);
-      if (change.groups !== undefined) values.groups = new Set(change.groups);
-    },
+    setFeature: (name, change) => applyManualChange(ensure(name), change),
     removeFeature: (name) => {
       features.delete(name);
     },
@@ -255,110 +255,4 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
     },
     close: () => app.close(),
   };
-}
-
-function emptyValues(): GateValues {
-  return {
-    boolean: null,
-    actors: new Set(),
-    groups: new Set(),
-    percentage_of_actors: null,
-    percentage_of_time: null,
-  };
-}
-
-/** Flipper::Api::V1::Decorators::Feature#as_json: gates in Flipper::Feature#gates order. */
-function document(name: string, v: GateValues): FlipperFeatureJson {
-  const gates: FlipperGateJson[] = [
-    { key: 'boolean', name: 'boolean', value: v.boolean },
-    { key: 'expression', name: 'expression', value: null },
-    { key: 'actors', name: 'actor', value: [...v.actors] },
-    { key: 'percentage_of_actors', name: 'percentage_of_actors', value: v.percentage_of_actors },
-    { key: 'percentage_of_time', name: 'percentage_of_time', value: v.percentage_of_time },
-    { key: 'groups', name: 'group', value: [...v.groups] },
-  ];
-  return { key: name, state: featureState(v), gates };
-}
-
-/** Flipper::Feature#state */
-function featureState(v: GateValues): 'on' | 'off' | 'conditional' {
-  if (v.boolean === 'true' || Number(v.percentage_of_time) === 100) return 'on';
-  const conditional =
-    v.actors.size > 0 ||
-    v.groups.size > 0 ||
-    Number(v.percentage_of_actors) > 0 ||
-    Number(v.percentage_of_time) > 0;
-  return conditional ? 'conditional' : 'off';
-}
-
-/**
- * PercentageOfActorsGate#percentage: the parameter must contain a digit and
- * convert (Typecast.to_number: "2.5" → 2.5, "25" → 25) to 0..100. Returns the
- * value as the adapter stores it (Ruby's to_s), or undefined for a 422.
- */
-function flipperPercentage(param: string | undefined): string | undefined {
-  const text = param ?? '';
-  if (!/\d/.test(text)) return undefined;
-  const isFloat = text.includes('.');
-  const parsed = isFloat ? Number.parseFloat(text) : Number.parseInt(text, 10);
-  const value = Number.isNaN(parsed) ? 0 : parsed;
-  if (value < 0 || value > 100) return undefined;
-  return isFloat ? rubyFloat(value) : String(value);
-}
-
-function storedNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : rubyFloat(n);
-}
-
-/** Ruby's Float#to_s keeps a ".0" on whole numbers: 25.0.to_s == "25.0". */
-function rubyFloat(n: number): string {
-  return Number.isInteger(n) ? `${String(n)}.0` : String(n);
-}
-
-/** Rack params: the query string, merged with the body when it is exactly JSON or a form. */
-function requestParams(req: FastifyRequest): Params {
-  const params: Params = {};
-  const query = new URL(req.url, 'http://sandbox').searchParams;
-  for (const [k, v] of query) params[k] = v;
-  const contentType = req.headers['content-type'];
-  const body = rawBody(req);
-  if (contentType === 'application/json' && body !== '') {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) {
-      for (const [k, v] of Object.entries(parsed)) {
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') params[k] = String(v);
-      }
-    }
-  } else if (contentType?.split(';')[0]?.trim() === 'application/x-www-form-urlencoded') {
-    for (const [k, v] of new URLSearchParams(body)) params[k] = v;
-  }
-  return params;
-}
-
-function rawBody(req: FastifyRequest): string {
-  return typeof req.body === 'string' ? req.body : '';
-}
-
-function sendError(
-  reply: FastifyReply,
-  error: { status: number; code: number; message: string },
-): FastifyReply {
-  return reply.code(error.status).send({ code: error.code, message: error.message, more_info: MORE_INFO });
-}
-
-function flattenHeaders(headers: FastifyRequest['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return flat;
-}
-
-function authorized(req: FastifyRequest, token: string, tokenHeader: string | undefined): boolean {
-  const header = req.headers[(tokenHeader ?? 'authorization').toLowerCase()];
-  const given = typeof header === 'string' ? header : '';
-  const expected = tokenHeader === undefined ? `Bearer ${token}` : token;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

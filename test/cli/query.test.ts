@@ -159,6 +159,11 @@ describe('stagegate query', () => {
       ['users', '1h', '36', 'users > 10', 'pass'],
       ['error_logs', '15m', '90', '-'],
       [''],
+      // the toggle is read too; this config names no toggle provider, which the line says
+      [
+        'toggle: query-demo: local query_demo: cannot read: E_CONFIG_INVALID: toggles.local is not configured',
+      ],
+      [''],
     ]);
     // value + ratio share a window: one scalar request for both; calls (another window) one more; two events
     expect(sandbox.requestCount - before).toBe(4);

@@ -63,6 +63,7 @@ describe('loadConfig', () => {
           tokenEnv: 'FLIPPER_API_TOKEN',
           timeoutMs: 5_000,
           maxRetries: 3,
+          percentageOff: 'post',
         },
         local: { type: 'file', path: '.stagegate/toggles.json' },
       },

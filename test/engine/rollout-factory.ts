@@ -2,6 +2,7 @@ import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { parseCriterion } from '../../src/rollout/criteria.js';
 import type { AdvanceWindow, MetricSpec, Rollout, Stage } from '../../src/rollout/types.js';
+import { toggleState } from '../../src/providers/toggles/toggle-state.js';
 
 /*
  * Normalized Rollouts built in code for engine tests: a small, realistic
@@ -119,13 +120,14 @@ export function breaching(n = 500): Record<string, Measurement> {
 }
 
 export function toggleAt(percent: number, feature = 'test_feature'): ToggleState {
-  return {
+  return toggleState({
     feature,
     exists: true,
     enabled: false,
     percentageOfActors: percent,
     percentageOfTime: 0,
+    expression: null,
     actors: [],
     groups: [],
-  };
+  });
 }

@@ -78,7 +78,14 @@ describe('tokenFile rotation (Flipper)', () => {
     };
     const provider = createToggleProvider(
       'flipper',
-      { type: 'flipper', baseUrl: `${base}/flipper/api`, tokenFile: path, timeoutMs: 2_000, maxRetries: 0 },
+      {
+        type: 'flipper',
+        baseUrl: `${base}/flipper/api`,
+        tokenFile: path,
+        timeoutMs: 2_000,
+        maxRetries: 0,
+        percentageOff: 'post',
+      },
       { env: {}, logger: silentLogger() },
     );
     await provider.read('f');

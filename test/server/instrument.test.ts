@@ -4,6 +4,7 @@ import type { Measurement, MetricRequest, MetricsProvider } from '../../src/port
 import type { ToggleProvider, ToggleState } from '../../src/ports/toggle-provider.js';
 import { instrumentMetricsProvider, instrumentToggleProvider } from '../../src/server/instrument.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
+import { toggleState } from '../../src/providers/toggles/toggle-state.js';
 
 const lines = (text: string, prefix: string): string[] =>
   text.split('\n').filter((l) => l.startsWith(prefix));
@@ -60,15 +61,16 @@ describe('instrumentMetricsProvider', () => {
 });
 
 describe('instrumentToggleProvider', () => {
-  const state: ToggleState = {
+  const state: ToggleState = toggleState({
     feature: 'f',
     exists: true,
     enabled: false,
     percentageOfActors: 25,
     percentageOfTime: 0,
+    expression: null,
     actors: [],
     groups: [],
-  };
+  });
 
   it('passes calls through, timing them and counting thrown errors', async () => {
     const metrics = new StagegateMetrics({ defaultMetrics: false });

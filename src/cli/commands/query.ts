@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { judgeCriterion, type CriterionResult } from '../../engine/judge.js';
 import { formatConfidence, formatCount, formatInterval, formatValue } from '../../engine/format.js';
 import { StagegateError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { createLogger, silentLogger } from '../../log.js';
 import type { Measurement, MetricsProvider, TimeWindow } from '../../ports/metrics-provider.js';
 import type { HistoryEntry, StateStore } from '../../ports/state-store.js';
 import { createMetricsProvider, metricsProviderNameFor } from '../../providers/metrics/factory.js';
@@ -13,6 +13,8 @@ import { formatDuration } from '../../rollout/duration.js';
 import { loadRolloutFile } from '../../rollout/loader.js';
 import type { MetricSpec, MetricWindow, Rollout } from '../../rollout/types.js';
 import { createStateStore } from '../../store/factory.js';
+import { createToggleProvider } from '../../providers/toggles/factory.js';
+import { formatOnlineRow, readConfiguredToggle } from '../validate-online.js';
 
 /*
  * `stagegate query <rollout.yaml> [--json]`: every metric of a rollout,
@@ -72,7 +74,21 @@ export function register(program: Command): void {
       // no cross-check of toggle and notifier names: trying criteria needs only the metrics providers
       const rollout = await loadRolloutFile(file);
       const report = await runQuery(rollout, config, Date.now());
-      process.stdout.write(opts.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : renderTable(report));
+      // the toggle is read, never written: does the feature exist, and what exposes users now
+      const toggle = await readConfiguredToggle(rollout, (name) => {
+        const entry = config.toggles[name];
+        if (entry === undefined)
+          throw new StagegateError('E_CONFIG_INVALID', `toggles.${name} is not configured`);
+        return createToggleProvider(name, entry, {
+          env: process.env,
+          logger: silentLogger(),
+        });
+      });
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ ...(toJson(report) as object), toggle }, null, 2)}\n`
+          : `${renderTable(report)}\ntoggle: ${formatOnlineRow(toggle)}\n`,
+      );
       const unreachable = unreachableReason(report.rows.map((r) => r.measurement));
       if (unreachable)
         throw new StagegateError(unreachable.code, `Datadog cannot be reached: ${unreachable.message}`);

@@ -56,6 +56,7 @@ export function createToggleProvider(
         baseUrl: config.baseUrl,
         token,
         tokenHeader: config.tokenHeader,
+        percentageOff: config.percentageOff,
         timeoutMs: config.timeoutMs,
         retry: retryPolicy(config.maxRetries, deps.retryDelays),
         logger,

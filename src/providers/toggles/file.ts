@@ -10,6 +10,7 @@ import {
   absentToggleState,
   assertValidPercent,
   normalizePercent,
+  toggleState,
   withDisabled,
   withEnabled,
   withPercent,
@@ -146,15 +147,17 @@ export class FileToggleProvider implements ToggleProvider {
 
 function toState(feature: string, entry: FileEntry | undefined): ToggleState {
   if (entry === undefined) return absentToggleState(feature);
-  return {
+  return toggleState({
     feature,
     exists: true,
     enabled: entry.enabled,
     percentageOfActors: normalizePercent(entry.percentageOfActors),
     percentageOfTime: normalizePercent(entry.percentageOfTime),
+    // a toggle file has no expression gate
+    expression: null,
     actors: [...entry.actors].sort(),
     groups: [...entry.groups].sort(),
-  };
+  });
 }
 
 function toEntry(state: ToggleState): FileEntry {

@@ -2,6 +2,7 @@ import { StagegateError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Gate, ToggleProvider, ToggleState } from '../../ports/toggle-provider.js';
 import { callFields, loggedCall, type CallNotes, type ToggleAction } from './call-log.js';
+import { confirmToggleWrite, type ToggleWrite } from '../../ports/toggle-checks.js';
 import { isFeatureNotFound, parseFlipperFeature } from './flipper-payload.js';
 import {
   errorForStatus,
@@ -20,7 +21,10 @@ import { absentToggleState, assertValidPercent, formatPercent } from './toggle-s
  * https://www.flippercloud.io/adapter). Routes and payloads follow
  * lib/flipper/api/v1/actions/*.rb; DESIGN.md §7 lists the sharp edges:
  * Content-Type must be exactly application/json, the boolean gate clears
- * every other gate, gate writes create unknown features.
+ * every other gate, gate writes create unknown features. Every answer is
+ * checked against what was asked (the document's key and the gate's value):
+ * a 200 carrying another feature's document is E_TOGGLE_MISMATCH, never a
+ * write that happened.
  */
 
 export interface FlipperToggleOptions {
@@ -35,6 +39,12 @@ export interface FlipperToggleOptions {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly fetch?: FetchFn;
+  /**
+   * How a percentage gate is turned off. `post` (default): POST {"percentage":"0"},
+   * as Flipper's own HTTP client does (Flipper::Adapters::Http#disable); `delete`:
+   * DELETE the gate, for a mount whose proxy or middleware only lets DELETE through.
+   */
+  readonly percentageOff?: 'post' | 'delete';
 }
 
 const GATES: readonly Gate[] = ['percentage_of_actors', 'percentage_of_time'];
@@ -75,7 +85,7 @@ export class FlipperToggleProvider implements ToggleProvider {
     return loggedCall(this.#options.logger, callFields(this.name, feature, 'read', null), async (notes) => {
       const request = this.#request('GET', feature, '');
       const response = await sendWithRetry(request, this.#http(feature, 'read'), notes, signal);
-      if (response.status === 200) return parseFlipperFeature(feature, response.body);
+      if (response.status === 200) return sameFeature(feature, parseFlipperFeature(feature, response.body));
       // Only flipper-api's own "feature not found" means absent; a bare 404 is a wrong baseUrl.
       if (response.status === 404 && isFeatureNotFound(response.body)) return absentToggleState(feature);
       throw this.#failure(request, response, feature);
@@ -89,16 +99,24 @@ export class FlipperToggleProvider implements ToggleProvider {
       async (notes) => {
         assertValidPercent(feature, percent);
         const body = JSON.stringify({ percentage: formatPercent(percent) });
-        return this.#write('set', 'POST', feature, `/${gate}`, body, notes, signal);
+        return this.#write(
+          { feature, action: 'set', gate, percent },
+          'POST',
+          `/${gate}`,
+          body,
+          notes,
+          signal,
+        );
       },
     );
   }
 
   /**
-   * `zero` DELETEs both percentage gates (Flipper stores "0"), whichever the
-   * rollout used: a rollback must leave no percentage exposure behind, and
-   * actor/group allow-lists and the boolean gate are not touched. `disable`
-   * DELETEs the boolean gate, which clears every gate, allow-lists included.
+   * `zero` turns both percentage gates off (Flipper stores "0"), whichever the
+   * rollout used: a rollback must leave no percentage exposure behind. The
+   * boolean gate, the expression and the actor/group allow-lists are not
+   * touched (the runtime reports what still exposes users: confirmOff).
+   * `disable` DELETEs the boolean gate, which clears every gate, allow-lists included.
    */
   disable(feature: string, mode: 'zero' | 'disable', signal?: AbortSignal): Promise<ToggleState> {
     return loggedCall(
@@ -106,19 +124,24 @@ export class FlipperToggleProvider implements ToggleProvider {
       callFields(this.name, feature, 'disable', mode),
       async (notes) => {
         if (mode === 'disable') {
-          return this.#write('disable', 'DELETE', feature, '/boolean', undefined, notes, signal);
+          return this.#write({ feature, action: 'disable' }, 'DELETE', '/boolean', undefined, notes, signal);
         }
+        const method = this.#options.percentageOff === 'delete' ? 'DELETE' : 'POST';
+        const body = method === 'POST' ? JSON.stringify({ percentage: '0' }) : undefined;
         let state: ToggleState | undefined;
         for (const gate of GATES) {
-          state = await this.#write('disable', 'DELETE', feature, `/${gate}`, undefined, notes, signal);
+          const asked: ToggleWrite = { feature, action: 'set', gate, percent: 0 };
+          state = await this.#write(asked, method, `/${gate}`, body, notes, signal);
         }
-        if (state?.enabled) {
+        const last = state ?? absentToggleState(feature);
+        this.#verify({ feature, action: 'zero' }, last, method, '/percentage_of_time');
+        if (last.enabled) {
           this.#options.logger.warn(
             { provider: this.name, feature },
             'toggle boolean gate still on after zero rollback',
           );
         }
-        return state ?? absentToggleState(feature);
+        return last;
       },
     );
   }
@@ -126,24 +149,39 @@ export class FlipperToggleProvider implements ToggleProvider {
   /** POST the boolean gate (rollout `onComplete: enable`); Flipper clears the other gates. */
   enable(feature: string, signal?: AbortSignal): Promise<ToggleState> {
     return loggedCall(this.#options.logger, callFields(this.name, feature, 'enable', null), (notes) =>
-      this.#write('enable', 'POST', feature, '/boolean', '{}', notes, signal),
+      this.#write({ feature, action: 'enable' }, 'POST', '/boolean', '{}', notes, signal),
     );
   }
 
   async #write(
-    action: ToggleAction,
+    asked: ToggleWrite,
     method: 'POST' | 'DELETE',
-    feature: string,
     suffix: string,
     body: string | undefined,
     notes: CallNotes,
     signal: AbortSignal | undefined,
   ): Promise<ToggleState> {
+    const { feature } = asked;
+    const action: ToggleAction =
+      asked.action === 'set' ? 'set' : asked.action === 'enable' ? 'enable' : 'disable';
     const request = this.#request(method, feature, suffix, body);
     const response = await sendWithRetry(request, this.#http(feature, action), notes, signal);
+    if (response.status !== 200) throw this.#failure(request, response, feature);
     // Every gate action answers 200 with the feature document: the state after the write.
-    if (response.status === 200) return parseFlipperFeature(feature, response.body);
-    throw this.#failure(request, response, feature);
+    const state = parseFlipperFeature(feature, response.body);
+    this.#verify(asked, state, method, suffix);
+    return state;
+  }
+
+  /** Throws E_TOGGLE_MISMATCH when the answer is not the feature and value that were asked for. */
+  #verify(asked: ToggleWrite, state: ToggleState, method: string, suffix: string): void {
+    const check = confirmToggleWrite(asked, state);
+    if (check.ok) return;
+    throw new StagegateError(
+      'E_TOGGLE_MISMATCH',
+      `${method} ${suffix} for ${asked.feature} answered 200 but ${check.reason}`,
+      { feature: asked.feature, answered: state.feature, action: asked.action, reason: check.reason },
+    );
   }
 
   #request(method: HttpRequest['method'], feature: string, suffix: string, body?: string): HttpRequest {
@@ -179,4 +217,14 @@ export class FlipperToggleProvider implements ToggleProvider {
   #http(feature: string, action: ToggleAction): HttpOptions {
     return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets());
   }
+}
+
+/** A read answered with another feature's document is not a read of this one. */
+function sameFeature(feature: string, state: ToggleState): ToggleState {
+  if (state.feature === feature) return state;
+  throw new StagegateError(
+    'E_TOGGLE_MISMATCH',
+    `GET of ${feature} answered the document of feature ${state.feature}`,
+    { feature, answered: state.feature, action: 'read' },
+  );
 }

@@ -6,6 +6,7 @@ import {
   absentToggleState,
   assertValidPercent,
   clearedToggleState,
+  toggleState,
   withDisabled,
   withEnabled,
   withPercent,
@@ -17,7 +18,7 @@ import {
  * behind the controller's back, which the runner must report as drift.
  */
 
-export type ManualChange = Partial<Omit<ToggleState, 'feature' | 'exists'>>;
+export type ManualChange = Partial<Omit<ToggleState, 'feature' | 'exists' | 'exposure'>>;
 
 export interface MemoryToggleOptions {
   readonly name?: string;
@@ -85,5 +86,5 @@ export class MemoryToggleProvider implements ToggleProvider {
 
 /** Copies the arrays, so a caller cannot change a stored toggle through a returned state. */
 function copy(state: ToggleState): ToggleState {
-  return { ...state, actors: [...state.actors].sort(), groups: [...state.groups].sort() };
+  return toggleState({ ...state, actors: [...state.actors].sort(), groups: [...state.groups].sort() });
 }

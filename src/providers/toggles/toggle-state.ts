@@ -1,4 +1,5 @@
 import { StagegateError } from '../../errors.js';
+import { exposureOf } from '../../ports/toggle-exposure.js';
 import type { Gate, ToggleState } from '../../ports/toggle-provider.js';
 
 /*
@@ -12,21 +13,31 @@ import type { Gate, ToggleState } from '../../ports/toggle-provider.js';
 const PERCENT_DECIMALS = 3;
 const PERCENT_SCALE = 10 ** PERCENT_DECIMALS;
 
+/** The gate fields of a state; `exposure` is always derived from them. */
+export type GateFields = Omit<ToggleState, 'exposure'>;
+
+/** A state with its exposure summary computed: every provider builds states through this. */
+export function toggleState(fields: GateFields): ToggleState {
+  const { exposure: _stale, ...gates } = fields as GateFields & { exposure?: unknown };
+  return { ...gates, exposure: exposureOf(gates) };
+}
+
 export function absentToggleState(feature: string): ToggleState {
-  return {
+  return toggleState({
     feature,
     exists: false,
     enabled: false,
     percentageOfActors: 0,
     percentageOfTime: 0,
+    expression: null,
     actors: [],
     groups: [],
-  };
+  });
 }
 
 /** A feature that exists with every gate cleared: what Flipper's boolean DELETE leaves behind. */
 export function clearedToggleState(feature: string): ToggleState {
-  return { ...absentToggleState(feature), exists: true };
+  return toggleState({ ...absentToggleState(feature), exists: true });
 }
 
 /**
@@ -64,20 +75,20 @@ export function normalizePercent(percent: number): number {
 export function withPercent(state: ToggleState, percent: number, gate: Gate): ToggleState {
   const value = normalizePercent(percent);
   return gate === 'percentage_of_actors'
-    ? { ...state, exists: true, percentageOfActors: value }
-    : { ...state, exists: true, percentageOfTime: value };
+    ? toggleState({ ...state, exists: true, percentageOfActors: value })
+    : toggleState({ ...state, exists: true, percentageOfTime: value });
 }
 
 /**
- * `zero` sets both percentage gates to 0 and keeps the boolean gate and the
- * allow-lists; `disable` is Flipper's boolean DELETE, which clears every gate.
+ * `zero` sets both percentage gates to 0 and keeps the boolean gate, the
+ * expression and the allow-lists; `disable` is Flipper's boolean DELETE, which clears every gate.
  */
 export function withDisabled(state: ToggleState, mode: 'zero' | 'disable'): ToggleState {
   if (mode === 'disable') return clearedToggleState(state.feature);
-  return { ...state, exists: true, percentageOfActors: 0, percentageOfTime: 0 };
+  return toggleState({ ...state, exists: true, percentageOfActors: 0, percentageOfTime: 0 });
 }
 
 /** Flipper's boolean POST: on for everyone, and every other gate cleared. */
 export function withEnabled(state: ToggleState): ToggleState {
-  return { ...clearedToggleState(state.feature), enabled: true };
+  return toggleState({ ...clearedToggleState(state.feature), enabled: true });
 }

@@ -13,6 +13,7 @@ import {
   type HttpRequest,
   type RetryPolicy,
 } from '../../http/http-client.js';
+import { confirmToggleWrite, type ToggleWrite } from '../../ports/toggle-checks.js';
 import type { Secret } from '../../secrets/secret-source.js';
 import { parseWebhookState, toToggleState, type WebhookRequestBody } from './webhook-payload.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './webhook-signature.js';
@@ -53,6 +54,8 @@ export class WebhookToggleProvider implements ToggleProvider {
   readonly #options: WebhookToggleOptions;
   /** the last state seen or assumed per feature, for `read` without a stateUrl */
   readonly #known = new Map<string, ToggleState>();
+  /** the gate last written per feature: a single-`percent` state is read as that gate */
+  readonly #gates = new Map<string, Gate>();
 
   constructor(options: WebhookToggleOptions) {
     this.name = options.name;
@@ -146,7 +149,17 @@ export class WebhookToggleProvider implements ToggleProvider {
     let state: ToggleState;
     if (echoed !== undefined) {
       notes.stateSource = 'echo';
-      state = toToggleState(feature, echoed);
+      if (change.gate !== undefined) this.#gates.set(feature, change.gate);
+      state = toToggleState(feature, echoed, this.#gates.get(feature));
+      // an echo is the receiver's word on the write: it must be this toggle, at the value asked
+      const check = confirmToggleWrite(askedWrite(feature, change), state);
+      if (!check.ok) {
+        throw new StagegateError(
+          'E_TOGGLE_MISMATCH',
+          `webhook ${this.name} answered ${String(response.status)} for ${feature} but ${check.reason}`,
+          { feature, answered: state.feature, action: change.action, reason: check.reason },
+        );
+      }
     } else if (this.#options.stateUrl !== undefined) {
       notes.stateSource = 'stateUrl';
       state = await this.#fetchState(feature, notes, signal);
@@ -181,7 +194,7 @@ export class WebhookToggleProvider implements ToggleProvider {
         { feature, url: describeUrl(url), status: response.status },
       );
     }
-    const state = toToggleState(feature, parsed);
+    const state = toToggleState(feature, parsed, this.#gates.get(feature));
     return state.exists ? state : absentToggleState(feature);
   }
 
@@ -199,4 +212,15 @@ export class WebhookToggleProvider implements ToggleProvider {
   #http(feature: string, action: ToggleAction): HttpOptions {
     return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets());
   }
+}
+
+function askedWrite(
+  feature: string,
+  change: Pick<WebhookRequestBody, 'action' | 'percent' | 'gate' | 'mode'>,
+): ToggleWrite {
+  if (change.action === 'set') {
+    return { feature, action: 'set', gate: change.gate ?? 'percentage_of_actors', percent: change.percent };
+  }
+  if (change.action === 'enable') return { feature, action: 'enable' };
+  return change.mode === 'disable' ? { feature, action: 'disable' } : { feature, action: 'zero' };
 }

@@ -6,6 +6,7 @@ import {
   type ToggleProvider,
   type ToggleState,
 } from '../../../src/ports/toggle-provider.js';
+import { toggleState, type GateFields } from '../../../src/providers/toggles/toggle-state.js';
 
 /*
  * The behaviour every ToggleProvider owes the runner (DESIGN.md §4, §5, §7),
@@ -30,17 +31,18 @@ export interface ContractHarness {
 
 const FEATURE = 'event_bus_gateway_emails_enabled';
 
-function state(partial: Partial<ToggleState>): ToggleState {
-  return {
+function state(partial: Partial<GateFields>): ToggleState {
+  return toggleState({
     feature: FEATURE,
     exists: true,
     enabled: false,
     percentageOfActors: 0,
     percentageOfTime: 0,
+    expression: null,
     actors: [],
     groups: [],
     ...partial,
-  };
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<StagegateError> {

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../../src/errors.js';
 import { REDACT_PATHS, silentLogger, type Logger } from '../../../src/log.js';
 import { FlipperToggleProvider, type FlipperToggleOptions } from '../../../src/providers/toggles/flipper.js';
+import { toggleState } from '../../../src/providers/toggles/toggle-state.js';
 
 /*
  * The Flipper provider against flipper-api payloads (flippercloud/flipper,
@@ -41,7 +42,7 @@ function record(this: Intercepted, _uri: string, body: unknown) {
 
 function feature(
   key: string,
-  values: Partial<Record<string, string | string[] | null>>,
+  values: Partial<Record<string, string | string[] | null | Record<string, unknown>>>,
   state = 'conditional',
 ) {
   return {
@@ -49,7 +50,7 @@ function feature(
     state,
     gates: [
       { key: 'boolean', name: 'boolean', value: values['boolean'] ?? null },
-      { key: 'expression', name: 'expression', value: null },
+      { key: 'expression', name: 'expression', value: values['expression'] ?? null },
       { key: 'actors', name: 'actor', value: values['actors'] ?? [] },
       {
         key: 'percentage_of_actors',
@@ -139,8 +140,14 @@ describe('Flipper read', () => {
       enabled: false,
       percentageOfActors: 25,
       percentageOfTime: 2.5,
+      expression: null,
       actors: ['User;1', 'User;2'],
       groups: ['staff'],
+      exposure: {
+        gates: ['actors', 'percentage_of_actors', 'percentage_of_time', 'groups'],
+        actorPercent: 26.875,
+        anonymousPercent: 2.5,
+      },
     });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: 'GET', path: '/flipper/api/features/ebg_emails', body: '' });
@@ -169,8 +176,10 @@ describe('Flipper read', () => {
       enabled: false,
       percentageOfActors: 0,
       percentageOfTime: 0,
+      expression: null,
       actors: [],
       groups: [],
+      exposure: { gates: [], actorPercent: 0, anonymousPercent: 0 },
     });
     expect(seen.map((s) => s.method)).toEqual(['GET']);
   });
@@ -272,30 +281,50 @@ describe('Flipper setPercent', () => {
 });
 
 describe('Flipper rollback and enable', () => {
-  it('zero: DELETEs both percentage gates, without a body, and returns the last answer', async () => {
+  it('zero: POSTs {"percentage":"0"} to both percentage gates, as Flipper\'s own client does', async () => {
     nock(HOST)
-      .delete('/flipper/api/features/ebg/percentage_of_actors')
+      .post('/flipper/api/features/ebg/percentage_of_actors')
       .reply(
         reply(
           200,
           feature('ebg', { percentage_of_actors: '0', percentage_of_time: '5', actors: ['User;1'] }),
         ),
       )
-      .delete('/flipper/api/features/ebg/percentage_of_time')
+      .post('/flipper/api/features/ebg/percentage_of_time')
       .reply(
         reply(
           200,
           feature('ebg', { percentage_of_actors: '0', percentage_of_time: '0', actors: ['User;1'] }),
         ),
       );
-    expect(await provider().disable('ebg', 'zero')).toEqual({
-      feature: 'ebg',
-      exists: true,
-      enabled: false,
+    expect(await provider().disable('ebg', 'zero')).toEqual(
+      toggleState({
+        feature: 'ebg',
+        exists: true,
+        enabled: false,
+        percentageOfActors: 0,
+        percentageOfTime: 0,
+        expression: null,
+        actors: ['User;1'],
+        groups: [],
+      }),
+    );
+    expect(seen.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
+      { method: 'POST', path: '/flipper/api/features/ebg/percentage_of_actors', body: '{"percentage":"0"}' },
+      { method: 'POST', path: '/flipper/api/features/ebg/percentage_of_time', body: '{"percentage":"0"}' },
+    ]);
+    for (const s of seen) expect(s.headers).toMatchObject(WRITE_HEADERS);
+  });
+
+  it('zero with percentageOff: delete DELETEs both percentage gates, without a body', async () => {
+    nock(HOST)
+      .delete('/flipper/api/features/ebg/percentage_of_actors')
+      .reply(reply(200, feature('ebg', { percentage_of_actors: '0', percentage_of_time: '5' })))
+      .delete('/flipper/api/features/ebg/percentage_of_time')
+      .reply(reply(200, feature('ebg', { percentage_of_actors: '0', percentage_of_time: '0' })));
+    expect(await provider({ percentageOff: 'delete' }).disable('ebg', 'zero')).toMatchObject({
       percentageOfActors: 0,
       percentageOfTime: 0,
-      actors: ['User;1'],
-      groups: [],
     });
     expect(seen.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
       { method: 'DELETE', path: '/flipper/api/features/ebg/percentage_of_actors', body: '' },
@@ -305,6 +334,18 @@ describe('Flipper rollback and enable', () => {
       expect(s.headers).toMatchObject(READ_HEADERS);
       expect(s.headers['content-type']).toBeUndefined();
     }
+  });
+
+  it('zero keeps and reports the expression gate: it still exposes users', async () => {
+    const expression = { Equal: [{ Property: ['plan'] }, 'basic'] };
+    nock(HOST)
+      .post('/flipper/api/features/ebg/percentage_of_actors')
+      .reply(reply(200, feature('ebg', { percentage_of_actors: '0', expression })))
+      .post('/flipper/api/features/ebg/percentage_of_time')
+      .reply(reply(200, feature('ebg', { percentage_of_actors: '0', percentage_of_time: '0', expression })));
+    const state = await provider().disable('ebg', 'zero');
+    expect(state.expression).toBe('{"Equal":[{"Property":["plan"]},"basic"]}');
+    expect(state.exposure.gates).toEqual(['expression']);
   });
 
   it('disable: DELETEs the boolean gate', async () => {

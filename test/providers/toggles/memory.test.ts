@@ -21,8 +21,10 @@ describe('MemoryToggleProvider', () => {
       enabled: false,
       percentageOfActors: 0,
       percentageOfTime: 0,
+      expression: null,
       actors: [],
       groups: ['staff'],
+      exposure: { gates: ['groups'], actorPercent: 0, anonymousPercent: 0 },
     });
     expect(provider.name).toBe('sim');
     expect((await provider.read('f')).exists).toBe(true);

@@ -3,6 +3,7 @@ import {
   absentToggleState,
   assertValidPercent,
   formatPercent,
+  toggleState,
   withDisabled,
   withEnabled,
   withPercent,
@@ -76,6 +77,7 @@ describe('state transitions (Flipper semantics)', () => {
       { ...absentToggleState('f'), exists: true, enabled: true },
     ],
   ])('%s', (_label, actual, expected) => {
-    expect(actual).toEqual(expected);
+    // the exposure summary is derived from the gates: compare it derived from the expected gates
+    expect(actual).toEqual(toggleState(expected));
   });
 });

@@ -161,7 +161,7 @@ describe('WebhookToggleProvider', () => {
     expect(err.details).toMatchObject({ status: 500, attempts: 3 });
   });
 
-  it('takes a minimal {percent, enabled} echo as the share for both gates', async () => {
+  it('takes a minimal {percent, enabled} echo as the share of the gate it wrote', async () => {
     const r = await receiver({ echo: 'minimal' });
     const p = makeProvider(r, { stateUrl: undefined });
     const expected = {
@@ -169,9 +169,12 @@ describe('WebhookToggleProvider', () => {
       exists: true,
       enabled: false,
       percentageOfActors: 25,
-      percentageOfTime: 25,
+      // one share, not a second gate: the exposure check must not see a percentage_of_time
+      percentageOfTime: 0,
+      expression: null,
       actors: [],
       groups: [],
+      exposure: { gates: ['percentage_of_actors'], actorPercent: 25, anonymousPercent: 0 },
     };
     expect(await p.setPercent('ebg', 25, 'percentage_of_actors')).toEqual(expected);
     // Without a stateUrl, read answers the last echo: no GET is made.
