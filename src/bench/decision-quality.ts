@@ -1,10 +1,18 @@
 import { pathToFileURL } from 'node:url';
-import { decide, ZERO_COUNTERS, type DecisionCounters, type JudgeFn } from '../engine/decide.js';
+import {
+  decide,
+  SEQUENTIAL_DECISIONS,
+  ZERO_COUNTERS,
+  type DecideOptions,
+  type DecisionCounters,
+  type JudgeFn,
+} from '../engine/decide.js';
 import { compare, judgeCriterion } from '../engine/judge.js';
 import { wilsonInterval } from '../engine/stats.js';
 import type { Measurement } from '../ports/metrics-provider.js';
 import { parseCriterion } from '../rollout/criteria.js';
 import type { Rollout, Stage } from '../rollout/types.js';
+import { measureFamilies } from './sequential-families.js';
 
 /*
  * Decision-quality benchmark (`npm run bench`, or `node dist/bench/decision-quality.js`).
@@ -85,7 +93,7 @@ export const BENCH_ROLLOUT: Rollout = {
 };
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; plenty for a simulation. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -97,7 +105,7 @@ function prng(seed: number): () => number {
 }
 
 /** Poisson by inversion (the means here stay below ~600, where exp(-mean) is still representable). */
-function poisson(rand: () => number, mean: number): number {
+export function poisson(rand: () => number, mean: number): number {
   if (mean <= 0) return 0;
   const u = rand();
   let k = 0;
@@ -112,7 +120,7 @@ function poisson(rand: () => number, mean: number): number {
 }
 
 /** Binomial by inversion: O(n·p) steps, small at these error rates. */
-function binomial(rand: () => number, n: number, p: number): number {
+export function binomial(rand: () => number, n: number, p: number): number {
   if (n <= 0 || p <= 0) return 0;
   const u = rand();
   const q = p / (1 - p);
@@ -148,7 +156,7 @@ function errorRate(kind: Kind, stageIndex: number): number {
   return stageIndex >= STAGE_50 ? 0.1 : 0.03;
 }
 
-function simulateRelease(judge: JudgeFn, kind: Kind, seed: number): Outcome {
+function simulateRelease(judge: JudgeFn, kind: Kind, seed: number, opts: DecideOptions): Outcome {
   const rollout = BENCH_ROLLOUT;
   const rand = prng(seed);
   const canaryUsers = 10 + Math.floor(rand() * 491);
@@ -190,6 +198,7 @@ function simulateRelease(judge: JudgeFn, kind: Kind, seed: number): Outcome {
         measurements: { error_rate: measurement },
       },
       judge,
+      opts,
     );
     counters = d.nextCounters;
     switch (d.action) {
@@ -282,10 +291,10 @@ function pct(part: number, whole: number): string {
   return whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`;
 }
 
-function runPolicy(name: string, judge: JudgeFn): PolicyRow {
+function runPolicy(name: string, judge: JudgeFn, opts: DecideOptions = {}): PolicyRow {
   const releases = (kind: Kind, salt: number): Outcome[] =>
     Array.from({ length: RELEASES }, (_, i) =>
-      simulateRelease(judge, kind, SEED + salt * 1_000_003 + i * 7919),
+      simulateRelease(judge, kind, SEED + salt * 1_000_003 + i * 7919, opts),
     );
   return { name, healthy: releases('healthy', 1), bad: releases('bad', 2), late: releases('late', 3) };
 }
@@ -297,7 +306,8 @@ export interface BenchResult {
 
 export function measure(): BenchResult {
   const policies = [
-    runPolicy('stagegate', (c, k, m, o) => judgeCriterion(c, k, m, o)),
+    runPolicy('stagegate (sequential)', (c, k, m, o) => judgeCriterion(c, k, m, o), SEQUENTIAL_DECISIONS),
+    runPolicy('before (per-look interval)', (c, k, m, o) => judgeCriterion(c, k, m, o)),
     runPolicy('point estimate', pointEstimate),
     runPolicy('Wilson, every look', wilsonEveryLook),
   ];
@@ -366,7 +376,7 @@ export function measure(): BenchResult {
   const divider = `|---|${policies.map(() => '---:').join('|')}|`;
   const body = rows.map(([label, f]) => `| ${label} | ${policies.map(f).join(' | ')} |`);
 
-  const [ours, point] = policies;
+  const [ours, , point] = policies;
   const share = (os: readonly Outcome[] | undefined, f: (o: Outcome) => boolean): number =>
     os === undefined ? 1 : os.filter(f).length / RELEASES;
   const falseRollbacks = share(ours?.healthy, (o) => o.result === 'rolled back');
@@ -393,11 +403,75 @@ export function measure(): BenchResult {
   return { table, targetsMet: targets.every(([, ok]) => ok) };
 }
 
-/** Runs the benchmark, prints the markdown table and returns it. */
+/** Runs the benchmark, prints the markdown tables and returns them. */
 export async function run(): Promise<string> {
   const { table } = measure();
   process.stdout.write(`${table}\n`);
-  return table;
+  const releases = Number(process.env.BENCH_RELEASES ?? RELEASES);
+  const comparison = Number(process.env.BENCH_COMPARISON_RELEASES ?? 100);
+  const fam = measureFamilies(releases, SEED, comparison);
+  const advance = samplesToDecision();
+  const out = [
+    '',
+    '### Issue-10 families (pure engine step; oracle = CUSUM knowing 3% → 10%, same threshold)',
+    '',
+    fam.table,
+    '',
+    ...fam.targets.map(([text, ok]) => `- ${ok ? '✅' : '❌'} ${text}`),
+    '',
+    '### Advance: samples to a decision, one look per check of 20 users',
+    '',
+    advance,
+    '',
+  ].join('\n');
+  process.stdout.write(out);
+  return `${table}${out}`;
+}
+
+/**
+ * Median samples until `error_rate < 5%` passes (true 3%) or definitely fails
+ * (true 10%), looking after every 20 users: the confidence sequence (valid
+ * at every look) against a Wilson interval (valid for one look).
+ */
+function samplesToDecision(): string {
+  const c = parseCriterion('error_rate < 5%');
+  const rows: string[] = [
+    '| true rate | confidence sequence | Wilson (one-look interval, looked at every check) |',
+    '|---|---:|---:|',
+  ];
+  for (const [rate, want] of [
+    [0.03, 'pass'],
+    [0.1, 'fail'],
+  ] as const) {
+    const cols = [true, false].map((sequential) => {
+      const ns: number[] = [];
+      for (let r = 0; r < 300; r++) {
+        const rand = prng(SEED + r * 31 + (sequential ? 1 : 2));
+        let x = 0;
+        let n = 0;
+        for (let look = 0; look < 500; look++) {
+          x += binomial(rand, 20, rate);
+          n += 20;
+          const v = judgeCriterion(
+            c,
+            'advance',
+            { kind: 'ratio', numerator: x, denominator: n, value: x / n },
+            {
+              confidence: 0.95,
+              sequential,
+            },
+          ).verdict;
+          if (v === want) {
+            ns.push(n);
+            break;
+          }
+        }
+      }
+      return String(median(ns) ?? 'n/a');
+    });
+    rows.push(`| ${rate * 100}% (${want}) | ${cols[0]} | ${cols[1]} |`);
+  }
+  return rows.join('\n');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

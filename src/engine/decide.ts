@@ -2,8 +2,12 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import { formatDuration } from '../rollout/duration.js';
 import type { Criterion, Rollout } from '../rollout/types.js';
 import { formatCount, stageLabel } from './format.js';
+import { judgeRollback } from './decide-rollback.js';
+import { trackFailing } from './decide-failing.js';
+import { own } from './dict.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
-import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-time.js';
+import { advanceDuringGate, beforeStart } from './decide-start.js';
+import type { CusumState, Increment } from './sequential/cusum.js';
 
 /*
  * One check's decision, pure: the rollout, where it stands (stage, counters,
@@ -11,13 +15,15 @@ import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-
  * out. The clock, the network and the toggle are the caller's business.
  *
  * Precedence, first match wins:
- *   1. a rollback criterion breached for its `for N checks` → rollback (at any hour)
+ *   1. a rollback criterion breached for its `for` clause  → rollback (at any hour)
  *   2. no data and policy.noData = rollback                → rollback
  *   3. provider errors in maxConsecutiveErrors checks      → pause
  *   4. no data and policy.noData = pause                   → pause
- *   5. every gate open                                     → advance (complete on the last stage)
- *   6. held past the stage deadline (maxStageDuration)     → pause
- *   7. otherwise                                           → hold, with every closed gate as a reason
+ *   5. an advance criterion definitely failing for
+ *      policy.failingFor, policy.onFailing pause|rollback  → pause | rollback (cause `failing`)
+ *   6. every gate open                                     → advance (complete on the last stage)
+ *   7. held past the stage deadline (maxStageDuration)     → pause
+ *   8. otherwise                                           → hold, with every closed gate as a reason
  *
  * Gates for advancing: minDuration, minSamples (the `samples` metric), every
  * advance criterion passes and no rollback criterion is breaching (even short
@@ -26,14 +32,20 @@ import { describeAdvanceWindow, insideAdvanceWindow, localClock } from './local-
  * exposes nobody new. Before the first stage, the gates are start,
  * advanceDuring and approval (a manual start is an approval).
  *
- * `for N checks` counts consecutive breaching checks; a check without a
+ * `for N checks` counts consecutive breaching checks and `for <duration>` the
+ * time since the first of them (sequential/persistence.ts); a check without a
  * measurement for that metric (no data, provider error) neither extends nor
- * breaks the streak, an `ok` or `inconclusive` check breaks it.
+ * breaks the streak, an `ok` or `inconclusive` check breaks it. Rollback
+ * criteria on ratios are judged by a CUSUM over the stage's increments
+ * (decide-rollback.ts); its state travels in `counters.detectors`.
+ *
+ * `noData: zero` on a metric turns its no-data into the value 0 here, so
+ * run, simulate and the benchmark read it the same way.
  */
 
 export type DecisionAction = 'advance' | 'hold' | 'pause' | 'rollback' | 'complete';
 
-export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck';
+export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck' | 'failing';
 
 export type GateName =
   'start' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
@@ -51,6 +63,12 @@ export interface DecisionCounters {
   readonly looks: Readonly<Record<string, number>>;
   /** consecutive checks with at least one provider error */
   readonly errors: number;
+  /** epoch ms of the first check of each rollback criterion's breach streak (`for <duration>`) */
+  readonly breachSince?: Readonly<Record<string, number>>;
+  /** epoch ms since which each advance criterion has been definitely failing (policy.failingFor) */
+  readonly failingSince?: Readonly<Record<string, number>>;
+  /** the CUSUM of each rollback criterion on a ratio, by criterion text; reset with the stage */
+  readonly detectors?: Readonly<Record<string, CusumState>>;
 }
 
 export const ZERO_COUNTERS: DecisionCounters = { breaches: {}, looks: {}, errors: 0 };
@@ -68,7 +86,29 @@ export interface DecideInput {
   readonly approved: boolean;
   readonly counters: DecisionCounters;
   readonly measurements: Readonly<Record<string, Measurement>>;
+  /**
+   * each ratio metric's new observations since the last increment counted
+   * ([from, to), numerator/denominator), by metric name. Optional: without
+   * one, a `window: stage` ratio is differenced from its cumulative value and a
+   * sliding-window ratio falls back to the per-look interval.
+   */
+  readonly increments?: Readonly<Record<string, Increment>>;
 }
+
+/*
+ * Phase 1 of issue 10: the sequential methods and the failing rule are opt-in
+ * so the runtime (being restructured) keeps its behaviour until it persists
+ * `counters.detectors` / `breachSince` / `failingSince` in its snapshots and
+ * supplies increments; then the runtime passes SEQUENTIAL_DECISIONS.
+ */
+export interface DecideOptions {
+  /** rollback ratios by CUSUM, advance ratios by the confidence sequence; default false (phase 1) */
+  readonly sequential?: boolean;
+  /** policy.failingFor / policy.onFailing; default false (phase 1) */
+  readonly failing?: boolean;
+}
+
+export const SEQUENTIAL_DECISIONS: DecideOptions = { sequential: true, failing: true };
 
 export interface Decision {
   readonly at: number;
@@ -106,110 +146,39 @@ export function neededMetrics(rollout: Rollout, withSamples: boolean): string[] 
 
 const NOT_MEASURED: Measurement = { kind: 'no-data', reason: 'not measured' };
 
+const ZERO: Measurement = { kind: 'value', value: 0 };
+
 function measurementOf(input: DecideInput, metric: string): Measurement {
-  return input.measurements[metric] ?? NOT_MEASURED;
+  const m = own(input.measurements, metric) ?? NOT_MEASURED;
+  if (m.kind === 'no-data' && own(input.rollout.metrics, metric)?.noData === 'zero') return ZERO;
+  return m;
 }
 
-function advanceDuringGate(input: DecideInput): GateResult {
-  const window = input.rollout.check.advanceDuring;
-  if (!window) return { gate: 'advanceDuring', open: true, detail: 'no advanceDuring window' };
-  const tz = input.rollout.check.timezone;
-  const open = insideAdvanceWindow(window, input.now, tz);
-  const clock = localClock(input.now, tz);
-  const where = `${clock.weekday} ${clock.text.slice(11)} ${tz}`;
+/**
+ * What an advance criterion on a ratio is judged on. The confidence sequence
+ * is valid over a growing sample, so with the sequential methods and
+ * increments supplied for a sliding-window metric it reads the stage's
+ * observations counted by that metric's rollback detector (a 15-minute window
+ * at a 2% canary never holds enough users to prove anything); otherwise the
+ * metric's window as measured.
+ */
+function advanceMeasurement(
+  input: DecideInput,
+  metric: string,
+  detectors: Readonly<Record<string, CusumState>>,
+  opts: DecideOptions,
+): Measurement {
+  const m = measurementOf(input, metric);
+  if (opts.sequential !== true || m.kind !== 'ratio' || own(input.increments, metric) === undefined) return m;
+  const c = input.rollout.criteria.rollback.find((r) => r.metric === metric && own(detectors, r.text));
+  const state = c ? own(detectors, c.text) : undefined;
+  if (!state || !(state.trials > 0)) return m;
   return {
-    gate: 'advanceDuring',
-    open,
-    detail: open
-      ? `inside advanceDuring (${where})`
-      : `outside advanceDuring ${describeAdvanceWindow(window)} (${where})`,
+    kind: 'ratio',
+    numerator: state.rawEvents,
+    denominator: state.trials,
+    value: state.rawEvents / state.trials,
   };
-}
-
-function beforeStart(input: DecideInput): Decision {
-  const { rollout, now, approved } = input;
-  const first = rollout.stages[0];
-  const gates: GateResult[] = [];
-  const start = rollout.start;
-  if (start.kind === 'immediately') gates.push({ gate: 'start', open: true, detail: 'start: immediately' });
-  else if (start.kind === 'at') {
-    const open = now >= start.at;
-    gates.push({
-      gate: 'start',
-      open,
-      detail: open
-        ? `start time ${new Date(start.at).toISOString()} reached`
-        : `starts at ${new Date(start.at).toISOString()}`,
-    });
-  } else {
-    gates.push({
-      gate: 'start',
-      open: approved,
-      detail: approved ? 'manual start approved' : 'start: manual, waiting for approve',
-    });
-  }
-  gates.push(advanceDuringGate(input));
-  if (first?.approval) {
-    gates.push({
-      gate: 'approval',
-      open: approved,
-      detail: approved ? `${first.name} approved` : `${first.name} requires approval, waiting for approve`,
-    });
-  }
-  const approvalLike = (g: GateResult): boolean =>
-    g.gate === 'approval' || (g.gate === 'start' && start.kind === 'manual');
-  const closed = gates.filter((g) => !g.open);
-  const open = closed.length === 0;
-  return {
-    at: now,
-    action: open ? 'advance' : 'hold',
-    cause: null,
-    stageIndex: -1,
-    targetStage: open ? 0 : null,
-    awaitingApproval: closed.length > 0 && closed.every(approvalLike),
-    reasons: open ? [`starting ${stageLabel(rollout, 0)}`] : closed.map((g) => g.detail),
-    results: [],
-    gates,
-    samples: null,
-    nextCounters: input.counters,
-  };
-}
-
-interface RollbackOutcome {
-  results: CriterionResult[];
-  breached: string[];
-  /** breaching, but not yet for `for N checks` */
-  watching: string[];
-  breaches: Record<string, number>;
-  looks: Record<string, number>;
-}
-
-function judgeRollback(input: DecideInput, judge: JudgeFn): RollbackOutcome {
-  const { rollout, counters } = input;
-  const results: CriterionResult[] = [];
-  const breached: string[] = [];
-  const watching: string[] = [];
-  const breaches: Record<string, number> = {};
-  const looks: Record<string, number> = {};
-  for (const c of rollout.criteria.rollback) {
-    const previousLooks = counters.looks[c.text] ?? 0;
-    const r = judge(c, 'rollback', measurementOf(input, c.metric), {
-      confidence: rollout.policy.confidence,
-      look: previousLooks + 1,
-    });
-    results.push(r);
-    looks[c.text] = r.interval !== null ? previousLooks + 1 : previousLooks;
-    const previous = counters.breaches[c.text] ?? 0;
-    const streak =
-      r.verdict === 'breach' ? previous + 1 : r.verdict === 'no-data' || r.verdict === 'error' ? previous : 0;
-    breaches[c.text] = streak;
-    if (r.verdict === 'breach' && streak >= c.forChecks) {
-      breached.push(c.forChecks > 1 ? `${r.reason} for ${streak} of ${c.forChecks} checks` : r.reason);
-    } else if (streak > 0) {
-      watching.push(`${r.reason} (${streak} of ${c.forChecks} checks)`);
-    }
-  }
-  return { results, breached, watching, breaches, looks };
 }
 
 function samplesReading(m: Measurement): number | null {
@@ -218,7 +187,11 @@ function samplesReading(m: Measurement): number | null {
   return null;
 }
 
-export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Decision {
+export function decide(
+  input: DecideInput,
+  judge: JudgeFn = judgeCriterion,
+  opts: DecideOptions = {},
+): Decision {
   if (input.stageIndex < 0) return beforeStart(input);
   const { rollout, now, counters } = input;
   const stageIndex = Math.min(input.stageIndex, rollout.stages.length - 1);
@@ -228,9 +201,25 @@ export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Dec
   const policy = rollout.policy;
   const needsSamples = (stage.minSamples ?? 0) > 0 && rollout.samples !== undefined;
 
-  const rollback = judgeRollback(input, judge);
+  const rollback = judgeRollback({
+    rollout,
+    now,
+    stageStartedAt: input.stageStartedAt,
+    counters,
+    measurementOf: (metric) => measurementOf(input, metric),
+    increments: input.increments,
+    sequential: opts.sequential ?? false,
+    judge: (m, o, i) => {
+      const c = rollout.criteria.rollback[i];
+      if (!c) throw new RangeError(`no rollback criterion ${i}`);
+      return judge(c, 'rollback', m, { ...o, sequential: opts.sequential ?? false });
+    },
+  });
   const advanceResults = rollout.criteria.advance.map((c) =>
-    judge(c, 'advance', measurementOf(input, c.metric), { confidence: policy.confidence }),
+    judge(c, 'advance', advanceMeasurement(input, c.metric, rollback.detectors, opts), {
+      confidence: policy.confidence,
+      sequential: opts.sequential ?? false,
+    }),
   );
   const results = [...rollback.results, ...advanceResults];
 
@@ -238,7 +227,17 @@ export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Dec
   const errored = needed.filter((m) => measurementOf(input, m).kind === 'error');
   const missing = needed.filter((m) => measurementOf(input, m).kind === 'no-data');
   const errors = errored.length > 0 ? counters.errors + 1 : 0;
-  const nextCounters: DecisionCounters = { breaches: rollback.breaches, looks: rollback.looks, errors };
+  const failing = trackFailing(rollout, advanceResults, counters.failingSince, now);
+  // the new fields only when in use: until the runtime's snapshots keep them (phase 2) they must not differ
+  const timed = opts.sequential === true || rollout.criteria.rollback.some((c) => c.forMs !== undefined);
+  const nextCounters: DecisionCounters = {
+    breaches: rollback.breaches,
+    looks: rollback.looks,
+    errors,
+    ...(timed ? { breachSince: rollback.breachSince } : {}),
+    ...(opts.failing === true ? { failingSince: failing.failingSince } : {}),
+    ...(opts.sequential === true ? { detectors: rollback.detectors } : {}),
+  };
 
   // built field by field: object spread in this hot path costs more than the statistics (see the benchmark)
   const make = (
@@ -283,14 +282,14 @@ export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Dec
     });
   }
   // a rollback criterion breaching, even short of its `for N checks`, also holds the rollout where it is
-  const failing = [
+  const notPassing = [
     ...advanceResults.filter((r) => r.verdict !== 'pass').map((r) => r.reason),
     ...rollback.watching,
   ];
   gates.push({
     gate: 'criteria',
-    open: failing.length === 0,
-    detail: failing.length === 0 ? 'every advance criterion passes' : failing.join('; '),
+    open: notPassing.length === 0,
+    detail: notPassing.length === 0 ? 'every advance criterion passes' : notPassing.join('; '),
   });
   gates.push({
     gate: 'data',
@@ -339,6 +338,11 @@ export function decide(input: DecideInput, judge: JudgeFn = judgeCriterion): Dec
       'no-data',
       missing.map((m) => `no data for ${m} (policy.noData: pause)`),
     );
+  }
+
+  const onFailing = policy.onFailing ?? 'pause';
+  if (opts.failing === true && failing.reasons.length > 0 && onFailing !== 'hold') {
+    return make(onFailing, 'failing', failing.reasons);
   }
 
   const closed = gates.filter((g) => !g.open);

@@ -1,6 +1,7 @@
 import type { Measurement } from '../ports/metrics-provider.js';
 import type { ComparisonOp, Criterion } from '../rollout/types.js';
 import { formatConfidence, formatCount, formatInterval, formatThreshold, formatValue } from './format.js';
+import { betaBinomialSequence } from './sequential/confidence-sequence.js';
 import { clopperPearsonInterval, lookConfidence, wilsonInterval, type Interval } from './stats.js';
 
 /*
@@ -11,16 +12,18 @@ import { clopperPearsonInterval, lookConfidence, wilsonInterval, type Interval }
  * on an interval so that a small sample is inconclusive rather than a pass or
  * a breach:
  *
- * - advance criteria use the Wilson interval at `policy.confidence`; `< t`
- *   passes only when the whole interval is below t, fails when the whole
- *   interval is at or above t, and is inconclusive otherwise.
- * - rollback criteria use the exact Clopper–Pearson interval at the look's
- *   confidence (stats.ts lookConfidence): the k-th look of a stage spends
- *   α·2/(k(k+1)) of the stage's budget α = 1 - confidence, so a release whose
- *   true rate is on the safe side of the threshold is wrongly rolled back in a
- *   stage with probability at most α, however often the controller looks.
- *   A point estimate on the breach side that the interval does not prove yet is
- *   `inconclusive` (it does not count towards `for N checks`).
+ * - advance criteria use an anytime-valid confidence sequence at
+ *   `policy.confidence` (sequential/confidence-sequence.ts) when
+ *   `opts.sequential` (the Wilson interval otherwise, phase 1): `< t` passes only
+ *   when the whole sequence interval is below t, fails ("definitely failing")
+ *   when it is entirely at or above t, and is inconclusive otherwise. Looking
+ *   after every check does not erode the guarantee.
+ * - rollback criteria on ratios are judged by the stage's CUSUM in decide.ts
+ *   (sequential/rollback-detector.ts). This function's rollback path is the
+ *   fallback when no increment is known (a sliding window before the runtime
+ *   supplies increments): the exact Clopper–Pearson interval at the look's
+ *   confidence (stats.ts lookConfidence). A point estimate on the breach side
+ *   that the interval does not prove yet is `inconclusive`.
  */
 
 export type CriterionKind = 'advance' | 'rollback';
@@ -41,6 +44,13 @@ export interface CriterionResult {
   /** the denominator of a ratio: how many samples the interval rests on */
   readonly samples: number | null;
   readonly reason: string;
+  /** rollback criteria judged by the CUSUM: the evidence so far against the threshold to act */
+  readonly evidence?: {
+    readonly statistic: number;
+    readonly threshold: number;
+    readonly trials: number;
+    readonly events: number;
+  };
 }
 
 export interface JudgeOptions {
@@ -48,6 +58,8 @@ export interface JudgeOptions {
   readonly confidence: number;
   /** 1-based look of this rollback criterion in the current stage (default 1) */
   readonly look?: number;
+  /** advance ratios on the anytime-valid confidence sequence instead of Wilson (default false, phase 1) */
+  readonly sequential?: boolean;
 }
 
 export function compare(value: number, op: ComparisonOp, threshold: number): boolean {
@@ -193,7 +205,10 @@ export function judgeCriterion(
       if (!(m.denominator > 0)) return noData(b, 'denominator is 0');
       if (!ORDER_OPS.has(c.op) || !isProportion(m)) return direct(b, m.numerator / m.denominator);
       if (kind === 'advance') {
-        const interval = wilsonInterval(m.numerator, m.denominator, opts.confidence);
+        const interval =
+          opts.sequential === true
+            ? betaBinomialSequence(m.numerator, m.denominator, opts.confidence, c.threshold)
+            : wilsonInterval(m.numerator, m.denominator, opts.confidence);
         if (interval) return onInterval(b, m, interval, opts.confidence);
       } else {
         const confidence = lookConfidence(opts.confidence, opts.look ?? 1);

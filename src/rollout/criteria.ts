@@ -1,14 +1,21 @@
+import { formatDuration, parseDuration } from './duration.js';
 import { CriterionSyntaxError } from './errors.js';
 import type { ComparisonOp, Criterion } from './types.js';
 
 /*
- * The criteria language (DESIGN.md §2): `<metric> <op> <number>[%] [for <n> checks]`.
+ * The criteria language (DESIGN.md §2):
+ * `<metric> <op> <number>[%] [for <n> checks | for <duration>]`.
  * Small enough for a hand-written scanner, which lets every error name the
  * exact character that is wrong; a parser generator would add a dependency and
  * worse messages for a one-line grammar.
  */
 
-export const CRITERION_GRAMMAR = '<metric> <op> <number>[%] [for <n> checks]';
+export const CRITERION_GRAMMAR = '<metric> <op> <number>[%] [for <n> checks | for <duration>]';
+
+/** More consecutive checks than this is a typo (a year of 1-minute checks is ~525,000; 10,000 at 5m is 35 days). */
+export const MAX_FOR_CHECKS = 10_000;
+/** `for <duration>` beyond this is a typo: a condition that must hold for a month never acts. */
+export const MAX_FOR_MS = 30 * 86_400_000;
 
 /** Longest first, so `<=` is not read as `<` followed by `=`. */
 const OPERATORS: readonly ComparisonOp[] = ['<=', '>=', '==', '!=', '<', '>'];
@@ -30,6 +37,7 @@ const INTEGER = /\d+/y;
 const SPACES = /[ \t]*/y;
 const FOR = /for(?![a-z0-9_])/y;
 const CHECKS = /checks?(?![a-z0-9_])/y;
+const DURATION_TOKEN = /\d+[dhms][0-9dhms]*/y;
 const OPERATOR_CHARS = /[<>=!]+/y;
 
 class Scanner {
@@ -99,25 +107,50 @@ export function parseCriterion(text: string): Criterion {
 
   const spaceBeforeFor = s.skipSpaces();
   let forChecks = 1;
+  let forMs: number | undefined;
   if (!s.atEnd()) {
     if (s.text.charAt(s.pos) === '%')
       throw s.fail('unexpected "%": write the % right after the number, e.g. 5%');
     if (spaceBeforeFor === 0)
       throw s.unexpected(percent ? '" for <n> checks" or the end' : '%, " for <n> checks" or the end');
-    if (s.take(FOR) === undefined) throw s.unexpected('"for <n> checks" or the end of the criterion');
+    if (s.take(FOR) === undefined)
+      throw s.unexpected('"for <n> checks", "for <duration>" or the end of the criterion');
     if (s.skipSpaces() === 0) throw s.unexpected('a space after "for"');
     const countColumn = s.column;
-    const count = s.take(INTEGER);
-    if (count === undefined) throw s.unexpected('a whole number of checks, e.g. "for 2 checks"');
-    forChecks = Number(count);
-    if (forChecks < 1) throw s.fail('"for" needs at least 1 check', countColumn);
-    if (s.skipSpaces() === 0) throw s.unexpected('a space, then "checks"');
-    if (s.take(CHECKS) === undefined) throw s.unexpected('"checks"');
+    const duration = s.take(DURATION_TOKEN);
+    if (duration !== undefined) {
+      forMs = parseDuration(duration);
+      if (forMs === undefined)
+        throw s.fail(`"${duration}" is not a duration: write e.g. 90s, 10m, 1h30m`, countColumn);
+      if (forMs <= 0) throw s.fail('"for" needs a duration above 0', countColumn);
+      if (forMs > MAX_FOR_MS)
+        throw s.fail(`"for ${duration}" is longer than ${formatDuration(MAX_FOR_MS)}: a typo?`, countColumn);
+    } else {
+      const count = s.take(INTEGER);
+      if (count === undefined)
+        throw s.unexpected('a whole number of checks or a duration, e.g. "for 2 checks" or "for 10m"');
+      forChecks = Number(count);
+      if (forChecks < 1) throw s.fail('"for" needs at least 1 check', countColumn);
+      if (forChecks > MAX_FOR_CHECKS)
+        throw s.fail(
+          `"for" allows at most ${MAX_FOR_CHECKS} checks; use a duration for long waits`,
+          countColumn,
+        );
+      if (s.skipSpaces() === 0) throw s.unexpected('a space, then "checks" (or a unit: "for 10m")');
+      if (s.take(CHECKS) === undefined) {
+        // `for 2 minutes`: a duration meant, written with a space and a word
+        if (/[a-z]/.test(s.text.charAt(s.pos)) && s.text.charAt(s.pos) !== 'c')
+          throw s.unexpected(`"checks", or a duration without a space, e.g. "for ${count}m"`);
+        throw s.unexpected('"checks"');
+      }
+    }
     s.skipSpaces();
     if (!s.atEnd()) throw s.unexpected('the end of the criterion');
   }
 
-  return { text: text.trim(), metric, op, threshold: percent ? value / 100 : value, percent, forChecks };
+  const threshold = percent ? value / 100 : value;
+  const c: Criterion = { text: text.trim(), metric, op, threshold, percent, forChecks };
+  return forMs === undefined ? c : { ...c, forMs };
 }
 
 function readOperator(s: Scanner): ComparisonOp {
@@ -147,6 +180,11 @@ function checkPercent(s: Scanner, op: ComparisonOp, value: number, column: numbe
 /** The criterion as the parser would read it back, for reports: `error_rate > 5% for 2 checks`. */
 export function formatCriterion(c: Omit<Criterion, 'text'>): string {
   const n = c.percent ? `${Number((c.threshold * 100).toPrecision(12))}%` : String(c.threshold);
-  const tail = c.forChecks > 1 ? ` for ${c.forChecks} checks` : '';
+  const tail =
+    c.forMs !== undefined
+      ? ` for ${formatDuration(c.forMs)}`
+      : c.forChecks > 1
+        ? ` for ${c.forChecks} checks`
+        : '';
   return `${c.metric} ${c.op} ${n}${tail}`;
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { SpecError, sortProblems, type Problem } from './errors.js';
-import { configReferenceIssues, crossFieldIssues, type ConfigNames } from './rules.js';
+import { configReferenceIssues, crossFieldIssues, warningIssues, type ConfigNames } from './rules.js';
 import { rolloutFileSchema } from './schema.js';
 import type { Rollout } from './types.js';
 import { fsMessage, readSource } from './read-source.js';
@@ -27,6 +27,8 @@ export interface FileCheck {
   readonly path: string;
   readonly rollout: Rollout | undefined;
   readonly problems: Problem[];
+  /** things worth knowing that do not make the file invalid (validate prints them and exits 0) */
+  readonly warnings: Problem[];
   /** where the rollout's `name` value sits, for problems found across files */
   readonly nameAt: { line: number; col: number } | undefined;
 }
@@ -34,7 +36,8 @@ export interface FileCheck {
 /** Checks one rollout's text; never throws for anything wrong with the text. */
 export function checkRolloutText(text: string, path: string, opts: CheckOptions = {}): FileCheck {
   const parsed = parseYamlSource(text, path, 'a rollout mapping (name, toggle, check, stages, ...)');
-  if (!parsed.ok) return { path, rollout: undefined, problems: parsed.problems, nameAt: undefined };
+  if (!parsed.ok)
+    return { path, rollout: undefined, problems: parsed.problems, warnings: [], nameAt: undefined };
   const { source } = parsed;
   const result = rolloutFileSchema.safeParse(source.data);
   const issues = [
@@ -46,8 +49,9 @@ export function checkRolloutText(text: string, path: string, opts: CheckOptions 
   ];
   const problems = sortProblems(issues.map((issue) => problemAt(source, issue)));
   const nameAt = locateName(source);
-  if (!result.success || problems.length > 0) return { path, rollout: undefined, problems, nameAt };
-  return { path, rollout: toRollout(result.data, path), problems: [], nameAt };
+  const warnings = sortProblems(warningIssues(source.data).map((issue) => problemAt(source, issue)));
+  if (!result.success || problems.length > 0) return { path, rollout: undefined, problems, warnings, nameAt };
+  return { path, rollout: toRollout(result.data, path), problems: [], warnings, nameAt };
 }
 
 function locateName(source: YamlSource): { line: number; col: number } {
@@ -65,7 +69,8 @@ export function parseRolloutText(text: string, path: string, opts: CheckOptions 
 /** Reads and checks one file; an unreadable file is a problem, not an exception. */
 export async function checkRolloutFile(path: string, opts: CheckOptions = {}): Promise<FileCheck> {
   const read = await readSource(path);
-  if (typeof read !== 'string') return { path, rollout: undefined, problems: [read], nameAt: undefined };
+  if (typeof read !== 'string')
+    return { path, rollout: undefined, problems: [read], warnings: [], nameAt: undefined };
   return checkRolloutText(read, path, opts);
 }
 
@@ -78,6 +83,7 @@ export async function loadRolloutFile(path: string, opts: CheckOptions = {}): Pr
 export interface RolloutSet {
   readonly rollouts: Rollout[];
   readonly problems: Problem[];
+  readonly warnings: Problem[];
   /** how many files were checked */
   readonly files: number;
 }
@@ -96,6 +102,7 @@ export async function checkRolloutPaths(
   return {
     rollouts,
     problems: sortProblems([...problems, ...checks.flatMap((c) => c.problems), ...duplicates]),
+    warnings: sortProblems(checks.flatMap((c) => c.warnings)),
     files: checks.length,
   };
 }

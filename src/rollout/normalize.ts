@@ -66,7 +66,14 @@ export function toRollout(file: RolloutFile, source: string | undefined): Rollou
     metrics: Object.fromEntries(
       Object.entries(file.metrics).map(([name, m]): [string, MetricSpec] => [
         name,
-        { name, provider: m.provider, query: metricQuery(m.datadog), window: metricWindow(m.window) },
+        {
+          name,
+          provider: m.provider,
+          query: metricQuery(m.datadog),
+          window: metricWindow(m.window),
+          // only when written, like the policy fields below: existing rollouts keep their spec hash
+          ...(m.noData !== undefined && { noData: m.noData }),
+        },
       ]),
     ),
     criteria: {
@@ -79,6 +86,8 @@ export function toRollout(file: RolloutFile, source: string | undefined): Rollou
       confidence: file.policy.confidence,
       maxStageDurationMs:
         file.policy.maxStageDuration === undefined ? undefined : ms(file.policy.maxStageDuration),
+      ...(file.policy.failingFor !== undefined && { failingForMs: ms(file.policy.failingFor) }),
+      ...(file.policy.onFailing !== undefined && { onFailing: file.policy.onFailing }),
     },
     postLaunchMs: file.postLaunch.map(ms),
     notify: [...file.notify],

@@ -1,4 +1,5 @@
 import { parseCriterion } from './criteria.js';
+import { formatDuration, parseDuration } from './duration.js';
 import type { SpecIssue } from './issue.js';
 import { didYouMean } from './suggest.js';
 import { isRecord } from './zod-issues.js';
@@ -82,12 +83,39 @@ function checkRules(data: Record<string, unknown>, issues: Issues): void {
   }
 }
 
+/** Whether a metric's source is a count: a `sum` over a query, or a logs/RUM count or cardinality. */
+function isCountSource(source: Record<string, unknown>): boolean {
+  if ('numerator' in source || 'denominator' in source) return false;
+  if ('query' in source) return source.aggregator === undefined || source.aggregator === 'sum';
+  return isRecord(source.logs) || isRecord(source.rum);
+}
+
 function metricRules(data: Record<string, unknown>, issues: Issues): void {
   const metrics = data.metrics;
   if (!isRecord(metrics)) return;
+  if (Object.hasOwn(metrics, '__proto__')) {
+    // a schema-parsed record would assign it as the prototype and lose the metric: refuse it by name
+    issues.push({
+      path: ['metrics', '__proto__'],
+      at: 'key',
+      message:
+        '"__proto__" is reserved (JavaScript gives it a meaning of its own): choose another metric name',
+    });
+  }
   for (const [name, metric] of Object.entries(metrics)) {
     const source = isRecord(metric) ? metric.datadog : undefined;
     if (!isRecord(source)) continue;
+    if (isRecord(metric) && metric.noData === 'zero' && !isCountSource(source)) {
+      const why =
+        'numerator' in source || 'denominator' in source
+          ? 'a ratio with no data has no denominator: 0 of 0 is not a rate (no data stays no data)'
+          : `aggregator ${String(source.aggregator)} of nothing is not 0: only counts (aggregator sum, logs/rum) may read no data as zero`;
+      issues.push({
+        path: ['metrics', name, 'noData'],
+        at: 'value',
+        message: `noData: zero is refused here: ${why}`,
+      });
+    }
     for (const kind of ['logs', 'rum'] as const) {
       const search = source[kind];
       if (!isRecord(search)) continue;
@@ -139,14 +167,14 @@ function referenceRules(data: Record<string, unknown>, issues: Issues): void {
         issues.push({ path, at: 'value', column, message: `unknown metric "${c.metric}"${hint(c.metric)}` });
         return;
       }
-      if (list === 'advance' && c.forChecks > 1) {
+      if (list === 'advance' && (c.forChecks > 1 || c.forMs !== undefined)) {
         // the engine counts breach streaks for rollback only; on advance it would be silently ignored
         issues.push({
           path,
           at: 'value',
           column: text.search(/\sfor\s/) + 2,
           message:
-            '"for <n> checks" applies to rollback criteria only: advance criteria are judged at each check',
+            '"for <n> checks" / "for <duration>" applies to rollback criteria only: advance criteria are judged at each check (a definitely failing one acts after policy.failingFor)',
         });
       }
       const source = valueOf(metrics[c.metric], 'datadog');
@@ -255,4 +283,46 @@ export function configReferenceIssues(data: unknown, config: ConfigNames): SpecI
     });
   }
   return issues;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Warnings: valid, but probably not what the author meant. A count criterion
+ * over `window: stage` in a stage longer than a day accumulates the whole
+ * stage: `contact_center_calls < 2` over a 7-day canary fails on the second
+ * call of the week. A sliding window (e.g. 1d) is usually meant.
+ */
+export function warningIssues(data: unknown): SpecIssue[] {
+  if (!isRecord(data) || !isRecord(data.metrics) || !Array.isArray(data.stages)) return [];
+  const metrics = data.metrics;
+  let longest: { index: number; ms: number } | undefined;
+  data.stages.forEach((stage: unknown, index) => {
+    const text = isRecord(stage) ? stage.minDuration : undefined;
+    const ms = typeof text === 'string' ? parseDuration(text) : undefined;
+    if (ms !== undefined && ms > DAY_MS && (longest === undefined || ms > longest.ms))
+      longest = { index, ms };
+  });
+  if (longest === undefined) return [];
+  const warnings: SpecIssue[] = [];
+  const criteria = isRecord(data.criteria) ? data.criteria : undefined;
+  for (const list of ['advance', 'rollback'] as const) {
+    const items = criteria?.[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((text: unknown, i) => {
+      if (typeof text !== 'string') return;
+      const c = tryParse(text);
+      if (c === undefined || !Object.hasOwn(metrics, c.metric)) return;
+      const metric = metrics[c.metric];
+      const source = valueOf(metric, 'datadog');
+      const window = valueOf(metric, 'window') ?? 'stage';
+      if (window !== 'stage' || !isRecord(source) || !isCountSource(source)) return;
+      warnings.push({
+        path: ['criteria', list, i],
+        at: 'value',
+        message: `warning: ${c.metric} counts over window: stage, and stages[${longest?.index ?? 0}] lasts ${formatDuration(longest?.ms ?? 0)}: the count accumulates for the whole stage; a sliding window (e.g. window: 1d) is usually meant`,
+      });
+    });
+  }
+  return warnings;
 }

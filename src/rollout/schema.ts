@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCriterion } from './criteria.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { CriterionSyntaxError } from './errors.js';
 import {
   cronProblem,
@@ -38,6 +38,39 @@ function duration(message: string) {
 
 export const durationSchema = duration('must be a duration like 90s, 15m, 4h, 1h30m or 2d');
 
+const SECOND = 1000;
+const DAY = 86_400_000;
+export const DURATION_LIMITS = {
+  /** a timer (setTimeout) overflows past 2^31 ms and then fires at once: a check a day at most */
+  every: { min: SECOND, max: DAY },
+  window: { min: SECOND, max: 90 * DAY },
+  minDuration: { min: 0, max: 365 * DAY },
+  maxStageDuration: { min: SECOND, max: 365 * DAY },
+  failingFor: { min: SECOND, max: 30 * DAY },
+  postLaunch: { min: SECOND, max: 400 * DAY },
+} as const;
+
+/** A duration between `min` and `max` ms; outside, a message that says which bound and why. */
+function boundedDuration(limits: { readonly min: number; readonly max: number }, what: string) {
+  return durationSchema.superRefine((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) return;
+    if (ms < limits.min) {
+      const message =
+        limits.min <= SECOND && ms === 0
+          ? `${what} of 0 is not allowed: it must be at least ${formatDuration(limits.min)}`
+          : `${what} must be at least ${formatDuration(limits.min)}`;
+      ctx.addIssue({ code: 'custom', message, input: text });
+    } else if (ms > limits.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} must be at most ${formatDuration(limits.max)} (got ${text}): a typo?`,
+        input: text,
+      });
+    }
+  });
+}
+
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const GATES = ['percentage_of_actors', 'percentage_of_time'] as const;
 /** Datadog's scalar aggregators (MetricsAggregator); counts are `sum` over `.as_count()`. */
@@ -65,8 +98,13 @@ export const criterionSchema = z
     }
   })
   .meta({
-    description: '<metric> <op> <number>[%] [for <n> checks], op one of < <= > >= == !=',
-    examples: ['error_rate < 5%', 'error_rate > 5% for 2 checks', 'contact_center_calls < 2'],
+    description: '<metric> <op> <number>[%] [for <n> checks | for <duration>], op one of < <= > >= == !=',
+    examples: [
+      'error_rate < 5%',
+      'error_rate > 5% for 2 checks',
+      'p95_latency > 2000 for 10m',
+      'contact_center_calls < 2',
+    ],
   });
 
 const toggleSchema = z.strictObject({
@@ -106,7 +144,9 @@ const advanceDuringSchema = z
   .describe('Advancement happens only inside this window; rollback at any time');
 
 const checkSchema = z.strictObject({
-  every: durationSchema.optional().describe('Check interval; exactly one of every or cron'),
+  every: boundedDuration(DURATION_LIMITS.every, 'check.every')
+    .optional()
+    .describe('Check interval, 1s to 1d; exactly one of every or cron'),
   cron: z
     .string()
     .min(1)
@@ -129,7 +169,9 @@ const stageSchema = z.strictObject({
     .lte(100, { abort: true })
     .refine((p) => percentDecimalsProblem(p) === undefined, { error: 'must have at most 3 decimals' })
     .describe('Share of actors (or time) the toggle reaches: 0 < percent <= 100, at most 3 decimals'),
-  minDuration: durationSchema.default('0s').describe('Time to spend in the stage before advancing'),
+  minDuration: boundedDuration(DURATION_LIMITS.minDuration, 'minDuration')
+    .default('0s')
+    .describe('Time to spend in the stage before advancing (at most a year)'),
   minSamples: z
     .int()
     .nonnegative()
@@ -187,8 +229,31 @@ const metricSchema = z.strictObject({
     .union([z.literal('stage'), duration('must be a duration like 15m or 1h, or stage')], {
       error: 'must be a duration like 15m or 1h, or stage',
     })
+    .superRefine((text, ctx) => {
+      const ms = text === 'stage' ? undefined : parseDuration(text);
+      if (ms === undefined) return;
+      const { min, max } = DURATION_LIMITS.window;
+      if (ms < min)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a window of 0 holds no data: use e.g. 15m, or stage',
+          input: text,
+        });
+      else if (ms > max)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a window must be at most ${formatDuration(max)} (got ${text})`,
+          input: text,
+        });
+    })
     .default('stage')
     .describe('A duration ([now - window, now]) or `stage` (since the current stage began)'),
+  noData: z
+    .enum(['zero'])
+    .optional()
+    .describe(
+      'zero: no data reads as 0 (a count Datadog leaves empty when nothing happened, like default_zero()); only for counts: value metrics with aggregator sum and logs/rum searches',
+    ),
 });
 
 const errorsSearchSchema = z.strictObject({
@@ -225,7 +290,16 @@ const policySchema = z.strictObject({
   noData: z.enum(['hold', 'pause', 'rollback']).default('hold').describe('What a check without data does'),
   maxConsecutiveErrors: z.int().min(1).default(4).describe('Provider errors in a row before pause + alert'),
   confidence: z.number().gt(0.5).lt(1).default(0.95).describe('Confidence level of ratio intervals'),
-  maxStageDuration: durationSchema.optional().describe('A stage held longer pauses and alerts'),
+  maxStageDuration: boundedDuration(DURATION_LIMITS.maxStageDuration, 'maxStageDuration')
+    .optional()
+    .describe('A stage held longer pauses and alerts'),
+  failingFor: boundedDuration(DURATION_LIMITS.failingFor, 'failingFor')
+    .optional()
+    .describe('An advance criterion definitely failing this long triggers onFailing (default 1h)'),
+  onFailing: z
+    .enum(['pause', 'rollback', 'hold'])
+    .optional()
+    .describe('pause and alert (default), rollback, or hold (keep waiting until maxStageDuration)'),
 });
 
 export const rolloutFileSchema = z
@@ -265,7 +339,10 @@ export const rolloutFileSchema = z
       })
       .default({ advance: [], rollback: [] }),
     policy: policySchema.default({ noData: 'hold', maxConsecutiveErrors: 4, confidence: 0.95 }),
-    postLaunch: z.array(durationSchema).default([]).describe('Check-ins after completion, e.g. [7d, 30d]'),
+    postLaunch: z
+      .array(boundedDuration(DURATION_LIMITS.postLaunch, 'postLaunch'))
+      .default([])
+      .describe('Check-ins after completion, e.g. [7d, 30d]'),
     notify: z.array(z.string().min(1)).default([]).describe('Notifiers named in config'),
     report: reportSchema.optional(),
   })

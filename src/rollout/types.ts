@@ -22,6 +22,8 @@ export interface Criterion {
   readonly percent: boolean;
   /** consecutive breaching checks needed; 1 when no `for` clause */
   readonly forChecks: number;
+  /** `for <duration>`: how long the condition must have held, in ms (absent: no duration clause) */
+  readonly forMs?: number;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -52,6 +54,8 @@ export interface MetricSpec {
   readonly provider: string | undefined;
   readonly query: MetricQuery;
   readonly window: MetricWindow;
+  /** `noData: zero`: a count with no data reads 0 (Datadog's default_zero) */
+  readonly noData?: 'zero';
 }
 
 /** `report.errors`: the top messages of a logs/RUM search, recorded when a stage ends (never judged). */
@@ -105,6 +109,10 @@ export interface Rollout {
     readonly maxConsecutiveErrors: number;
     readonly confidence: number;
     readonly maxStageDurationMs: number | undefined;
+    /** an advance criterion definitely failing this long triggers onFailing (default 1h) */
+    readonly failingForMs?: number;
+    /** default pause */
+    readonly onFailing?: 'pause' | 'rollback' | 'hold';
   };
   readonly postLaunchMs: readonly number[];
   readonly notify: readonly string[];

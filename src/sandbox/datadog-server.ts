@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { defaultZeroInner } from '../providers/metrics/default-zero.js';
 import { z } from 'zod';
 import { evaluateRows, eventsKey, evaluateSeries, type SeriesSpec } from './scenario.js';
 
@@ -305,7 +306,14 @@ export async function startDatadogSandbox(opts: DatadogSandboxOptions = {}): Pro
     }
     const evaluated = outputs.map((name) => {
       const q = byName.get(name) as (typeof queries)[number];
-      return { name, query: q.query, rows: evaluateRows(series.get(q.query), from, to, q.aggregator) };
+      // default_zero(q): the series of q, with no data read as 0 (as Datadog does)
+      const inner = defaultZeroInner(q.query);
+      const spec = series.get(q.query) ?? (inner === undefined ? undefined : series.get(inner));
+      const rows = evaluateRows(spec, from, to, q.aggregator);
+      if (inner !== undefined && rows.kind === 'single' && rows.value === null) {
+        return { name, query: q.query, rows: { kind: 'single' as const, value: 0 } };
+      }
+      return { name, query: q.query, rows };
     });
     const grouped = evaluated.filter((e) => e.rows.kind === 'grouped');
     const columns: unknown[] = [];

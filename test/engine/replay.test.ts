@@ -129,6 +129,50 @@ describe('series parsing', () => {
   });
 });
 
+describe('ReplayMetricsProvider: no data as zero', () => {
+  const SERIES = `time,metric,value,numerator,denominator,status,message
++0m,calls,1,,,,
++0m,wrapped,1,,,,
++0m,plain,1,,,,
++5m,calls,,,,error,Datadog 503
++6m,calls,,,,no-data,
+`;
+  const calls = { ...valueMetric('calls'), noData: 'zero' as const };
+  const wrapped: MetricSpec = {
+    ...valueMetric('wrapped'),
+    query: { kind: 'value', query: 'default_zero(sum:calls{*}.as_count())', aggregator: 'sum' },
+  };
+  const plain = valueMetric('plain');
+  const p = new ReplayMetricsProvider(parseSeriesText(SERIES, 's.csv'), T0, metricsOf(calls, wrapped, plain));
+  const w = (fromMin: number, toMin: number) => ({ from: T0 + fromMin * MIN, to: T0 + toMin * MIN });
+
+  it('reads an empty window as 0 for noData: zero and default_zero(...), and as no data otherwise', () => {
+    expect(p.measure('calls', calls.query, w(1, 4))).toEqual({ kind: 'value', value: 0 });
+    expect(p.measure('wrapped', wrapped.query, w(1, 4))).toEqual({ kind: 'value', value: 0 });
+    expect(p.measure('plain', plain.query, w(1, 4))).toEqual({
+      kind: 'no-data',
+      reason: 'no points in the window',
+    });
+    expect(p.measure('calls', calls.query, w(0, 4))).toEqual({ kind: 'value', value: 1 });
+  });
+
+  it('keeps an outage an error, and reads a recorded no-data as 0', () => {
+    expect(p.measure('calls', calls.query, w(5, 6))).toMatchObject({ kind: 'error' });
+    expect(p.measure('calls', calls.query, w(6, 9))).toEqual({ kind: 'value', value: 0 });
+  });
+
+  it('refuses a row naming a metric the rollout does not have, even `constructor`', () => {
+    expect(
+      () =>
+        new ReplayMetricsProvider(
+          parseSeriesText('time,metric,value\n+0m,constructor,1\n', 's.csv'),
+          T0,
+          metricsOf(plain),
+        ),
+    ).toThrow(/metric "constructor" is not a metric of the rollout/);
+  });
+});
+
 describe('ReplayMetricsProvider', () => {
   const metrics = metricsOf(ratioMetric('error_rate'), valueMetric('sent'));
   const provider = new ReplayMetricsProvider(parseSeriesText(CSV, 's.csv'), T0, metrics);

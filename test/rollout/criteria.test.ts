@@ -34,6 +34,23 @@ const valid: [string, Parsed][] = [
   ['error_rate < 100%', { metric: 'error_rate', op: '<', threshold: 1, percent: true, forChecks: 1 }],
   ['_private2 > 0.25', { metric: '_private2', op: '>', threshold: 0.25, percent: false, forChecks: 1 }],
   ['rate > 5%\tfor\t3\tchecks', { metric: 'rate', op: '>', threshold: 0.05, percent: true, forChecks: 3 }],
+  // for <duration>: seed 003's "latency > X seconds sustained for > X seconds"
+  [
+    'p95_latency > 2000 for 10m',
+    { metric: 'p95_latency', op: '>', threshold: 2000, percent: false, forChecks: 1, forMs: 600_000 },
+  ],
+  [
+    'error_rate > 5% for 1h30m',
+    { metric: 'error_rate', op: '>', threshold: 0.05, percent: true, forChecks: 1, forMs: 5_400_000 },
+  ],
+  [
+    'calls >= 2 for 90s',
+    { metric: 'calls', op: '>=', threshold: 2, percent: false, forChecks: 1, forMs: 90_000 },
+  ],
+  [
+    'rate > 5% for 10000 checks',
+    { metric: 'rate', op: '>', threshold: 0.05, percent: true, forChecks: 10_000 },
+  ],
 ];
 
 describe('parseCriterion', () => {
@@ -42,8 +59,8 @@ describe('parseCriterion', () => {
   });
 
   const invalid: [string, number, string][] = [
-    ['', 1, 'empty criterion: expected <metric> <op> <number>[%] [for <n> checks]'],
-    ['   ', 4, 'empty criterion: expected <metric> <op> <number>[%] [for <n> checks]'],
+    ['', 1, 'empty criterion: expected <metric> <op> <number>[%] [for <n> checks | for <duration>]'],
+    ['   ', 4, 'empty criterion: expected <metric> <op> <number>[%] [for <n> checks | for <duration>]'],
     ['5 < error_rate', 1, 'unexpected "5": expected a metric name (lowercase letters, digits and _)'],
     ['Error_rate < 5%', 1, 'unexpected "E": expected a metric name (lowercase letters, digits and _)'],
     ['error_rate', 11, 'unexpected end of criterion: expected an operator (<, <=, >, >=, ==, !=)'],
@@ -67,24 +84,51 @@ describe('parseCriterion', () => {
     [
       'error_rate < 5% during 2 checks',
       17,
-      'unexpected "d": expected "for <n> checks" or the end of the criterion',
+      'unexpected "d": expected "for <n> checks", "for <duration>" or the end of the criterion',
     ],
     [
       'error_rate < 5% fore 2 checks',
       17,
-      'unexpected "f": expected "for <n> checks" or the end of the criterion',
+      'unexpected "f": expected "for <n> checks", "for <duration>" or the end of the criterion',
     ],
     ['error_rate < 5% for', 20, 'unexpected end of criterion: expected a space after "for"'],
     [
       'error_rate < 5% for two checks',
       21,
-      'unexpected "t": expected a whole number of checks, e.g. "for 2 checks"',
+      'unexpected "t": expected a whole number of checks or a duration, e.g. "for 2 checks" or "for 10m"',
     ],
     ['error_rate < 5% for 0 checks', 21, '"for" needs at least 1 check'],
-    ['error_rate < 5% for 1.5 checks', 22, 'unexpected ".": expected a space, then "checks"'],
-    ['error_rate < 5% for 2', 22, 'unexpected end of criterion: expected a space, then "checks"'],
-    ['error_rate < 5% for 2 minutes', 23, 'unexpected "m": expected "checks"'],
+    [
+      'error_rate < 5% for 1.5 checks',
+      22,
+      'unexpected ".": expected a space, then "checks" (or a unit: "for 10m")',
+    ],
+    [
+      'error_rate < 5% for 2',
+      22,
+      'unexpected end of criterion: expected a space, then "checks" (or a unit: "for 10m")',
+    ],
+    [
+      'error_rate < 5% for 2 minutes',
+      23,
+      'unexpected "m": expected "checks", or a duration without a space, e.g. "for 2m"',
+    ],
     ['error_rate < 5% for 2 checksum', 23, 'unexpected "c": expected "checks"'],
+    ['error_rate < 5% for 0m', 21, '"for" needs a duration above 0'],
+    ['error_rate < 5% for 10x', 23, 'unexpected "x": expected a space, then "checks" (or a unit: "for 10m")'],
+    ['error_rate < 5% for 5m10h', 21, '"5m10h" is not a duration: write e.g. 90s, 10m, 1h30m'],
+    ['error_rate < 5% for 31d', 21, '"for 31d" is longer than 30d: a typo?'],
+    ['error_rate < 5% for 10m checks', 25, 'unexpected "c": expected the end of the criterion'],
+    [
+      'error_rate < 5% for 10001 checks',
+      21,
+      '"for" allows at most 10000 checks; use a duration for long waits',
+    ],
+    [
+      'error_rate < 5% for 99999999999999999999 checks',
+      21,
+      '"for" allows at most 10000 checks; use a duration for long waits',
+    ],
     ['error_rate < 5% for 2 checks!', 29, 'unexpected "!": expected the end of the criterion'],
     ['error_rate < 5% for 2 checks and more', 30, 'unexpected "a": expected the end of the criterion'],
     ['error_rate < 150%', 14, 'a percentage must be between 0% and 100%'],
@@ -116,6 +160,7 @@ describe('formatCriterion', () => {
     ['error_rate<0.1%', 'error_rate < 0.1%'],
     ['error_rate > 5% for 2 checks', 'error_rate > 5% for 2 checks'],
     ['error_rate > 5% for 1 check', 'error_rate > 5%'],
+    ['p95_latency > 2000 for 600s', 'p95_latency > 2000 for 10m'],
     ['calls >= 2', 'calls >= 2'],
     ['rate > 33.333%', 'rate > 33.333%'],
   ])('%j reads back as %j', (text, expected) => {

@@ -33,7 +33,7 @@ const expected: Record<string, string[]> = {
   'criteria-key-typo': [':29:3: criteria.rolback: unknown key (did you mean "rollback"?)'],
   'criteria-not-a-list': [':27:12: criteria.advance: must be a list, got a string'],
   'criterion-advance-for-checks': [
-    ':28:23: criteria.advance[0]: "for <n> checks" applies to rollback criteria only: advance criteria are judged at each check',
+    ':28:23: criteria.advance[0]: "for <n> checks" / "for <duration>" applies to rollback criteria only: advance criteria are judged at each check (a definitely failing one acts after policy.failingFor)',
   ],
   'criterion-missing-threshold': [
     ':28:19: criteria.advance[0]: unexpected end of criterion: expected a number, e.g. 5, 0.25 or 5%',

@@ -335,6 +335,21 @@ describe('injected faults', () => {
 });
 
 describe('the real provider against the sandbox', () => {
+  it('default_zero(query) reads the wrapped series, and no data as 0, like Datadog', async () => {
+    const CALLS = 'sum:va.contact_center.calls{topic:ebg}.as_count()';
+    const dd = await start({ series: { [SENT]: { perSecond: 1 } } });
+    const provider = providerFor(dd.url);
+    const q = (query: string) =>
+      ({ id: query, query: { kind: 'value', query, aggregator: 'sum' }, window: W }) as const;
+    expect(
+      await provider.queryMany([q(CALLS), q(`default_zero(${CALLS})`), q(`default_zero(${SENT})`)]),
+    ).toEqual([
+      { kind: 'no-data', reason: 'no data in the window' },
+      { kind: 'value', value: 0 },
+      { kind: 'value', value: 600 },
+    ]);
+  });
+
   it('reads values and ratios, and follows series changed at runtime', async () => {
     const dd = await start({ series: { [SENT]: { perSecond: 2 }, [FAILED]: { perSecond: 0.02 } } });
     const provider = providerFor(dd.url);

@@ -70,7 +70,17 @@ export function register(program: Command): void {
 
       const format = opts.format === 'github' ? githubAnnotation : formatProblem;
       for (const p of problems) process.stdout.write(`${format(p)}\n`);
-      process.stderr.write(`${plural(result.files, 'file')}, ${plural(problems.length, 'problem')}\n`);
+      // warnings are printed but do not fail validation
+      for (const w of result.warnings) {
+        const line = format(w);
+        process.stdout.write(
+          `${opts.format === 'github' ? line.replace(/^::error /, '::warning ') : line}\n`,
+        );
+      }
+      const warned = result.warnings.length > 0 ? `, ${plural(result.warnings.length, 'warning')}` : '';
+      process.stderr.write(
+        `${plural(result.files, 'file')}, ${plural(problems.length, 'problem')}${warned}\n`,
+      );
       let exit: 0 | 1 | 3 = problems.length > 0 ? 1 : 0;
       if (opts.features !== undefined) {
         const featureExit = await reportFeatures(opts.features, result.rollouts);

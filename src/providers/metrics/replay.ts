@@ -11,6 +11,7 @@ import type {
   TimeWindow,
 } from '../../ports/metrics-provider.js';
 import { parseDuration } from '../../rollout/duration.js';
+import { defaultZeroInner } from './default-zero.js';
 import type { MetricSpec } from '../../rollout/types.js';
 
 /*
@@ -35,7 +36,9 @@ import type { MetricSpec } from '../../rollout/types.js';
  *   cannot be recomputed from buckets) → the latest row;
  * - events (logs/rum count or cardinality): the sum of the rows (a
  *   cardinality series should therefore hold new distinct users per bucket).
- * No rows in the window is no data, never zero. An `error` row starts an
+ * No rows in the window is no data, never zero — unless the value query is
+ * wrapped in Datadog's `default_zero(...)` or the metric says `noData: zero`:
+ * then it reads 0 (the engine applies `noData: zero` the same way for `run`). An `error` row starts an
  * outage of that metric which lasts until its next row: a query whose window
  * ends during it gets an `error` measurement.
  */
@@ -263,6 +266,8 @@ export class ReplayMetricsProvider implements MetricsProvider {
   readonly name: string;
   readonly #rows = new Map<string, TimedRow[]>();
   readonly #byQuery = new Map<string, string>();
+  /** metrics whose no data reads as 0: `noData: zero`, or a value query in default_zero(...) */
+  readonly #zeroWhenEmpty = new Set<string>();
 
   /**
    * `metrics` are the rollout's: a row naming a metric the rollout does not
@@ -276,9 +281,18 @@ export class ReplayMetricsProvider implements MetricsProvider {
     name = 'replay',
   ) {
     this.name = name;
-    for (const spec of Object.values(metrics)) this.#byQuery.set(queryKey(spec.query), spec.name);
+    for (const spec of Object.values(metrics)) {
+      this.#byQuery.set(queryKey(spec.query), spec.name);
+      const q = spec.query;
+      if (
+        q.kind !== 'ratio' &&
+        (spec.noData === 'zero' || (q.kind === 'value' && defaultZeroInner(q.query) !== undefined))
+      )
+        this.#zeroWhenEmpty.add(spec.name);
+    }
     for (const row of timedRows(series, origin)) {
-      const spec = metrics[row.metric];
+      // own keys only: a row naming `constructor` is not Object's
+      const spec = Object.hasOwn(metrics, row.metric) ? metrics[row.metric] : undefined;
       if (!spec) {
         throw invalid(
           series.path,
@@ -344,7 +358,12 @@ export class ReplayMetricsProvider implements MetricsProvider {
       };
     }
     const data = rows.filter((r) => r.status === 'data' && r.at >= window.from && r.at < window.to);
-    if (data.length === 0) return { kind: 'no-data', reason: 'no points in the window' };
+    if (data.length === 0) {
+      const zero =
+        this.#zeroWhenEmpty.has(metric) || (q.kind === 'value' && defaultZeroInner(q.query) !== undefined);
+      if (zero) return { kind: 'value', value: 0 };
+      return { kind: 'no-data', reason: 'no points in the window' };
+    }
     if (q.kind === 'ratio') {
       const numerator = data.reduce((a, r) => a + (r.numerator ?? 0), 0);
       const denominator = data.reduce((a, r) => a + (r.denominator ?? 0), 0);
