@@ -1,3 +1,5 @@
+import { scrub, scrubDeep } from './secrets/scrubber.js';
+
 /**
  * Every failure stagegate reports on purpose is a StagegateError with a stable
  * `code`, so the CLI can map it to an exit code and tests can assert on it
@@ -12,6 +14,8 @@ export type ErrorCode =
   | 'E_PROVIDER_BAD_REQUEST'
   | 'E_PROVIDER_RATE_LIMITED'
   | 'E_PROVIDER_RESPONSE'
+  | 'E_PROVIDER_TOO_LARGE'
+  | 'E_PROVIDER_BAD_VALUE'
   | 'E_TOGGLE_NOT_FOUND'
   | 'E_TOGGLE_REJECTED'
   | 'E_TOGGLE_MISMATCH'
@@ -40,10 +44,11 @@ export class StagegateError extends Error {
     details: Record<string, unknown> = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    // a message or detail may quote a provider's answer: no registered secret survives into an error
+    super(scrub(message), options);
     this.name = 'StagegateError';
     this.code = code;
-    this.details = details;
+    this.details = scrubDeep(details);
   }
 }
 
@@ -57,6 +62,8 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
     case 'E_PROVIDER_AUTH':
     case 'E_PROVIDER_RATE_LIMITED':
     case 'E_PROVIDER_RESPONSE':
+    case 'E_PROVIDER_TOO_LARGE':
+    case 'E_PROVIDER_BAD_VALUE':
     case 'E_STORE_IO':
     case 'E_STORE_CORRUPT':
     case 'E_STORE_UNAVAILABLE':

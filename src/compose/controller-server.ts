@@ -10,6 +10,7 @@ import type { StagegateMetrics } from '../server/metrics.js';
 import { startServer, type RunningServer } from '../server/start.js';
 
 export { StagegateMetrics } from '../server/metrics.js';
+import { fileSecret, looksLikeVariableName } from '../secrets/secret-source.js';
 
 /*
  * The composition root (DESIGN.md §9): the one place that wires the
@@ -23,13 +24,24 @@ export function serverDepsFor(
   controller: Controller,
   opts: { metrics: StagegateMetrics; logger: Logger; config: Config; env: NodeJS.ProcessEnv },
 ): ServerDeps {
-  const tokenEnv = opts.config.server.tokenEnv;
+  const { tokenEnv, tokenFile } = opts.config.server;
   const token = tokenEnv === undefined ? undefined : opts.env[tokenEnv]?.trim() || undefined;
+  // tokenFile: re-read when it changes (a rotated secret), see src/secrets/secret-source.ts
+  const file =
+    tokenFile === undefined
+      ? undefined
+      : fileSecret(tokenFile, 'server.tokenFile', (fields, message) => opts.logger.warn(fields, message));
   return {
     store: controller.store,
     metrics: opts.metrics,
     logger: opts.logger,
-    auth: { token, tokenEnv },
+    auth: {
+      get token() {
+        return file === undefined ? token : file.get();
+      },
+      // a tokenEnv that holds the token itself is never echoed in the read-only message
+      tokenEnv: tokenEnv !== undefined && looksLikeVariableName(tokenEnv) ? tokenEnv : undefined,
+    },
     applyCommand: async (name, command, { by, reason }) => {
       const result = await controller.command(name, command, { by, reason });
       return { accepted: result.accepted, message: result.message, summary: result.summary };

@@ -4,6 +4,7 @@ import { interpolateDocument } from './interpolate.js';
 import { readSource } from '../rollout/read-source.js';
 import { MAX_ALIAS_COUNT, parseYamlSource, problemAt } from '../rollout/yaml-source.js';
 import { fromZodIssues } from '../rollout/zod-issues.js';
+import { registerConfigSecrets } from '../secrets/config-secrets.js';
 
 /*
  * config/stagegate.yaml (DESIGN.md §6): same YAML guards and
@@ -11,6 +12,8 @@ import { fromZodIssues } from '../rollout/zod-issues.js';
  * interpolation from the environment. Relative paths in the config
  * (rolloutsDir, state.dir, file toggle paths) are left as written, so they
  * resolve against the process's working directory, like every CLI path.
+ * Loading fills the program's scrubber (src/secrets/) with every secret the
+ * config points at in the environment.
  */
 
 /** Reads, interpolates and validates a config file; throws ConfigError (E_CONFIG_INVALID). */
@@ -32,6 +35,8 @@ export function parseConfigText(text: string, path: string, env: NodeJS.ProcessE
 
   // interpolation changed scalar values in the tree: read the data again
   const data: unknown = source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  // before any message is built: whatever fails from here on is scrubbed of these
+  registerConfigSecrets(data, env);
   const result = configSchema.safeParse(data);
   if (!result.success) {
     // values may hold interpolated secrets: messages never quote them

@@ -2,13 +2,28 @@ import pRetry, { AbortError } from 'p-retry';
 import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallNotes } from '../providers/toggles/call-log.js';
+import { scrubWith } from '../secrets/scrubber.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  describeUrl,
+  fetchExchange,
+  type ExchangeLimits,
+  type FetchFn,
+  type HttpRequest,
+  type HttpResponse,
+} from './exchange.js';
 import { exchange } from './node-http.js';
 
+export { describeUrl, type FetchFn, type HttpRequest, type HttpResponse } from './exchange.js';
+
 /*
- * The one HTTP path of the toggle providers: a timeout per attempt, retries
- * with exponential backoff on network errors, timeouts and 5xx, and none on
- * 4xx (a rejected write will be rejected again; retrying only delays the
- * rollback). Responses below 500 are returned for the provider to interpret.
+ * The retrying HTTP path of the toggle providers (built on the one exchange
+ * of exchange.ts / node-http.ts that Datadog and the notifiers use too): a
+ * timeout per attempt, retries with exponential backoff on network errors,
+ * timeouts and 5xx, and none on 4xx (a rejected write will be rejected again;
+ * retrying only delays the rollback) nor on an answer over the size cap.
+ * Responses below 500 are returned for the provider to interpret.
  */
 
 export interface RetryPolicy {
@@ -31,8 +46,6 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
   randomize: true,
 };
 
-export type FetchFn = typeof fetch;
-
 export interface HttpOptions {
   /** a fetch to send with instead of node:http (tests, or a proxy-aware fetch); see node-http.ts */
   readonly fetch?: FetchFn | undefined;
@@ -41,8 +54,12 @@ export interface HttpOptions {
   readonly logger: Logger;
   /** identifies the call in retry log lines */
   readonly logFields: Readonly<Record<string, unknown>>;
-  /** values (tokens) scrubbed from any text that reaches an error or a log line */
+  /** values (tokens) scrubbed from any text that reaches an error or a log line, besides every registered secret */
   readonly secrets: readonly string[];
+  /** default 8 MiB (DEFAULT_MAX_RESPONSE_BYTES) */
+  readonly maxResponseBytes?: number | undefined;
+  /** default 5 s, never more than timeoutMs */
+  readonly connectTimeoutMs?: number | undefined;
 }
 
 /** What an HTTP toggle provider is configured with; `httpOptionsFor` turns it into one call's options. */
@@ -57,18 +74,6 @@ export function httpOptionsFor(
   return { fetch, timeoutMs, retry, logger, logFields, secrets };
 }
 
-export interface HttpRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
-
-export interface HttpResponse {
-  readonly status: number;
-  readonly body: string;
-}
-
 /** A failure worth another attempt. Never leaves this module. */
 class TransientFailure extends Error {
   constructor(
@@ -81,17 +86,13 @@ class TransientFailure extends Error {
   }
 }
 
-/** The request's path without query or credentials: safe for logs and error details. */
-export function describeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
 export async function sendWithRetry(
   request: HttpRequest,
   options: HttpOptions,
   notes: CallNotes,
   signal?: AbortSignal,
 ): Promise<HttpResponse> {
+  const limits = limitsOf(options);
   const attempt = async (): Promise<HttpResponse> => {
     notes.attempts += 1;
     const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -99,13 +100,14 @@ export async function sendWithRetry(
     try {
       // A redirect usually means a login page in front of the API: report it, do not follow it.
       const res = options.fetch
-        ? await viaFetch(options.fetch, request, combined)
-        : await exchange(request, combined);
+        ? await fetchExchange(options.fetch, request, combined, limits)
+        : await exchange(request, combined, limits);
       notes.status = res.status;
       if (res.status >= 500) throw new TransientFailure('server-error', res.status, res.body);
       return res;
     } catch (err) {
-      if (err instanceof TransientFailure) throw err;
+      // over the size cap: the same answer would come back again
+      if (err instanceof TransientFailure || err instanceof StagegateError) throw err;
       // The caller gave up (shutdown): stop at once and let its reason through.
       if (signal?.aborted) throw new AbortError(err instanceof Error ? err : new Error(String(err)));
       const reason = timeout.aborted ? 'timeout' : 'network';
@@ -160,15 +162,11 @@ export async function sendWithRetry(
   }
 }
 
-async function viaFetch(fetchFn: FetchFn, request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
-  const res = await fetchFn(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal,
-    redirect: 'manual',
-  });
-  return { status: res.status, body: await res.text() };
+function limitsOf(options: HttpOptions): ExchangeLimits {
+  return {
+    maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    connectTimeoutMs: Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.timeoutMs),
+  };
 }
 
 /** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
@@ -181,12 +179,11 @@ function causeMessage(cause: unknown): string {
 
 /**
  * Text from outside (an exception's message, a server's error body) may
- * quote the request, headers included: remove every secret value from it.
+ * quote the request, headers included: remove every registered secret
+ * (src/secrets/scrubber.ts) and the caller's own from it.
  */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret !== '') out = out.split(secret).join('[redacted]');
-  return out;
+  return scrubWith(text, secrets);
 }
 
 /** `{code, message, more_info}` (Flipper) or `{message}` from an error body, when it is JSON. */

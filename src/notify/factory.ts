@@ -1,14 +1,16 @@
 import { StagegateError } from '../errors.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Config, SlackNotifierConfig, WebhookNotifierConfig } from '../config/schema.js';
+import { resolveSecret, type Secret, type SecretWarn } from '../secrets/secret-source.js';
 import { SlackNotifier } from './slack.js';
 import { WebhookNotifier } from './webhook.js';
 
 /*
- * Notifiers named in config (DESIGN.md §6). Secrets are read from the
- * environment here, once, at start: a missing variable is a config error then,
- * not a failed notification during a rollback. Errors name the variable,
- * never its value.
+ * Notifiers named in config (DESIGN.md §6). Secrets are read here, at
+ * start, from the environment (`*Env`) or a file (`*File`, re-read on change
+ * by src/secrets/secret-source.ts): a missing variable or file is a config
+ * error then, not a failed notification during a rollback. Errors name the
+ * variable (when it looks like one) or the file, never a value.
  */
 
 export type NotifierConfig = SlackNotifierConfig | WebhookNotifierConfig;
@@ -20,6 +22,8 @@ export interface NotifierFactoryOptions {
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** told when a rotated secret file cannot be read (the last value is kept) */
+  readonly warn?: SecretWarn;
 }
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
@@ -33,24 +37,36 @@ export function createNotifier(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS;
   switch (config.type) {
     case 'slack': {
-      const webhookUrl = requireEnv(name, config.webhookEnv, env, 'the Slack incoming webhook URL');
-      if (!isHttpUrl(webhookUrl)) {
+      const webhookUrl = resolveSecret(
+        {
+          key: `notifiers.${name}.webhook`,
+          envName: config.webhookEnv,
+          file: config.webhookFile,
+          what: 'the Slack incoming webhook URL',
+        },
+        env,
+        opts.warn,
+      );
+      if (webhookUrl === undefined || !isHttpUrl(webhookUrl.get())) {
         throw new StagegateError(
           'E_CONFIG_INVALID',
-          `notifier ${name}: ${config.webhookEnv} does not hold an http(s) URL`,
-          {
-            notifier: name,
-            env: config.webhookEnv,
-          },
+          `notifiers.${name}: ${webhookUrl?.origin ?? 'webhookEnv'} does not hold an http(s) URL`,
+          { notifier: name },
         );
       }
       return new SlackNotifier({ name, webhookUrl, timeoutMs, fetch: opts.fetch });
     }
     case 'webhook': {
-      const secret =
-        config.secretEnv === undefined
-          ? undefined
-          : requireEnv(name, config.secretEnv, env, 'the signing secret');
+      const secret: Secret | undefined = resolveSecret(
+        {
+          key: `notifiers.${name}.secret`,
+          envName: config.secretEnv,
+          file: config.secretFile,
+          what: 'the signing secret',
+        },
+        env,
+        opts.warn,
+      );
       return new WebhookNotifier({
         name,
         url: config.url,
@@ -83,18 +99,6 @@ export function createNotifiers(
   return new Map(
     Object.entries(configs).map(([name, config]) => [name, createNotifier(name, config, env, opts)]),
   );
-}
-
-function requireEnv(notifier: string, variable: string, env: Env, what: string): string {
-  const value = env[variable];
-  if (value === undefined || value.trim() === '') {
-    throw new StagegateError(
-      'E_CONFIG_INVALID',
-      `notifier ${notifier}: environment variable ${variable} is not set (it must hold ${what})`,
-      { notifier, env: variable },
-    );
-  }
-  return value.trim();
 }
 
 function isHttpUrl(value: string): boolean {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Notifier, RolloutEvent } from '../ports/notifier.js';
+import type { Secret } from '../secrets/secret-source.js';
 import { postJson } from './http-post.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature.js';
 
@@ -19,8 +20,8 @@ export type WebhookPayload = { readonly version: typeof WEBHOOK_PAYLOAD_VERSION 
 export interface WebhookNotifierOptions {
   readonly name: string;
   readonly url: string;
-  /** the HMAC key; unsigned deliveries without it */
-  readonly secret?: string;
+  /** the HMAC key, or where to read it from on each send (a rotated file); unsigned deliveries without it */
+  readonly secret?: string | Secret | undefined;
   readonly timeoutMs: number;
   readonly fetch?: typeof fetch;
   /** the clock for X-Stagegate-Timestamp (tests) */
@@ -34,7 +35,7 @@ export function webhookPayload(event: RolloutEvent): WebhookPayload {
 export class WebhookNotifier implements Notifier {
   readonly name: string;
   readonly #url: string;
-  readonly #secret: string | undefined;
+  readonly #secret: string | Secret | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch | undefined;
   readonly #now: () => number;
@@ -55,7 +56,8 @@ export class WebhookNotifier implements Notifier {
       'x-stagegate-delivery': createHash('sha256').update(body).digest('hex').slice(0, 32),
     };
     if (this.#secret !== undefined) {
-      headers[SIGNATURE_HEADER] = signBody(this.#secret, body);
+      const key = typeof this.#secret === 'string' ? this.#secret : this.#secret.get();
+      headers[SIGNATURE_HEADER] = signBody(key, body);
       headers[TIMESTAMP_HEADER] = String(Math.floor(this.#now() / 1000));
     }
     await postJson({

@@ -148,7 +148,9 @@ describe('loadConfig', () => {
     ],
     [
       'toggles: { f: { type: flipper, baseUrl: "http://x", tokenEnv: "my token" } }\n',
-      ['c.yaml:1:63: toggles.f.tokenEnv: must be an environment variable name'],
+      [
+        'c.yaml:1:63: toggles.f.tokenEnv: must be the name of an environment variable (e.g. FLIPPER_API_TOKEN), not the secret itself',
+      ],
     ],
     ['server: { port: 70000 }\n', ['c.yaml:1:17: server.port: must be <= 65535']],
     ['rolloutDir: rollouts\n', ['c.yaml:1:1: rolloutDir: unknown key (did you mean "rolloutsDir"?)']],

@@ -198,7 +198,9 @@ describe('secrets in logs', () => {
       .post(path)
       .reply(500, 'internal_error')
       .post(path)
-      .replyWithError({ code: 'ECONNRESET', message: `socket hang up https://hooks.slack.com${path}` })
+      .replyWithError(
+        Object.assign(new Error(`socket hang up https://hooks.slack.com${path}`), { code: 'ECONNRESET' }),
+      )
       .post(path)
       .reply(404, 'no_service');
     const slack = createNotifier(

@@ -72,7 +72,7 @@ describe('SlackNotifier', () => {
   it('reports a network failure by its code only', async () => {
     nock('https://hooks.slack.com')
       .post(SECRET_PATH)
-      .replyWithError({ code: 'ECONNRESET', message: `reset ${WEBHOOK}` });
+      .replyWithError(Object.assign(new Error(`reset ${WEBHOOK}`), { code: 'ECONNRESET' }));
     const err = await failure(slack().send(rolledBack()));
     expect(err.code).toBe('E_PROVIDER_UNREACHABLE');
     expect(err.message).toBe('notifier slack-release: request failed (ECONNRESET)');

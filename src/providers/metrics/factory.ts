@@ -1,14 +1,17 @@
 import { StagegateError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { Config } from '../../config/schema.js';
+import { fileSecret, staticSecret, type Secret, type SecretWarn } from '../../secrets/secret-source.js';
 import { DatadogClient, type Sleep } from './datadog/client.js';
 import { DatadogMetricsProvider, type InstrumentedMetricsProvider } from './datadog/provider.js';
 
 /*
  * Metrics providers from config (`metrics:` in config/stagegate.yaml). The
- * Datadog keys come from the environment only — DD_API_KEY and DD_APP_KEY —
- * and a missing one is a configuration error naming the variable, raised when
- * the provider is created so the controller fails at start, not at 3 a.m.
+ * Datadog keys come from the environment — DD_API_KEY and DD_APP_KEY — or
+ * from files (`apiKeyFile` / `appKeyFile`, re-read when they change, so a
+ * mounted secret rotates without a restart); a missing one is a
+ * configuration error naming the variable or file, raised when the provider
+ * is created so the controller fails at start, not at 3 a.m.
  */
 
 export type MetricsProviderConfig = Config['metrics'][string];
@@ -24,14 +27,23 @@ export interface MetricsProviderDeps {
   readonly random?: () => number;
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
+  /** the cap on header-driven waits: pass the shortest check interval when under 30 s */
   readonly maxRateLimitWaitMs?: number;
+  /** the cap on one answer (default 8 MiB) */
+  readonly maxResponseBytes?: number;
 }
 
 function requiredKey(
   env: NodeJS.ProcessEnv,
   variable: 'DD_API_KEY' | 'DD_APP_KEY',
   provider: string,
-): string {
+  file: string | undefined,
+  warn: SecretWarn | undefined,
+): Secret {
+  if (file !== undefined) {
+    const key = variable === 'DD_API_KEY' ? 'apiKeyFile' : 'appKeyFile';
+    return fileSecret(file, `metrics.${provider}.${key}`, warn);
+  }
   const value = env[variable]?.trim();
   if (!value) {
     const what = variable === 'DD_API_KEY' ? 'an API key' : 'an application key';
@@ -41,7 +53,7 @@ function requiredKey(
       { provider, variable },
     );
   }
-  return value;
+  return staticSecret(value, variable);
 }
 
 export function createMetricsProvider(
@@ -52,11 +64,12 @@ export function createMetricsProvider(
   switch (config.type) {
     case 'datadog': {
       const logger = (deps.logger ?? silentLogger()).child({ provider: name });
+      const warn: SecretWarn = (fields, message) => logger.warn(fields, message);
       const client = new DatadogClient({
         site: config.site,
         baseUrl: config.baseUrl,
-        apiKey: requiredKey(deps.env, 'DD_API_KEY', name),
-        appKey: requiredKey(deps.env, 'DD_APP_KEY', name),
+        apiKey: requiredKey(deps.env, 'DD_API_KEY', name, config.apiKeyFile, warn),
+        appKey: requiredKey(deps.env, 'DD_APP_KEY', name, config.appKeyFile, warn),
         timeoutMs: config.timeoutMs,
         retries: config.maxRetries,
         logger,
@@ -67,6 +80,7 @@ export function createMetricsProvider(
         ...(deps.minRetryDelayMs !== undefined && { minRetryDelayMs: deps.minRetryDelayMs }),
         ...(deps.maxRetryDelayMs !== undefined && { maxRetryDelayMs: deps.maxRetryDelayMs }),
         ...(deps.maxRateLimitWaitMs !== undefined && { maxRateLimitWaitMs: deps.maxRateLimitWaitMs }),
+        ...(deps.maxResponseBytes !== undefined && { maxResponseBytes: deps.maxResponseBytes }),
       });
       return new DatadogMetricsProvider(name, client, logger);
     }

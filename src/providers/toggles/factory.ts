@@ -11,6 +11,7 @@ import {
   type RetryDelays,
   type RetryPolicy,
 } from '../../http/http-client.js';
+import { resolveSecret, type SecretWarn } from '../../secrets/secret-source.js';
 import { MemoryToggleProvider } from './memory.js';
 import { WebhookToggleProvider } from './webhook.js';
 
@@ -45,8 +46,11 @@ export function createToggleProvider(
   const env = deps.env ?? process.env;
   switch (config.type) {
     case 'flipper': {
-      const token =
-        config.tokenEnv === undefined ? undefined : secretFrom(env, name, 'tokenEnv', config.tokenEnv);
+      const token = resolveSecret(
+        { key: `toggles.${name}.token`, envName: config.tokenEnv, file: config.tokenFile },
+        env,
+        warnFor(logger),
+      );
       return new FlipperToggleProvider({
         name,
         baseUrl: config.baseUrl,
@@ -60,8 +64,11 @@ export function createToggleProvider(
       });
     }
     case 'webhook': {
-      const secret =
-        config.secretEnv === undefined ? undefined : secretFrom(env, name, 'secretEnv', config.secretEnv);
+      const secret = resolveSecret(
+        { key: `toggles.${name}.secret`, envName: config.secretEnv, file: config.secretFile },
+        env,
+        warnFor(logger),
+      );
       return new WebhookToggleProvider({
         name,
         url: config.url,
@@ -101,20 +108,7 @@ function retryPolicy(retries: number, delays: Partial<RetryDelays> | undefined):
   return { ...DEFAULT_RETRY_DELAYS, ...delays, retries };
 }
 
-/** The value of a secret's environment variable; the error names the variable, never a value. */
-function secretFrom(
-  env: Readonly<Record<string, string | undefined>>,
-  provider: string,
-  field: 'tokenEnv' | 'secretEnv',
-  variable: string,
-): string {
-  const value = env[variable];
-  if (value === undefined || value === '') {
-    throw new StagegateError(
-      'E_CONFIG_INVALID',
-      `toggles.${provider}.${field}: environment variable ${variable} is not set`,
-      { provider, field, variable },
-    );
-  }
-  return value;
+/** Secrets come from `*Env` or `*File` (re-read on change): src/secrets/secret-source.ts. */
+function warnFor(logger: Logger): SecretWarn {
+  return (fields, message) => logger.warn(fields, message);
 }

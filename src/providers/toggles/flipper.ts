@@ -13,6 +13,7 @@ import {
   type HttpRequest,
   type RetryPolicy,
 } from '../../http/http-client.js';
+import type { Secret } from '../../secrets/secret-source.js';
 import { absentToggleState, assertValidPercent, formatPercent } from './toggle-state.js';
 
 /*
@@ -30,8 +31,8 @@ export interface FlipperToggleOptions {
   readonly name: string;
   /** the flipper-api mount point, e.g. https://app.example.com/flipper/api */
   readonly baseUrl: string;
-  /** the token itself (read from the environment by the factory), never logged */
-  readonly token?: string;
+  /** the token (or its rotating source, a tokenFile), read by the factory, never logged */
+  readonly token?: string | Secret | undefined;
   /** header that carries the raw token; default `Authorization: Bearer <token>` */
   readonly tokenHeader?: string;
   readonly timeoutMs: number;
@@ -51,21 +52,33 @@ const GATES: readonly Gate[] = ['percentage_of_actors', 'percentage_of_time'];
 export class FlipperToggleProvider implements ToggleProvider {
   readonly name: string;
   readonly #base: string;
-  readonly #headers: Readonly<Record<string, string>>;
   readonly #options: FlipperToggleOptions;
-  readonly #secrets: readonly string[];
 
   constructor(options: FlipperToggleOptions) {
     this.name = options.name;
     this.#options = options;
     this.#base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** the token as of now: a rotated tokenFile is picked up by the next request */
+  #token(): string | undefined {
+    const token = this.#options.token;
+    return typeof token === 'object' ? token.get() : token;
+  }
+
+  #secrets(): readonly string[] {
+    const token = this.#token();
+    return token === undefined ? [] : [token];
+  }
+
+  #headers(): Readonly<Record<string, string>> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'stagegate' };
-    if (options.token !== undefined) {
-      if (options.tokenHeader) headers[options.tokenHeader.toLowerCase()] = options.token;
-      else headers['authorization'] = `Bearer ${options.token}`;
+    const token = this.#token();
+    if (token !== undefined) {
+      if (this.#options.tokenHeader) headers[this.#options.tokenHeader.toLowerCase()] = token;
+      else headers['authorization'] = `Bearer ${token}`;
     }
-    this.#headers = headers;
-    this.#secrets = options.token === undefined ? [] : [options.token];
+    return headers;
   }
 
   read(feature: string, signal?: AbortSignal): Promise<ToggleState> {
@@ -175,7 +188,7 @@ export class FlipperToggleProvider implements ToggleProvider {
     const url = new URL(`${this.#base}/features/${encodeURIComponent(feature)}${suffix}`);
     // Exactly application/json: with `; charset=utf-8` flipper-api ignores the body and answers 422.
     const headers =
-      body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
+      body === undefined ? this.#headers() : { ...this.#headers(), 'content-type': 'application/json' };
     return body === undefined ? { method, url, headers } : { method, url, headers, body };
   }
 
@@ -198,11 +211,11 @@ export class FlipperToggleProvider implements ToggleProvider {
         { feature, method: request.method, status: 404 },
       );
     }
-    return errorForStatus(request, response, feature, this.#secrets);
+    return errorForStatus(request, response, feature, this.#secrets());
   }
 
   #http(feature: string, action: ToggleAction): HttpOptions {
-    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets);
+    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets());
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type RetryPolicy,
 } from '../../http/http-client.js';
 import { confirmToggleWrite, type ToggleWrite } from '../../ports/toggle-checks.js';
+import type { Secret } from '../../secrets/secret-source.js';
 import { parseWebhookState, toToggleState, type WebhookRequestBody } from './webhook-payload.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './webhook-signature.js';
 import {
@@ -38,8 +39,8 @@ export interface WebhookToggleOptions {
   readonly name: string;
   readonly url: string;
   readonly stateUrl?: string;
-  /** the HMAC secret itself (read from the environment by the factory), never logged */
-  readonly secret?: string;
+  /** the HMAC secret (or its rotating source, a secretFile), read by the factory, never logged */
+  readonly secret?: string | Secret | undefined;
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
@@ -51,7 +52,6 @@ export interface WebhookToggleOptions {
 export class WebhookToggleProvider implements ToggleProvider {
   readonly name: string;
   readonly #options: WebhookToggleOptions;
-  readonly #secrets: readonly string[];
   /** the last state seen or assumed per feature, for `read` without a stateUrl */
   readonly #known = new Map<string, ToggleState>();
   /** the gate last written per feature: a single-`percent` state is read as that gate */
@@ -60,7 +60,6 @@ export class WebhookToggleProvider implements ToggleProvider {
   constructor(options: WebhookToggleOptions) {
     this.name = options.name;
     this.#options = options;
-    this.#secrets = options.secret === undefined ? [] : [options.secret];
   }
 
   read(feature: string, signal?: AbortSignal): Promise<ToggleState> {
@@ -138,12 +137,13 @@ export class WebhookToggleProvider implements ToggleProvider {
       'user-agent': 'stagegate',
       [TIMESTAMP_HEADER]: String(payload.timestamp),
     };
-    if (this.#options.secret !== undefined) headers[SIGNATURE_HEADER] = signBody(this.#options.secret, body);
+    const secret = this.#secret();
+    if (secret !== undefined) headers[SIGNATURE_HEADER] = signBody(secret, body);
     const request: HttpRequest = { method: 'POST', url: new URL(this.#options.url), headers, body };
 
     const response = await sendWithRetry(request, this.#http(feature, change.action), notes, signal);
     if (response.status < 200 || response.status >= 300)
-      throw errorForStatus(request, response, feature, this.#secrets);
+      throw errorForStatus(request, response, feature, this.#secrets());
 
     const echoed = parseWebhookState(response.body);
     let state: ToggleState;
@@ -185,7 +185,7 @@ export class WebhookToggleProvider implements ToggleProvider {
     };
     const response = await sendWithRetry(request, this.#http(feature, 'read'), notes, signal);
     if (response.status === 404) return absentToggleState(feature);
-    if (response.status !== 200) throw errorForStatus(request, response, feature, this.#secrets);
+    if (response.status !== 200) throw errorForStatus(request, response, feature, this.#secrets());
     const parsed = parseWebhookState(response.body);
     if (parsed === undefined) {
       throw new StagegateError(
@@ -198,8 +198,19 @@ export class WebhookToggleProvider implements ToggleProvider {
     return state.exists ? state : absentToggleState(feature);
   }
 
+  /** the secret as of now: a rotated secretFile is picked up by the next request */
+  #secret(): string | undefined {
+    const secret = this.#options.secret;
+    return typeof secret === 'object' ? secret.get() : secret;
+  }
+
+  #secrets(): readonly string[] {
+    const secret = this.#secret();
+    return secret === undefined ? [] : [secret];
+  }
+
   #http(feature: string, action: ToggleAction): HttpOptions {
-    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets);
+    return httpOptionsFor(this.#options, { provider: this.name, feature, action }, this.#secrets());
   }
 }
 

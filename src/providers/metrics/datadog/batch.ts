@@ -40,6 +40,8 @@ export type ScalarSlot =
       readonly kind: 'value';
       readonly ref: string;
       readonly aggregator: ScalarAggregator;
+      /** a `.as_count()` query: a count, never negative */
+      readonly count: boolean;
     }
   | {
       readonly index: number;
@@ -134,7 +136,13 @@ export function planRequests(requests: readonly MetricRequest[]): RequestPlan {
       batches.set(windowKey, batch);
     }
     if (query.kind === 'value') {
-      batch.slots.push({ index, kind: 'value', ref: refFor(batch, query.query, aggregator), aggregator });
+      batch.slots.push({
+        index,
+        kind: 'value',
+        ref: refFor(batch, query.query, aggregator),
+        aggregator,
+        count: query.query.includes('.as_count()'),
+      });
     } else {
       const numerator = refFor(batch, query.numerator, 'sum');
       const denominator = refFor(batch, query.denominator, 'sum');

@@ -7,9 +7,14 @@ import type * as ddAuthApi from '@datadog/datadog-api-client/dist/packages/datad
 import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../../log.js';
+import { staticSecret, type Secret } from '../../../secrets/secret-source.js';
+import { loadAuthLibrary, loadLibrary } from './library.js';
+
+export { preloadDatadogLibrary } from './library.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, headerWaitMs } from '../../../http/retry-after.js';
 import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
-import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transport.js';
+import { FetchHttpLibrary, withCallSignal, type AttemptObserver, type DatadogKeys } from './transport.js';
 
 /*
  * A polite Datadog client: the official API classes for request building,
@@ -17,58 +22,16 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver } from './transp
  * for timeouts; and one retry loop (p-retry) for every call:
  *   - 5xx, 408, timeouts and network errors: retried with exponential backoff
  *     and jitter, at most `retries` times;
- *   - 429: the provider-wide gate closes until X-RateLimit-Reset (+ jitter);
- *     the retry waits there, unless the wait would exceed
- *     `maxRateLimitWaitMs`, in which case the call fails at once (the next
- *     check will try again) instead of hanging a check for minutes;
+ *   - 429: the provider-wide gate closes until X-RateLimit-Reset or
+ *     Retry-After (+ jitter; seconds, epoch seconds or ms, or a date), never
+ *     longer than `maxRateLimitWaitMs` (30 s, or less: the runtime passes its
+ *     shortest check interval); the retry waits there, unless the header
+ *     asked for more than the cap, in which case calls fail at once until the
+ *     gate reopens (the next check tries again) instead of hanging a check;
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
- *
- * The library is big: its entry point loads every model of every API of v1
- * and v2 (~1.8 s of CPU and ~110 MB of RSS). Only the modules used are
- * imported, by path (the package has no `exports` map, so its files are its
- * API): the common client, and the v2 metrics, logs and RUM APIs, which
- * still bring the v2 serializer and its models (~1.1 s, ~75 MB); the v1
- * authentication API (key validation, after an auth failure) only when it is
- * first needed. They are imported on first use, so CLI commands that never
- * query Datadog (validate, status, operator commands) do not pay for them;
- * the controller calls preloadDatadogLibrary() at start, so the first check
- * does not wait for the load either (a breach seen by that check would).
+ * The library is loaded lazily (library.ts).
  */
-
-interface DatadogLibrary {
-  readonly client: typeof ddCommon;
-  readonly MetricsApi: typeof ddMetricsApi.MetricsApi;
-  readonly LogsApi: typeof ddLogsApi.LogsApi;
-  readonly RUMApi: typeof ddRumApi.RUMApi;
-}
-
-let library: Promise<DatadogLibrary> | undefined;
-const loadLibrary = (): Promise<DatadogLibrary> =>
-  (library ??= Promise.all([
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js'),
-  ]).then(([client, metrics, logs, rum]) => ({
-    client,
-    MetricsApi: metrics.MetricsApi,
-    LogsApi: logs.LogsApi,
-    RUMApi: rum.RUMApi,
-  })));
-
-let authLibrary: Promise<typeof ddAuthApi> | undefined;
-const loadAuthLibrary = (): Promise<typeof ddAuthApi> =>
-  (authLibrary ??=
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js'));
-
-/**
- * Starts loading the client library now, in the background. A failure is not
- * reported here: the first query reports it (as an error measurement).
- */
-export function preloadDatadogLibrary(): void {
-  loadLibrary().catch(() => undefined);
-}
 
 interface Apis {
   readonly configuration: ddCommon.Configuration;
@@ -83,17 +46,25 @@ export interface DatadogClientOptions {
   readonly site: string;
   /** overrides the site, e.g. http://127.0.0.1:8126 for the sandbox */
   readonly baseUrl?: string | undefined;
-  readonly apiKey: string;
-  readonly appKey: string;
+  /** the key, or where to read it on each request (apiKeyFile: re-read when the file changes) */
+  readonly apiKey: string | Secret;
+  readonly appKey: string | Secret;
   readonly timeoutMs: number;
   readonly retries: number;
   readonly logger: Logger;
   /** first backoff delay; doubles per retry (default 500 ms) */
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
-  /** a rate-limit reset further away than this fails the call instead of waiting (default 30 s) */
+  /**
+   * the longest any header-driven wait lasts (default 30 s): a reset further
+   * away fails calls until then instead of waiting; pass the shortest check
+   * interval when it is shorter
+   */
   readonly maxRateLimitWaitMs?: number;
+  /** default: node:http through src/http/ (no redirects, capped bodies) */
   readonly fetch?: typeof fetch;
+  /** an answer larger than this is an error (default 8 MiB) */
+  readonly maxResponseBytes?: number;
   readonly sleep?: Sleep;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -115,7 +86,7 @@ export class DatadogClient implements AttemptObserver {
   private auth: Promise<ddAuthApi.AuthenticationApi> | undefined;
   private readonly gate: RateLimitGate;
   private readonly sleep: Sleep;
-  private readonly secrets: readonly string[];
+  private readonly keys: DatadogKeys;
   private requests = 0;
   private errors = 0;
 
@@ -125,9 +96,17 @@ export class DatadogClient implements AttemptObserver {
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
       jitterMs: 1000,
+      maxCloseMs: this.maxWaitMs(),
     });
     this.sleep = opts.sleep ?? defaultSleep;
-    this.secrets = [opts.apiKey, opts.appKey];
+    this.keys = {
+      api: typeof opts.apiKey === 'string' ? staticSecret(opts.apiKey, 'DD_API_KEY') : opts.apiKey,
+      app: typeof opts.appKey === 'string' ? staticSecret(opts.appKey, 'DD_APP_KEY') : opts.appKey,
+    };
+  }
+
+  private maxWaitMs(): number {
+    return this.opts.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
   }
 
   private baseUrl(): string | undefined {
@@ -139,11 +118,14 @@ export class DatadogClient implements AttemptObserver {
     this.apis ??= loadLibrary().then(({ client, MetricsApi, LogsApi, RUMApi }) => {
       const baseUrl = this.baseUrl();
       const configuration = client.createConfiguration({
-        authMethods: { apiKeyAuth: this.opts.apiKey, appKeyAuth: this.opts.appKey },
+        // the transport sets both headers again on every request from the current (rotated) values
+        authMethods: { apiKeyAuth: this.keys.api.get(), appKeyAuth: this.keys.app.get() },
         httpApi: new FetchHttpLibrary({
+          keys: this.keys,
           ResponseContext: client.ResponseContext,
-          fetch: this.opts.fetch ?? globalThis.fetch,
+          fetch: this.opts.fetch,
           timeoutMs: this.opts.timeoutMs,
+          maxResponseBytes: this.opts.maxResponseBytes,
           observer: this,
         }),
         // retries are ours (below): the client's would ignore the gate and the retry budget
@@ -258,11 +240,19 @@ export class DatadogClient implements AttemptObserver {
           } catch (err) {
             const failure = this.describe(err, operation);
             if (failure.code === 'E_PROVIDER_RATE_LIMITED' && err instanceof DatadogHttpError) {
-              const reset =
-                parseRateLimitHeaders(err.headers)?.reset ?? numericHeader(err.headers['x-ratelimit-reset']);
-              const waitMs = this.gate.close(reset, maxDelay);
+              const now = (this.opts.now ?? Date.now)();
+              const asked =
+                headerWaitMs(err.headers['x-ratelimit-reset'], now) ??
+                headerWaitMs(err.headers['retry-after'], now);
+              const closing = this.gate.close(asked, maxDelay);
               this.opts.logger.warn(
-                { operation, waitMs, rateLimit: this.gate.last() },
+                {
+                  operation,
+                  waitMs: closing.waitMs,
+                  requestedMs: closing.requestedMs,
+                  capped: closing.capped,
+                  rateLimit: this.gate.last(),
+                },
                 'datadog rate limited',
               );
             }
@@ -295,12 +285,11 @@ export class DatadogClient implements AttemptObserver {
   private async passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
     const waitMs = this.gate.waitMs();
     if (waitMs === 0) return;
-    const maxWait = this.opts.maxRateLimitWaitMs ?? 30_000;
-    if (waitMs > maxWait) {
+    if (this.gate.failsFast()) {
       throw new AbortError(
         new DatadogFailure(
           'E_PROVIDER_RATE_LIMITED',
-          `Datadog rate limit exhausted: next ${operation} allowed in ${Math.ceil(waitMs / 1000)} s (waiting at most ${Math.round(maxWait / 1000)} s)`,
+          `Datadog rate limit exhausted: its reset is beyond the ${Math.round(this.maxWaitMs() / 1000)} s cap on waits; no ${operation} goes out for ${Math.ceil(waitMs / 1000)} s`,
           { retryable: false, status: 429 },
         ),
       );
@@ -311,17 +300,11 @@ export class DatadogClient implements AttemptObserver {
 
   private describe(err: unknown, operation: string): DatadogFailure {
     const failure = classifyFailure(err, { operation, timeoutMs: this.opts.timeoutMs });
-    const message = scrubSecrets(failure.message, this.secrets);
+    const message = scrubSecrets(failure.message, [this.keys.api.get(), this.keys.app.get()]);
     if (message === failure.message) return failure;
     return new DatadogFailure(failure.code, message, {
       retryable: failure.retryable,
       ...(failure.status === undefined ? {} : { status: failure.status }),
     });
   }
-}
-
-function numericHeader(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -1,4 +1,5 @@
 import { StagegateError, type ErrorCode } from '../../../errors.js';
+import { scrubWith } from '../../../secrets/scrubber.js';
 
 /*
  * How a failed Datadog call is described. The transport turns every non-2xx
@@ -17,6 +18,8 @@ export type ProviderErrorCode = Extract<
   | 'E_PROVIDER_BAD_REQUEST'
   | 'E_PROVIDER_RATE_LIMITED'
   | 'E_PROVIDER_RESPONSE'
+  | 'E_PROVIDER_TOO_LARGE'
+  | 'E_PROVIDER_BAD_VALUE'
 >;
 
 export class DatadogHttpError extends Error {
@@ -165,6 +168,14 @@ function classifyHttp(err: DatadogHttpError, ctx: ClassifyContext): DatadogFailu
       },
     );
   }
+  if (status >= 300 && status < 400) {
+    // following it would send DD-API-KEY / DD-APPLICATION-KEY wherever the Location points
+    return new DatadogFailure(
+      'E_PROVIDER_RESPONSE',
+      `Datadog ${ctx.operation} answered HTTP ${status}, a redirect, which is never followed (the keys go to the configured site only): check site / baseUrl`,
+      { retryable: false, status },
+    );
+  }
   return new DatadogFailure(
     'E_PROVIDER_RESPONSE',
     `unexpected HTTP ${status} from Datadog ${ctx.operation}`,
@@ -175,9 +186,11 @@ function classifyHttp(err: DatadogHttpError, ctx: ClassifyContext): DatadogFailu
   );
 }
 
-/** Replaces every occurrence of a secret; secrets shorter than 4 characters are left alone (they would mangle text). */
+/**
+ * Every registered secret (src/secrets/scrubber.ts: the Flipper and API
+ * tokens too, not only the Datadog keys) and the given ones replaced;
+ * secrets shorter than 4 characters are left alone (they would mangle text).
+ */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
+  return scrubWith(text, secrets);
 }

@@ -80,12 +80,31 @@ export function readEventsResponse(response: EventsResponse, query: EventsQuery)
   let total = 0;
   for (const bucket of buckets) {
     const value = bucket.computes?.['c0'];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof value !== 'number') {
       return {
         measurement: {
           kind: 'error',
           code: 'E_PROVIDER_RESPONSE',
           message: `Datadog ${query.source} aggregate answered without a numeric computes.c0`,
+        },
+      };
+    }
+    if (!Number.isFinite(value)) {
+      return {
+        measurement: {
+          kind: 'error',
+          code: 'E_PROVIDER_BAD_VALUE',
+          message: `Datadog ${query.source} aggregate returned ${String(value)} for a count, which cannot be judged: a provider error, not a measurement`,
+        },
+      };
+    }
+    if (value < 0) {
+      // a count of events or of distinct users cannot be negative: refuse it rather than judge it
+      return {
+        measurement: {
+          kind: 'error',
+          code: 'E_PROVIDER_BAD_VALUE',
+          message: `Datadog ${query.source} aggregate returned ${value} for a count, which cannot be judged: a provider error, not a measurement`,
         },
       };
     }

@@ -9,6 +9,7 @@ import type {
   TopValuesProvider,
   TopValuesQuery,
 } from '../../../ports/metrics-provider.js';
+import { scrub, scrubDeep } from '../../../secrets/scrubber.js';
 import { planRequests, type EventsJob, type ScalarBatch } from './batch.js';
 import type { DatadogClient, ProviderStats } from './client.js';
 import { DatadogFailure, classifyFailure } from './errors.js';
@@ -21,7 +22,10 @@ import { buildTopValuesRequest, readTopValuesResponse } from './top-values.js';
  * The Datadog MetricsProvider (DESIGN.md §5, §8). Fetch, never judge: every
  * answer becomes a Measurement, and every failure — outage, timeout, rate
  * limit, bad query, bad key — becomes an `error` measurement with an
- * E_PROVIDER_* code; queryMany never rejects. See batch.ts for how a
+ * E_PROVIDER_* code; queryMany never rejects. Every text that comes back
+ * (reasons, messages, top values: Datadog's own text, which may quote a
+ * query, a header or a key) goes through the program's one scrubber before
+ * it leaves the provider for history, status and the API. See batch.ts for how a
  * check's metrics are batched, scalar.ts / events.ts for how
  * answers are read, client.ts for retries and rate limits.
  */
@@ -65,18 +69,28 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider, TopV
       ...plan.scalar.map((batch) => this.runScalar(batch, signal, probeApiKey, answers)),
       ...plan.events.map((job) => this.runEvents(job, signal, probeApiKey, answers)),
     ]);
-    return requests.map(
-      (_, i) =>
+    return requests.map((_, i) =>
+      scrubMeasurement(
         answers.get(i) ?? {
           kind: 'error',
           code: 'E_PROVIDER_RESPONSE',
           message: 'internal: metric was not queried',
         },
+      ),
     );
   }
 
   /** The most frequent values of a facet (see top-values.ts); failures are answers, never rejections. */
   async topValues(q: TopValuesQuery, window: TimeWindow, signal?: AbortSignal): Promise<TopValuesAnswer> {
+    // error messages as facet values quote whatever the service logged, tokens included
+    return scrubDeep(await this.topValuesRaw(q, window, signal));
+  }
+
+  private async topValuesRaw(
+    q: TopValuesQuery,
+    window: TimeWindow,
+    signal: AbortSignal | undefined,
+  ): Promise<TopValuesAnswer> {
     const body = buildTopValuesRequest(q, window);
     try {
       const response =
@@ -197,4 +211,11 @@ export class DatadogMetricsProvider implements InstrumentedMetricsProvider, TopV
       ? `Datadog refused the request${status}, probably the API key: ${apiKeyHint}`
       : `Datadog refused the request${status}, probably the application key or its permissions: ${appKeyHint}`;
   }
+}
+
+/** A measurement with its text scrubbed; numbers are never secrets. */
+export function scrubMeasurement(m: Measurement): Measurement {
+  if (m.kind === 'no-data') return { kind: 'no-data', reason: scrub(m.reason) };
+  if (m.kind === 'error') return { kind: 'error', code: m.code, message: scrub(m.message) };
+  return m;
 }

@@ -5,8 +5,14 @@
  * headers (per provider, and per name) so they can be logged and exported,
  * and after a 429 we close a gate until the reset (plus jitter) that every
  * request of this provider waits at — so one throttled check does not let the
- * other rollouts' checks keep hammering the same exhausted budget.
+ * other rollouts' checks keep hammering the same exhausted budget. The gate
+ * never stays closed longer than `maxCloseMs` (30 s, or a check interval
+ * when shorter), whatever a header says: an epoch reset read as seconds
+ * would close it for decades, and a far reset must not keep a rollback's
+ * checks from trying again at their next interval.
  */
+
+import { cappedWaitMs } from '../../../http/retry-after.js';
 
 export interface RateLimitInfo {
   readonly limit: number;
@@ -46,12 +52,24 @@ export interface RateLimitGateDeps {
   readonly random: () => number;
   /** extra wait added to the reset so that many clients do not retry in the same millisecond */
   readonly jitterMs: number;
+  /** the longest the gate closes for, jitter included */
+  readonly maxCloseMs: number;
+}
+
+export interface GateClosing {
+  /** how long the gate is now closed, at most maxCloseMs */
+  readonly waitMs: number;
+  /** what the header asked for, jitter included */
+  readonly requestedMs: number;
+  /** the header asked for more than maxCloseMs: calls fail instead of waiting until the gate reopens */
+  readonly capped: boolean;
 }
 
 export class RateLimitGate {
   private lastInfo: RateLimitInfo | undefined;
   private readonly byName = new Map<string, RateLimitInfo>();
   private closedUntil = 0;
+  private failFast = false;
 
   constructor(private readonly deps: RateLimitGateDeps) {}
 
@@ -69,14 +87,25 @@ export class RateLimitGate {
   }
 
   /**
-   * After a 429: no request goes out before the reset plus jitter. Without a
-   * reset header we fall back to `fallbackMs`. Returns how long the gate is closed.
+   * After a 429: no request goes out before the reset plus jitter, capped at
+   * maxCloseMs. `resetWaitMs` is the wait the headers asked for (see
+   * src/http/retry-after.ts); without one we fall back to `fallbackMs`.
    */
-  close(resetSeconds: number | undefined, fallbackMs: number): number {
-    const base = resetSeconds !== undefined && resetSeconds >= 0 ? resetSeconds * 1000 : fallbackMs;
-    const until = this.deps.now() + base + Math.floor(this.deps.random() * this.deps.jitterMs);
-    this.closedUntil = Math.max(this.closedUntil, until);
-    return this.closedUntil - this.deps.now();
+  close(resetWaitMs: number | undefined, fallbackMs: number): GateClosing {
+    const base = resetWaitMs !== undefined && resetWaitMs >= 0 ? resetWaitMs : fallbackMs;
+    const requested = base + Math.floor(this.deps.random() * this.deps.jitterMs);
+    const { waitMs, capped } = cappedWaitMs(requested, this.deps.maxCloseMs);
+    const now = this.deps.now();
+    if (now + waitMs >= this.closedUntil) {
+      this.closedUntil = now + waitMs;
+      this.failFast = capped;
+    }
+    return { waitMs: this.closedUntil - now, requestedMs: requested, capped: this.failFast };
+  }
+
+  /** The gate was closed for a reset beyond the cap: waiting would not help, fail instead. */
+  failsFast(): boolean {
+    return this.failFast && this.waitMs() > 0;
   }
 
   /** Milliseconds until requests may go out again; 0 when open. */

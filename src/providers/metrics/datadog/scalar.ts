@@ -21,6 +21,11 @@ import type { ScalarAggregator, ScalarBatch } from './batch.js';
  * percentile…) several rows cannot be combined faithfully without weights, so
  * that is an error asking to drop the `by {…}` clause.
  *
+ * Counts cannot be negative or infinite: such a value in a ratio's numerator
+ * or denominator, or in a `.as_count()` value, is E_PROVIDER_BAD_VALUE (an
+ * error measurement), never a ratio or a value to judge; a non-finite value
+ * of any other query too.
+ *
  * A top-level `errors` text next to columns means a partial answer: every
  * metric of the batch is no data (a partial count would read low) and the
  * caller logs a warning.
@@ -83,9 +88,12 @@ export function readScalarResponse(
     // columns are named after the formulas we sent; fall back to their order if a server omits names
     const name = named ? col.name : names[position];
     if (name === undefined || !wanted.has(name)) return;
+    // nulls are gaps (no data); anything else that is not a finite number is kept as NaN, to be refused
     values.set(
       name,
-      (col.values ?? []).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
+      (col.values ?? [])
+        .filter((v) => v !== null && v !== undefined)
+        .map((v) => (typeof v === 'number' ? v : Number.NaN)),
     );
   });
   const missing = names.filter((n) => !values.has(n));
@@ -132,6 +140,8 @@ function slotMeasurement(slot: ScalarBatch['slots'][number], read: ScalarRead): 
   if (slot.kind === 'value') {
     const values = column(slot.ref);
     if (values.length === 0) return { kind: 'no-data', reason: 'no data in the window' };
+    const bad = badValue(values, slot.count);
+    if (bad !== undefined) return badValueMeasurement(bad, slot.count ? 'count' : 'value');
     const combined = combineGroups(values, slot.aggregator);
     if (!combined.ok) return { kind: 'error', code: 'E_PROVIDER_BAD_REQUEST', message: combined.reason };
     return { kind: 'value', value: combined.value };
@@ -141,11 +151,33 @@ function slotMeasurement(slot: ScalarBatch['slots'][number], read: ScalarRead): 
   if (denValues.length === 0) {
     return { kind: 'no-data', reason: 'the denominator has no data in the window' };
   }
+  const numValues = column(slot.numerator);
+  const bad = badValue(numValues, true) ?? badValue(denValues, true);
+  if (bad !== undefined) {
+    const part = badValue(numValues, true) !== undefined ? 'numerator' : 'denominator';
+    return badValueMeasurement(bad, `ratio ${part}`);
+  }
   const denominator = sum(denValues);
   if (denominator === 0) return { kind: 'no-data', reason: 'the denominator is 0' };
   // an empty numerator under a denominator with data: no such events happened
-  const numerator = sum(column(slot.numerator));
+  const numerator = sum(numValues);
+  if (!Number.isFinite(numerator) || !Number.isFinite(denominator)) {
+    return badValueMeasurement(Number.POSITIVE_INFINITY, 'ratio sum');
+  }
   return { kind: 'ratio', value: numerator / denominator, numerator, denominator };
+}
+
+/** The first value a count (or any metric) cannot take: non-finite, or negative for a count. */
+export function badValue(values: readonly number[], count: boolean): number | undefined {
+  return values.find((v) => !Number.isFinite(v) || (count && v < 0));
+}
+
+function badValueMeasurement(value: number, what: string): Extract<Measurement, { kind: 'error' }> {
+  return {
+    kind: 'error',
+    code: 'E_PROVIDER_BAD_VALUE',
+    message: `Datadog returned ${String(value)} for a ${what}, which cannot be judged: a provider error, not a measurement`,
+  };
 }
 
 function sum(values: readonly number[]): number {

@@ -52,9 +52,9 @@ describe('planRequests', () => {
           { name: 'd', query: 'den', aggregator: 'sum' },
         ],
         slots: [
-          { index: 0, kind: 'value', ref: 'a', aggregator: 'sum' },
+          { index: 0, kind: 'value', ref: 'a', aggregator: 'sum', count: false },
           { index: 1, kind: 'ratio', numerator: 'b', denominator: 'a' },
-          { index: 2, kind: 'value', ref: 'c', aggregator: 'avg' },
+          { index: 2, kind: 'value', ref: 'c', aggregator: 'avg', count: false },
           { index: 3, kind: 'ratio', numerator: 'b', denominator: 'd' },
         ],
       },
