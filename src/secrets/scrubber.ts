@@ -46,7 +46,7 @@ export function registerSecret(value: string | undefined): void {
 
 /**
  * A URL's userinfo is a credential: registers its password (and a user name
- * that looks like a token, as in https://TOKEN@host). Returns nothing; a text
+ * alone in an http(s) URL, as in https://TOKEN@host). Returns nothing; a text
  * that is not a URL is ignored.
  */
 export function registerUrlCredentials(url: string | undefined): void {
@@ -60,7 +60,9 @@ export function registerUrlCredentials(url: string | undefined): void {
   if (parsed.password !== '') {
     registerSecret(parsed.password);
     registerSecret(safeDecode(parsed.password));
-  } else if (parsed.username !== '') {
+  } else if (parsed.username !== '' && /^https?:$/.test(parsed.protocol)) {
+    // https://TOKEN@host carries a token; a database URL's user name is a role
+    // name ("postgres"), and scrubbing it would blank every mention of the word
     registerSecret(parsed.username);
     registerSecret(safeDecode(parsed.username));
   }

@@ -45,6 +45,11 @@ describe('scrub', () => {
     registerUrlCredentials('not a url');
   });
 
+  it('keeps a database role name readable when the URL has no password', () => {
+    registerUrlCredentials('postgres://postgres@127.0.0.1:5432/stagegate');
+    expect(scrub('only a postgres store has migrations')).toBe('only a postgres store has migrations');
+  });
+
   it('scrubDeep copies only what holds a secret', () => {
     registerSecret(TOKEN);
     const clean = { a: 1, b: ['x'], c: { d: 'fine' } };
