@@ -100,7 +100,7 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
   const failures: number[] = [];
 
   // a trailing slash matches like Flipper's `/?\Z` route regexes
-  const app = Fastify({ logger: false, ignoreTrailingSlash: true });
+  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
   // Raw bodies for every content type: the handlers decide, as flipper-api does, what counts as parameters.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
