@@ -13,7 +13,7 @@ const MAX_POINTS = 40;
 
 /** Mermaid strings cannot escape quotes: anything but plain text becomes a space. */
 function label(text: string): string {
-  return text.replace(/[^A-Za-z0-9 _.:%<>=!/-]/g, ' ').slice(0, 80);
+  return text.replace(/[^A-Za-z0-9 _.:%<>=!/()-]/g, ' ').slice(0, 80);
 }
 
 function thin<T>(items: readonly T[], max: number): T[] {
