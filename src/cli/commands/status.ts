@@ -81,9 +81,10 @@ async function lastCheckText(store: ReturnType<typeof createStore>, name: string
 }
 
 function intervalOf(text: string): number {
-  const ms = parseDuration(text);
+  // rollout durations have no milliseconds; a watch interval may (tests, fast terminals)
+  const ms = /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text);
   if (ms === undefined)
-    throw new StagegateError('E_USAGE', `--interval must be a duration like 2s or 1m, not "${text}"`);
+    throw new StagegateError('E_USAGE', `--interval must be a duration like 2s, 500ms or 1m, not "${text}"`);
   if (ms < 200) throw new StagegateError('E_USAGE', `--interval must be at least 200ms, not "${text}"`);
   return ms;
 }
