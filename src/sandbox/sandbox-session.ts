@@ -47,6 +47,19 @@ export class SandboxSwitchError extends Error {
   }
 }
 
+/** A whole config file for trying rollouts against the sandbox (`sandbox --write-config`). */
+export function sandboxConfigFile(
+  session: Pick<SandboxSession, 'datadog' | 'flipper'>,
+  rolloutsDir: string,
+): string {
+  return `# written by \`stagegate sandbox --write-config\`: the sandbox's ports change on every start
+rolloutsDir: ${JSON.stringify(rolloutsDir)}
+state: { type: file, dir: .stagegate-sandbox }
+${sandboxConfig(session)}server: { host: 127.0.0.1, port: 8080, tokenEnv: STAGEGATE_API_TOKEN }
+log: { level: info }
+`;
+}
+
 /** The config that points stagegate at the sandbox. */
 export function sandboxConfig(session: Pick<SandboxSession, 'datadog' | 'flipper'>): string {
   return `metrics:

@@ -26,7 +26,7 @@ function cli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, DD_API_KEY: 'sandbox', DD_APP_KEY: 'sandbox', ...env },
+      env: { ...process.env, DD_API_KEY: 'sandbox-dd-api-key', DD_APP_KEY: 'sandbox-dd-app-key', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
-import { sandboxConfig, startSandboxSession, SWITCHES } from '../../sandbox/sandbox-session.js';
+import { writeFile } from 'node:fs/promises';
+import {
+  sandboxConfig,
+  sandboxConfigFile,
+  startSandboxSession,
+  SWITCHES,
+} from '../../sandbox/sandbox-session.js';
 
 /*
  * `stagegate sandbox [--rollouts dir] [--datadog-port N] [--flipper-port N] [--control-port N]`
@@ -19,6 +25,7 @@ interface SandboxOptions {
   readonly flipperPort: string;
   readonly controlPort: string;
   readonly control?: string;
+  readonly writeConfig?: string;
 }
 
 function port(value: string, option: string): number {
@@ -65,6 +72,10 @@ export function register(program: Command): void {
     .option('--datadog-port <port>', 'Datadog sandbox port (0: a free one)', '0')
     .option('--flipper-port <port>', 'Flipper sandbox port (0: a free one)', '0')
     .option('--control-port <port>', 'control endpoint port (0: a free one)', '0')
+    .option(
+      '--write-config <file>',
+      'also write a whole config file for the sandbox (state in .stagegate-sandbox)',
+    )
     .option('--control <url>', 'a running sandbox (switches; default env STAGEGATE_SANDBOX)')
     .action(async (name: string | undefined, args: string[], _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<SandboxOptions>();
@@ -78,13 +89,15 @@ export function register(program: Command): void {
         flipperPort: port(opts.flipperPort, '--flipper-port'),
         controlPort: port(opts.controlPort, '--control-port'),
       });
+      if (opts.writeConfig !== undefined)
+        await writeFile(opts.writeConfig, sandboxConfigFile(session, opts.rollouts));
       process.stdout.write(
         `stagegate sandbox: traffic for ${rollouts.map((r) => r.name).join(', ') || 'no rollouts'}
   Datadog  ${session.datadog.url}
   Flipper  ${session.flipper.url}
   control  ${session.controlUrl}
 
-# put this in your config (any DD_API_KEY / DD_APP_KEY will do):
+${opts.writeConfig === undefined ? '' : `config written to ${opts.writeConfig}\n`}# put this in your config (any DD_API_KEY / DD_APP_KEY will do):
 ${sandboxConfig(session)}
 # switches, from another terminal:
 export STAGEGATE_SANDBOX=${session.controlUrl}
