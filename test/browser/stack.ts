@@ -103,7 +103,12 @@ log: { level: info }
 `,
   );
   const controller = spawn(process.execPath, [CLI, '--config', configPath, 'run'], {
-    env: { ...process.env, DD_API_KEY: 'sandbox-dd-api-key', DD_APP_KEY: 'sandbox-dd-app-key', STAGEGATE_API_TOKEN: API_TOKEN },
+    env: {
+      ...process.env,
+      DD_API_KEY: 'sandbox-dd-api-key',
+      DD_APP_KEY: 'sandbox-dd-app-key',
+      STAGEGATE_API_TOKEN: API_TOKEN,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let url: string;

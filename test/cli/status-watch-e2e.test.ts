@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStateStore } from '../../src/store/factory.js';
 import { CLI } from '../e2e/harness.js';
 import { recordFor } from '../report/fixtures.js';
+import { REDRAW } from '../../src/cli/status-watch.js';
 
 /*
  * `stagegate status --watch` through the built CLI: on a pipe, one line per
@@ -98,10 +99,10 @@ describe('status --watch', () => {
     await save('running', 'canary', 2, 0);
     const cmd = `${process.execPath} ${CLI} --config ${configPath} status --watch --interval 200ms`;
     const { output } = start('script', ['-qfec', cmd, '/dev/null']);
-    await until(() => (output().match(/\x1b\[H\x1b\[2J/g) ?? []).length >= 2, output);
+    await until(() => output().split(REDRAW).length > 2, output);
     await save('paused', 'canary', 2, 1);
-    await until(() => output().split('\x1b[H\x1b[2J').at(-1)?.includes('paused') === true, output);
-    const frames = output().split('\x1b[H\x1b[2J').filter(Boolean);
+    await until(() => output().split(REDRAW).at(-1)?.includes('paused') === true, output);
+    const frames = output().split(REDRAW).filter(Boolean);
     expect(frames[0]).toContain('stagegate status --watch');
     expect(frames[0]).toMatch(/ebg\s+running/);
     expect(frames.at(-1)).toMatch(/ebg\s+paused/);
