@@ -11,6 +11,7 @@ import { loadRolloutsDir } from '../rollout/loader.js';
 import { FileStateStore } from '../store/file-store.js';
 import { startDatadogSandbox, type DatadogSandbox } from './datadog-server.js';
 import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';
+import { listeningUrl, untilSignal } from './demo-keep.js';
 
 /*
  * `npm run demo`: the real controller (`stagegate run`, the real Datadog
@@ -167,34 +168,6 @@ async function finished(store: StateStore): Promise<boolean> {
 export interface DemoOptions {
   /** leave the controller (with its status page) and the sandboxes running until SIGINT/SIGTERM */
   readonly keep?: boolean;
-}
-
-/** Resolves with the status page's URL once the controller's log says it listens. */
-function listeningUrl(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const onData = (d: Buffer) => {
-      text += d.toString();
-      const m = /"url":"(http:[^"]+)"[^\n]*"msg":"http server listening"/.exec(text);
-      if (m?.[1]) {
-        stream.off('data', onData);
-        resolve(m[1]);
-      }
-    };
-    stream.on('data', onData);
-  });
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export async function runDemo(
