@@ -1,6 +1,7 @@
 import { and, assign, emit, enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { ToggleIntent } from '../ports/state-store.js';
+import { featureMissing } from '../ports/toggle-checks.js';
 import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import {
@@ -80,6 +81,14 @@ export function createRolloutMachine(rollout: Rollout) {
         approved: context.approved,
         counters: context.counters,
         measurements: event.measurements,
+        featureMissing:
+          event.toggle === null
+            ? null
+            : featureMissing(event.toggle, {
+                provider: rollout.toggle.provider,
+                feature: rollout.toggle.feature,
+                ...(rollout.toggle.create !== undefined && { create: rollout.toggle.create }),
+              }),
       });
       perContext.set(event, d);
     }

@@ -213,11 +213,12 @@ describe('stagegate query', () => {
       query: () => Promise.resolve({ kind: 'no-data', reason: 'test' }),
       queryMany: (requests) => Promise.resolve(requests.map(() => ({ kind: 'no-data', reason: 'test' }))),
     };
+    const rollout = await loadRolloutFile(rolloutPath);
     await simulateRollout({
-      rollout: await loadRolloutFile(rolloutPath),
+      rollout,
       metrics: noData,
       store,
-      toggles: new MemoryToggleProvider(),
+      toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
       from,
       until: from + 1,
       maxChecks: 1,
