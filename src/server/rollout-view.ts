@@ -29,6 +29,8 @@ export interface LastCheckView {
   readonly percent: number;
   readonly decision: string | null;
   readonly reasons: readonly string[];
+  /** every gate that exposed users when the check read the toggle; null when it could not read it */
+  readonly exposure: string | null;
   readonly measurements: Readonly<Record<string, CheckMeasurement>>;
   readonly results: readonly {
     readonly criterion: string;
@@ -121,6 +123,7 @@ export function lastCheckView(history: readonly HistoryEntry[]): LastCheckView |
       percent: entry.percent,
       decision: detail.decision?.action ?? null,
       reasons: detail.decision?.reasons ?? [],
+      exposure: detail.exposure,
       measurements: detail.measurements,
       results: detail.results.map(resultView),
     };

@@ -47,6 +47,7 @@ function setup(over: Partial<ServerDeps> = {}, fill = true) {
           decision: { action: 'hold', reasons: ['error_rate inconclusive'] },
           state: 'running',
           toggle: 2,
+          exposure: '2% of actors',
           durationMs: 12,
           errors: null,
           postLaunch: null,
@@ -181,6 +182,7 @@ describe('read API', () => {
       percent: 2,
       decision: 'hold',
       reasons: ['error_rate inconclusive'],
+      exposure: '2% of actors',
       measurements: {
         error_rate: { kind: 'ratio', value: 0.02, numerator: 2, denominator: 100 },
         sent: { kind: 'no-data', reason: 'empty series' },
