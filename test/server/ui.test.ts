@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/server.js';
-import { UI_CSP } from '../../src/server/routes/ui.js';
+import type { HistoryEntry } from '../../src/ports/state-store.js';
+import { exposureFrom, UI_CSP } from '../../src/server/routes/ui.js';
 import { check, completedHistory, START } from '../report/fixtures.js';
 import { deps, FakeStore, record, TOKEN, type CommandCall } from './helpers.js';
 
@@ -107,6 +108,37 @@ describe('GET /rollouts/:name', () => {
     const res = await app.inject({ method: 'GET', url: '/rollouts/not-run-yet' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('No check has run yet.');
+  });
+});
+
+describe('exposureFrom', () => {
+  it.each([
+    ['nothing seen', [], null],
+    ['the check read 40%', [{ toggle: 40 }], 40],
+    ['a later write confirmed 0% (a rollback)', [{ toggle: 50 }, { wrote: 0 }], 0],
+    ['a later check read the toggle again', [{ wrote: 25 }, { toggle: 30 }], 30],
+    ['a failed write is not seen', [{ toggle: 50 }, { failed: true }], 50],
+  ] as const)('%s → %s', (_what, steps, exposure) => {
+    const history: HistoryEntry[] = steps.map((s, i) => {
+      const base = check(
+        START + i,
+        'canary',
+        2,
+        { sent: 10, failed: 0, clicks: 5, delivered: 10, calls: 0 },
+        'hold',
+      );
+      if ('toggle' in s && base.type === 'check')
+        return { ...base, detail: { ...base.detail, toggle: s.toggle } };
+      return {
+        type: 'toggle-result',
+        at: START + i,
+        intentId: `i${i}`,
+        ok: !('failed' in s),
+        percent: 'wrote' in s ? s.wrote : null,
+        error: 'failed' in s ? 'boom' : null,
+      };
+    });
+    expect(exposureFrom(history)).toBe(exposure);
   });
 });
 

@@ -19,7 +19,7 @@ import type { RolloutListItem } from '../rollout-view.js';
  */
 
 export interface ListRow extends RolloutListItem {
-  /** the toggle's percent as the last check read it; null: not read */
+  /** the toggle's percent as last read by a check or confirmed by a write; null: never seen */
   readonly exposure: number | null;
 }
 

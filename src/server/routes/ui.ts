@@ -53,10 +53,25 @@ function secure(reply: FastifyReply): FastifyReply {
 
 const live = (query: unknown): boolean => (query as { part?: unknown } | undefined)?.part === 'live';
 
+/**
+ * The toggle's percent as it was last seen: read by a check, or confirmed by a
+ * toggle write — whichever is newer (a rollback's write comes after the check
+ * that read the old percent). null: never seen.
+ */
+export function exposureFrom(history: readonly HistoryEntry[]): number | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const e = history[i];
+    if (e?.type === 'toggle-result' && e.ok && e.percent !== null) return e.percent;
+    if (e?.type === 'check') {
+      const read = parseCheckDetail(e.detail).toggle;
+      if (read !== null) return read;
+    }
+  }
+  return null;
+}
+
 async function exposureOf(store: StateStore, name: string): Promise<number | null> {
-  const entries = await store.history(name, { limit: EXPOSURE_LOOKBACK });
-  const check = entries.findLast((x) => x.type === 'check');
-  return check?.type === 'check' ? parseCheckDetail(check.detail).toggle : null;
+  return exposureFrom(await store.history(name, { limit: EXPOSURE_LOOKBACK }));
 }
 
 export function registerUiRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -124,11 +139,7 @@ export function registerUiRoutes(app: FastifyInstance, deps: ServerDeps): void {
         .type('text/html; charset=utf-8')
         .send(notFoundPage(`no rollout named "${name}"`));
     }
-    const check = found.history.findLast((x) => x.type === 'check');
-    const row: ListRow = {
-      ...found.item,
-      exposure: check?.type === 'check' ? parseCheckDetail(check.detail).toggle : null,
-    };
+    const row: ListRow = { ...found.item, exposure: exposureFrom(found.history) };
     const plan = found.record ? await planOf(name, found.history) : undefined;
     const part = detailLive(row, found.record, found.history, plan, now());
     const html = live(req.query) ? part : detailPage(name, part);
