@@ -164,4 +164,17 @@ describe('status page', () => {
     // dismissed: nothing was sent
     expect(await page.locator('#command-result').innerText()).toBe('');
   });
+
+  // last: it stops the controller
+  it('says so when it cannot update, and keeps the last data', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/rollouts/${STEADY}`);
+    expect(await page.locator('#live-state').innerText()).toBe('');
+    await stack.stopController();
+    await expect
+      .poll(() => page.locator('#live-state').innerText(), { timeout: 20_000 })
+      .toContain('Not updating: the controller cannot be reached');
+    expect(await page.locator('svg.chart[data-metric="error_rate"]').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+  });
 });
