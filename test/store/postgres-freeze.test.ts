@@ -21,7 +21,12 @@ import { usePostgres } from './pg-fixture.js';
  * lease a replica counts itself leader until 900 ms after it SENT the acquire
  * or renew statement; a loaded database answering in ~0.6-0.9 s made the
  * leadership flap (held for a few ms, lost, re-acquired at a higher epoch), and
- * the old `while (!us.isLeader()) sleep(10)` loop never sampled a window. Now
+ * the old `while (!us.isLeader()) sleep(10)` loop never sampled a window. And
+ * a SIGSTOP landing inside the child's fenced save (BEGIN; lease row FOR SHARE;
+ * …) left its transaction open with the row lock held, so our acquire hung
+ * until the child woke up — which the test only did after the takeover: the
+ * pools now end a session idle in a transaction after 1 s (pool.ts), see the
+ * idle-in-transaction tests in postgres-leadership.test.ts. Now
  * the lease is 3 s (a 2.7 s budget per statement), every wait is on an event
  * (a child line, a leadership change) with a deadline that names what it
  * waited for, the child's loop is sequential (no pile-up of overlapping

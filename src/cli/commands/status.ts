@@ -7,6 +7,7 @@ import { parseCheckDetail } from '../../report/check-detail.js';
 import { loadConfig } from '../../config/loader.js';
 import { scanStore } from '../../ports/state-store.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
+import { leaseStatusLine } from './state.js';
 
 /*
  * `stagegate status [name] [--json]`: read from the state store and the
@@ -49,6 +50,7 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(formatStatusTable(rows, Date.now()));
+      process.stdout.write(await leaseStatusLine(config.state));
       if (name !== undefined) process.stdout.write(await lastCheckText(store, name));
     });
 }

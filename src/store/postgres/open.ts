@@ -34,12 +34,21 @@ export async function openPostgresState(
   config: PostgresStateConfig,
   opts: { readonly logger?: Logger; readonly self?: string; readonly pollMs?: number } = {},
 ): Promise<PostgresState> {
-  const pool = createPool({ url: config.url, logger: opts.logger, applicationName: 'stagegate store' });
+  const leaseMs = config.leaseSeconds * 1000;
+  // a frozen leader's open transaction is ended well within the lease, so it never delays a takeover
+  const pool = createPool({
+    url: config.url,
+    logger: opts.logger,
+    applicationName: 'stagegate store',
+    idleInTransactionMs: Math.min(1_000, leaseMs / 2),
+  });
+  // a lease attempt never hangs behind a row lock: it fails and the next attempt comes a poll later
   const leasePool = createPool({
     url: config.url,
     logger: opts.logger,
     applicationName: 'stagegate lease',
     max: 2,
+    lockTimeoutMs: leaseMs / 3,
   });
   const listener = new PgListener(config.url, opts.logger);
   try {
