@@ -122,10 +122,24 @@ afterAll(async () => {
   await ws?.cleanup();
 });
 
+/** replicas that exited on their own (not killed by the test), with their last line: restarted, as an orchestrator would */
+const crashes: string[] = [];
+function supervise(): void {
+  for (const s of slots) {
+    const { child } = s.proc;
+    if (child.exitCode === null && child.signalCode === null) continue;
+    crashes.push(
+      `slot ${s.slot}: exit ${String(child.exitCode)}: ${s.proc.stderr.trim().split('\n').at(-1) ?? ''}`,
+    );
+    spawnReplica(ws, s);
+  }
+}
+
 /** the replica holding a live lease, once one does (a restarted replica may still be migrating) */
 async function currentLeader(): Promise<{ slot: ReplicaSlot; epoch: number }> {
   const deadline = Date.now() + 30_000;
   for (;;) {
+    supervise();
     const lease = await readLeaseRow(pool, SCHEMA).catch(() => undefined);
     const pid = pidOf(lease?.holder ?? null);
     const slot = slots.find((s) => s.proc.child.pid === pid && s.proc.child.exitCode === null);
@@ -138,13 +152,28 @@ async function currentLeader(): Promise<{ slot: ReplicaSlot; epoch: number }> {
 /** [from seq, to seq) of writes a deposed replica must not have made: slot, generation */
 const deposed: { slot: number; generation: number; afterSeq: number }[] = [];
 
+/** what every replica and the database were doing, for a failure message */
+async function diagnose(lease: unknown): Promise<string> {
+  const activity = await pool.query(
+    `SELECT pid, application_name, state, wait_event_type, left(query, 80) AS query, now() - xact_start AS xact
+     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  const replicas = slots.map(
+    (s) =>
+      `slot ${s.slot} pid ${String(s.proc.child.pid)} exit ${String(s.proc.child.exitCode)}:\n${s.proc.stderr.split('\n').slice(-6).join('\n')}`,
+  );
+  return [`lease ${JSON.stringify(lease)}`, JSON.stringify(activity.rows, null, 1), ...replicas].join('\n');
+}
+
 async function freeze(victim: ReplicaSlot, epoch: number): Promise<void> {
   victim.proc.child.kill('SIGSTOP');
   const deadline = Date.now() + 30_000;
   for (;;) {
+    supervise();
     const lease = await readLeaseRow(pool, SCHEMA);
     if (lease.live && lease.epoch > epoch) break;
-    if (Date.now() > deadline) throw new Error('no takeover while the leader was frozen');
+    if (Date.now() > deadline)
+      throw new Error(`no takeover while the leader was frozen\n${await diagnose(lease)}`);
     await sleep(50);
   }
   // from here on, every write of the frozen process is a deposed leader's
@@ -262,6 +291,8 @@ describe('failover of three replicas on postgres', () => {
       expect(backwards).toEqual([]);
       const maxEpoch = Math.max(...epochs.rows.map((r) => Number(r.epoch)));
       expect(maxEpoch).toBeGreaterThanOrEqual(KILLS + FREEZES);
+      if (crashes.length > 0)
+        console.info(`replicas that exited on their own, restarted:\n${crashes.join('\n')}`);
       console.info(
         `seed ${SEED}: ${kills} kills (${killedWhileAdvancing} while advancing), ${freezes} freezes, lease epoch ${maxEpoch}, ${log.writes.length} toggle writes`,
       );
