@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createController, type Controller, type ControllerOptions } from '../controller/controller.js';
 import type { Wiring } from '../controller/wiring.js';
 import { StagegateError } from '../errors.js';
@@ -9,6 +10,7 @@ import { FencedStore } from '../store/fencing/fenced-store.js';
 import { FencedToggleProvider } from '../store/fencing/fenced-toggle.js';
 import type { PgCommandQueue } from '../store/postgres/command-queue.js';
 import { openPostgresState } from '../store/postgres/open.js';
+import { lockFencedStore, StateLockLeadership } from '../store/state-lock-leadership.js';
 import { createCommandRelay } from './command-relay.js';
 import { registerLeadershipGauges } from './leadership-metrics.js';
 
@@ -25,6 +27,8 @@ import { registerLeadershipGauges } from './leadership-metrics.js';
  */
 
 export interface Replication {
+  /** for the controller: the file store's lock, once held, is its leadership */
+  readonly onLocked?: ControllerOptions['onLocked'];
   /** the wiring the controller runs with: fenced store and toggles on postgres */
   readonly wiring: Wiring;
   readonly leadership: Leadership;
@@ -34,6 +38,21 @@ export interface Replication {
 
 export async function openReplication(wiring: Wiring, logger: Logger): Promise<Replication> {
   const state = wiring.config.state;
+  if (state.type === 'file' && wiring.stateDir !== undefined) {
+    // one controller per state dir; a deposed one (frozen past the stale timeout, lock taken over) stops writing
+    const leadership = new StateLockLeadership(`${hostname()}/${process.pid}`);
+    return {
+      leadership,
+      queue: undefined,
+      onLocked: (lock) => leadership.attach(lock),
+      close: () => leadership.stop(),
+      wiring: fencedWiring(
+        wiring,
+        new FencedStore(lockFencedStore(wiring.store, leadership), leadership),
+        leadership,
+      ),
+    };
+  }
   if (state.type !== 'postgres') {
     return { wiring, leadership: soleLeadership(), queue: undefined, close: async () => undefined };
   }
@@ -43,23 +62,28 @@ export async function openReplication(wiring: Wiring, logger: Logger): Promise<R
   );
   // the factory's store (for reads and CLI commands) is replaced by the one opened with the lease
   await (wiring.store as { close?: () => Promise<void> }).close?.();
-  const fenced = new Map<ToggleProvider, ToggleProvider>();
   return {
     leadership: pg.leadership,
     queue: pg.commands,
     close: () => pg.close(),
-    wiring: {
-      ...wiring,
-      store: new FencedStore(pg.store, pg.leadership),
-      toggleFor(name) {
-        const inner = wiring.toggleFor(name);
-        let provider = fenced.get(inner);
-        if (!provider) {
-          provider = new FencedToggleProvider(inner, pg.leadership);
-          fenced.set(inner, provider);
-        }
-        return provider;
-      },
+    wiring: fencedWiring(wiring, new FencedStore(pg.store, pg.leadership), pg.leadership),
+  };
+}
+
+/** the wiring with its store replaced and every exposure-raising toggle write fenced */
+function fencedWiring(wiring: Wiring, store: FencedStore, leadership: Leadership): Wiring {
+  const fenced = new Map<ToggleProvider, ToggleProvider>();
+  return {
+    ...wiring,
+    store,
+    toggleFor(name) {
+      const inner = wiring.toggleFor(name);
+      let provider = fenced.get(inner);
+      if (!provider) {
+        provider = new FencedToggleProvider(inner, leadership);
+        fenced.set(inner, provider);
+      }
+      return provider;
     },
   };
 }
@@ -81,7 +105,7 @@ export async function createReplicatedController(
   const repl = await openReplication(opts.wiring, opts.logger);
   const { leadership } = repl;
   registerLeadershipGauges(opts.metrics.registry, leadership);
-  const controller = createController({ ...opts, wiring: repl.wiring, leadership });
+  const controller = createController({ ...opts, wiring: repl.wiring, leadership, onLocked: repl.onLocked });
   const relay =
     repl.queue === undefined
       ? undefined
@@ -114,7 +138,7 @@ export async function createReplicatedController(
     },
     async runOnce() {
       try {
-        if (!leadership.isLeader()) {
+        if (repl.queue !== undefined && !leadership.isLeader()) {
           throw new StagegateError(
             'E_STORE_LOCKED',
             `another replica acts on this state: ${describeLeadership(leadership.state())}`,

@@ -45,6 +45,8 @@ export interface ControllerOptions {
   readonly owner?: string;
   /** replicas on one database: only the leader checks and writes (default: always the leader) */
   readonly leadership?: Leadership;
+  /** called with the state-dir lock once held (its heartbeat is the file store's leadership) */
+  readonly onLocked?: (lock: StateLock) => void;
 }
 
 export interface PassReport {
@@ -143,6 +145,7 @@ export function createController(opts: ControllerOptions): Controller {
   async function acquire(): Promise<void> {
     if (wiring.stateDir === undefined || lock) return;
     lock = await acquireStateLock(wiring.stateDir, { owner: opts.owner ?? 'stagegate run', logger });
+    opts.onLocked?.(lock);
   }
 
   async function release(): Promise<void> {
