@@ -48,7 +48,7 @@ export type DecisionAction = 'advance' | 'hold' | 'pause' | 'rollback' | 'comple
 export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck' | 'failing';
 
 export type GateName =
-  'start' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
+  'start' | 'feature' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
 
 export interface GateResult {
   readonly gate: GateName;
@@ -93,6 +93,12 @@ export interface DecideInput {
    * sliding-window ratio falls back to the per-look interval.
    */
   readonly increments?: Readonly<Record<string, Increment>>;
+  /**
+   * why the rollout may not write its toggle at all (`feature <name> does not
+   * exist in <provider>`: a gate write would create it); null or absent when
+   * it may. Only consulted before the first stage.
+   */
+  readonly featureMissing?: string | null;
 }
 
 /*

@@ -1,6 +1,8 @@
 import { and, assign, emit, enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { ToggleIntent } from '../ports/state-store.js';
+import { featureMissing } from '../ports/toggle-checks.js';
+import { compareExposure, type ExposureComparison } from '../ports/toggle-exposure.js';
 import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import {
@@ -80,6 +82,14 @@ export function createRolloutMachine(rollout: Rollout) {
         approved: context.approved,
         counters: context.counters,
         measurements: event.measurements,
+        featureMissing:
+          event.toggle === null
+            ? null
+            : featureMissing(event.toggle, {
+                provider: rollout.toggle.provider,
+                feature: rollout.toggle.feature,
+                ...(rollout.toggle.create !== undefined && { create: rollout.toggle.create }),
+              }),
       });
       perContext.set(event, d);
     }
@@ -128,6 +138,11 @@ export function createRolloutMachine(rollout: Rollout) {
     return state.exists ? effectivePercent(state, rollout.toggle.gate) : 0;
   }
 
+  /** exposure, not one gate: a percentage_of_time or an expression set by hand is drift too */
+  function driftOf(context: Ctx, toggle: ToggleState): ExposureComparison {
+    return compareExposure({ gate: rollout.toggle.gate, percent: context.appliedPercent }, toggle);
+  }
+
   function writeMismatch(context: Ctx, event: EngineEvent): string {
     const state = reported(context, event);
     if (!state) return event.type === 'TOGGLE_FAILED' ? event.error : 'toggle write failed';
@@ -173,9 +188,7 @@ export function createRolloutMachine(rollout: Rollout) {
     },
     guards: {
       drifted: ({ context, event }) =>
-        event.type === 'TICK' &&
-        event.toggle !== null &&
-        Math.abs(readsAs(event.toggle) - context.appliedPercent) > EPSILON,
+        event.type === 'TICK' && event.toggle !== null && driftOf(context, event.toggle).kind === 'drift',
       mustRollBack: ({ context, event }) => tickAction(context, event) === 'rollback',
       mustPause: ({ context, event }) => tickAction(context, event) === 'pause',
       mustAdvance: ({ context, event }) => tickAction(context, event) === 'advance',
@@ -391,13 +404,15 @@ export function createRolloutMachine(rollout: Rollout) {
         noticeFrom('rolled_back', context, event.now, context.reason),
       ),
       pauseForDrift: assign(({ context, event }) => {
-        const seen = event.type === 'TICK' && event.toggle ? readsAs(event.toggle) : 0;
+        const drift = event.type === 'TICK' && event.toggle ? driftOf(context, event.toggle) : null;
+        const what =
+          drift?.kind === 'drift'
+            ? drift.reason
+            : `drift: the toggle no longer shows the ${formatCount(context.appliedPercent)}% applied`;
         return pauseFields(
           'drift',
           'reapply',
-          `drift: the toggle reads ${formatCount(seen)}% but ${formatCount(context.appliedPercent)}% was applied; paused (resume re-applies ${formatCount(
-            context.appliedPercent,
-          )}%)`,
+          `${what}; paused (resume re-applies ${formatCount(context.appliedPercent)}%)`,
         );
       }),
       pauseForDecision: assign(({ context }) => {
