@@ -8,6 +8,7 @@ import { own } from './dict.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
 import { advanceDuringGate, beforeStart } from './decide-start.js';
 import type { CusumState, Increment } from './sequential/cusum.js';
+import type { IncrementLedger } from './increments.js';
 
 /*
  * One check's decision, pure: the rollout, where it stands (stage, counters,
@@ -69,6 +70,8 @@ export interface DecisionCounters {
   readonly failingSince?: Readonly<Record<string, number>>;
   /** the CUSUM of each rollback criterion on a ratio, by criterion text; reset with the stage */
   readonly detectors?: Readonly<Record<string, CusumState>>;
+  /** each derived metric's increments this stage (increments.ts); reset with the stage */
+  readonly increments?: IncrementLedger;
 }
 
 export const ZERO_COUNTERS: DecisionCounters = { breaches: {}, looks: {}, errors: 0 };
@@ -93,6 +96,8 @@ export interface DecideInput {
    * sliding-window ratio falls back to the per-look interval.
    */
   readonly increments?: Readonly<Record<string, Increment>>;
+  /** the increment ledger after this check's increments (the runtime folds them); kept in nextCounters */
+  readonly ledger?: IncrementLedger;
 }
 
 /*
@@ -237,6 +242,9 @@ export function decide(
     ...(timed ? { breachSince: rollback.breachSince } : {}),
     ...(opts.failing === true ? { failingSince: failing.failingSince } : {}),
     ...(opts.sequential === true ? { detectors: rollback.detectors } : {}),
+    ...(opts.sequential === true && (input.ledger ?? counters.increments) !== undefined
+      ? { increments: input.ledger ?? counters.increments }
+      : {}),
   };
 
   // built field by field: object spread in this hot path costs more than the statistics (see the benchmark)

@@ -15,9 +15,16 @@ import {
   type TickEvent,
   type WriteTarget,
 } from './context.js';
-import { decide, ZERO_COUNTERS, type Decision, type DecisionCounters } from './decide.js';
+import {
+  decide,
+  SEQUENTIAL_DECISIONS,
+  ZERO_COUNTERS,
+  type Decision,
+  type DecisionCounters,
+} from './decide.js';
 import { formatCount, stageLabel } from './format.js';
 import { buildNotice } from './notices.js';
+import { judgeCriterion } from './judge.js';
 
 /*
  * The rollout machine (DESIGN.md §4), xstate v5 with named guards and actions.
@@ -71,16 +78,22 @@ export function createRolloutMachine(rollout: Rollout) {
     }
     let d = perContext.get(event);
     if (!d) {
-      d = decide({
-        rollout,
-        now: event.now,
-        stageIndex: context.stageIndex,
-        stageStartedAt: context.stageStartedAt,
-        stageDeadline: context.stageDeadline,
-        approved: context.approved,
-        counters: context.counters,
-        measurements: event.measurements,
-      });
+      d = decide(
+        {
+          rollout,
+          now: event.now,
+          stageIndex: context.stageIndex,
+          stageStartedAt: context.stageStartedAt,
+          stageDeadline: context.stageDeadline,
+          approved: context.approved,
+          counters: context.counters,
+          measurements: event.measurements,
+          ...(event.increments !== undefined && { increments: event.increments }),
+          ...(event.ledger !== undefined && { ledger: event.ledger }),
+        },
+        judgeCriterion,
+        SEQUENTIAL_DECISIONS,
+      );
       perContext.set(event, d);
     }
     return d;
@@ -403,7 +416,13 @@ export function createRolloutMachine(rollout: Rollout) {
       pauseForDecision: assign(({ context }) => {
         const d = context.lastDecision;
         const kind: PauseKind =
-          d?.cause === 'errors' ? 'errors' : d?.cause === 'no-data' ? 'no-data' : 'stuck';
+          d?.cause === 'errors'
+            ? 'errors'
+            : d?.cause === 'no-data'
+              ? 'no-data'
+              : d?.cause === 'failing'
+                ? 'failing'
+                : 'stuck';
         return pauseFields(kind, 'observing', d?.reasons.join('; ') ?? 'paused');
       }),
       pauseByOperator: assign(({ context, event }) => {

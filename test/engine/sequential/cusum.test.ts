@@ -174,7 +174,7 @@ describe('the threshold from α and the horizon', () => {
 describe('formatEvidence', () => {
   it('prints the evidence against the threshold for the check line', () => {
     const s = feed(EMPTY_CUSUM, [{ from: 0, to: 1, events: 10, trials: 1234 }]);
-    expect(formatEvidence({ ...s, s: 7.2349 }, 11.3719)).toBe(
+    expect(formatEvidence({ statistic: 7.2349, threshold: 11.3719, trials: s.trials })).toBe(
       'evidence 7.2 of 11.4 (CUSUM, 1234 trials this stage)',
     );
   });
