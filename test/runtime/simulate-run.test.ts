@@ -78,8 +78,8 @@ describe('simulating the example rollout', () => {
     });
     expect(r.stoppedBecause).toBe('rolled_back');
     expect(r.final.reason).toBe(
-      // the CUSUM's threshold: ln(16 planned checks / α 0.05) = 5.8
-      'error_rate 12% (600/5000) breaches > 5%: evidence 479.6 of 5.8 (CUSUM, 5000 trials this stage) for 2 of 2 checks',
+      // the CUSUM's threshold: ln(16 planned checks / α 0.05) / θ(3%) = 5.77 / 0.79 = 7.3
+      'error_rate 12% (600/5000) breaches > 5%: evidence 479.6 of 7.3 (CUSUM, 5000 trials this stage) for 2 of 2 checks',
     );
   });
 });
