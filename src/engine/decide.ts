@@ -50,7 +50,7 @@ export type DecisionAction = 'advance' | 'hold' | 'pause' | 'rollback' | 'comple
 export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck' | 'failing';
 
 export type GateName =
-  'start' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
+  'start' | 'feature' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
 
 export interface GateResult {
   readonly gate: GateName;
@@ -99,6 +99,8 @@ export interface DecideInput {
   readonly increments?: Readonly<Record<string, Increment>>;
   /** the increment ledger after this check's increments (the runtime folds them); kept in nextCounters */
   readonly ledger?: IncrementLedger;
+  /** why the toggle may not be written at all (the feature does not exist); only before the first stage */
+  readonly featureMissing?: string | null;
 }
 
 /*

@@ -232,13 +232,11 @@ export function actionsFor(kit: Kit) {
       kit.noticeFrom('rolled_back', context, event.now, context.reason),
     ),
     pauseForDrift: set(({ context, event }) => {
-      const seen = event.type === 'TICK' && event.toggle ? kit.readsAs(event.toggle) : 0;
+      const drift = event.type === 'TICK' && event.toggle ? kit.driftOf(context, event.toggle) : null;
       const applied = formatCount(context.appliedPercent);
-      return pauseFields(
-        'drift',
-        'reapply',
-        `drift: the toggle reads ${formatCount(seen)}% but ${applied}% was applied; paused (resume re-applies ${applied}%)`,
-      );
+      const what =
+        drift?.kind === 'drift' ? drift.reason : `drift: the toggle no longer shows the ${applied}% applied`;
+      return pauseFields('drift', 'reapply', `${what}; paused (resume re-applies ${applied}%)`);
     }),
     pauseForDecision: set(({ context }) => {
       const d = context.lastDecision;

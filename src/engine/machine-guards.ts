@@ -10,9 +10,7 @@ export function guardsFor(kit: Kit) {
   const stages = rollout.stages;
   const g = {
     drifted: ({ context, event }: Args) =>
-      event.type === 'TICK' &&
-      event.toggle !== null &&
-      Math.abs(kit.readsAs(event.toggle) - context.appliedPercent) > EPSILON,
+      event.type === 'TICK' && event.toggle !== null && kit.driftOf(context, event.toggle).kind === 'drift',
     mustRollBack: ({ context, event }: Args) => kit.tickAction(context, event) === 'rollback',
     mustPause: ({ context, event }: Args) => kit.tickAction(context, event) === 'pause',
     mustAdvance: ({ context, event }: Args) => kit.tickAction(context, event) === 'advance',

@@ -1,5 +1,7 @@
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { ToggleIntent } from '../ports/state-store.js';
+import { featureMissing } from '../ports/toggle-checks.js';
+import { compareExposure, type ExposureComparison } from '../ports/toggle-exposure.js';
 import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import type {
@@ -84,6 +86,8 @@ export interface Kit {
   deadlineFrom(now: number): number | null;
   /** what the toggle reads after the write, as the drift check will compare it */
   readsAs(state: ToggleState): number;
+  /** exposure, not one gate: a percentage_of_time or an expression set by hand is drift too */
+  driftOf(context: Ctx, toggle: ToggleState): ExposureComparison;
   writeMismatch(context: Ctx, event: EngineEvent): string;
   noticeFrom(type: RolloutEventType, context: Ctx, at: number, reason: string | null): NoticeEmitted;
 }
@@ -112,6 +116,14 @@ export function createKit(rollout: Rollout): Kit {
           measurements: event.measurements,
           ...(event.increments !== undefined && { increments: event.increments }),
           ...(event.ledger !== undefined && { ledger: event.ledger }),
+          featureMissing:
+            event.toggle === null
+              ? null
+              : featureMissing(event.toggle, {
+                  provider: rollout.toggle.provider,
+                  feature: rollout.toggle.feature,
+                  ...(rollout.toggle.create !== undefined && { create: rollout.toggle.create }),
+                }),
         },
         judgeCriterion,
         SEQUENTIAL_DECISIONS,
@@ -158,6 +170,8 @@ export function createKit(rollout: Rollout): Kit {
       return max === undefined ? null : now + max;
     },
     readsAs,
+    driftOf: (context, toggle) =>
+      compareExposure({ gate: rollout.toggle.gate, percent: context.appliedPercent }, toggle),
     writeMismatch: (context, event) => {
       const state = reported(event);
       if (!state) return event.type === 'TOGGLE_FAILED' ? event.error : 'toggle write failed';

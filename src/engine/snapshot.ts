@@ -99,7 +99,16 @@ const decisionSchema = z.object({
   results: z.array(resultSchema),
   gates: z.array(
     z.object({
-      gate: z.enum(['start', 'minDuration', 'minSamples', 'criteria', 'data', 'advanceDuring', 'approval']),
+      gate: z.enum([
+        'start',
+        'feature',
+        'minDuration',
+        'minSamples',
+        'criteria',
+        'data',
+        'advanceDuring',
+        'approval',
+      ]),
       open: z.boolean(),
       detail: z.string(),
     }),

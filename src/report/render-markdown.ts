@@ -150,6 +150,9 @@ export function renderReportMarkdown(m: ReportModel): string {
   if (m.toggle)
     out.push(`- Feature toggle: \`${m.toggle.feature}\` (${m.toggle.provider}, ${m.toggle.gate})`);
   out.push(`- State: ${m.state} at ${m.percent}%${m.reason ? ` (${inlineText(m.reason)})` : ''}`);
+  // as read before the last check decided: after a rollback that is the exposure it turned off
+  if (m.exposure !== null && m.state !== 'rolled_back')
+    out.push(`- Exposure at the last check: ${inlineText(m.exposure)}`);
   out.push(`- Generated: ${formatTime(m.generatedAt, tz)}`, '');
   out.push('## Phase II: Staged Rollout', '', '### Rollout Planning', '', `- Date range: ${range}`);
   if (m.successCriteria.length > 0) {

@@ -5,6 +5,7 @@ import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { formatExposure } from '../ports/toggle-exposure.js';
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
@@ -129,7 +130,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
   }
 
-  function logCheck(rollout: Rollout, ticked: Step, facts: CheckFacts, ms: number, log: Logger): void {
+  function logCheck(
+    rollout: Rollout,
+    ticked: Step,
+    facts: CheckFacts,
+    toggle: ToggleState | null,
+    ms: number,
+    log: Logger,
+  ): void {
     const summary = ticked.session.summary();
     const { decision, measurements } = facts;
     const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
@@ -141,6 +149,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       decision: action,
       reason: decision?.reasons.join('; ') || summary.reason,
       metrics: metricFields(measurements, decision?.results ?? []),
+      // every gate that exposes users, not only the ramp gate: a hand-set percentage_of_time shows here
+      exposure: toggle ? formatExposure(toggle) : null,
       ms,
     };
     log[checkLevel(action, measurements, heldTooLong)](line, 'check');
@@ -227,7 +237,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         ? queryTopErrors(rollout, deps.metricsFor, window, log)
         : Promise.resolve(null);
 
-    logCheck(rollout, ticked, facts, tickAt - started, log);
+    logCheck(rollout, ticked, facts, toggle, tickAt - started, log);
     announcer.step(rollout, ticked, log);
     const summary = ticked.session.summary();
     const lead: HistoryEntry[] = [
@@ -248,6 +258,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         results: decision?.results ?? [],
         decision,
         toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+        exposure: toggle ? formatExposure(toggle) : null,
         durationMs: tickAt - started,
       }),
       ...stepEntries(ticked.before, summary, ticked.outcome, tickAt),

@@ -169,7 +169,8 @@ export async function runDemo(out: NodeJS.WritableStream = process.stdout): Prom
   await mkdir(rolloutsDir);
 
   const dd = await startDatadogSandbox();
-  const flipper = await startFlipperSandbox();
+  // declared up front, as vets-api's features.yml does: stagegate never creates a feature
+  const flipper = await startFlipperSandbox({ features: [HEALTHY, FAILING].map(feature) });
   const timelines = new Map([HEALTHY, FAILING].map((n) => [n, new PercentTimeline(flipper, feature(n))]));
   driveSeries(dd, HEALTHY, timelines.get(HEALTHY) as PercentTimeline, null);
   driveSeries(dd, FAILING, timelines.get(FAILING) as PercentTimeline, 50);

@@ -205,7 +205,10 @@ describe('a sustained breach always ends in rolledBack', () => {
         const exposed = c.appliedPercent > 0;
         const humanOwned = c.pause?.kind === 'drift';
         const beforeStart = engine.state() === 'pending' || c.pause?.resumeTo === 'pending';
-        fc.pre(exposed && !humanOwned && !beforeStart && engine.state() !== 'completed');
+        // completing: the write that enables the toggle for everyone is due first and ends the rollout
+        // (a completed rollout has post-launch check-ins and `abort`, not rollback criteria)
+        const completing = engine.intent()?.action === 'enable';
+        fc.pre(exposed && !humanOwned && !beforeStart && !completing && engine.state() !== 'completed');
         const forChecks = rollout.criteria.rollback[0]?.forChecks ?? 1;
         // the runtime keeps checking and applies every due write; the breach never lets up
         for (let i = 0; i < forChecks + 3 && engine.state() !== 'rolledBack'; i++) {

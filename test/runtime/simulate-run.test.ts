@@ -24,7 +24,7 @@ async function run(series: string, autoApprove = false): Promise<SimulationResul
     rollout,
     metrics: provider,
     store: new MemoryStateStore(),
-    toggles: new MemoryToggleProvider(),
+    toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
     from: FROM,
     until: (provider.lastTime() ?? FROM) + every,
     nextCheck: (now) => now + every,

@@ -65,6 +65,7 @@ async function lastCheckText(store: ReturnType<typeof createStore>, name: string
     `last check ${new Date(last.at).toISOString()}: ${detail.decision?.action ?? 'no decision'}`,
   ];
   for (const reason of detail.decision?.reasons ?? []) lines.push(`  - ${reason}`);
+  if (detail.exposure !== null) lines.push(`  exposure: ${detail.exposure}`);
   for (const r of detail.results)
     lines.push(`  ${r.criterion.text}: ${r.verdict}${r.reason ? ` (${r.reason})` : ''}`);
   return `${lines.join('\n')}\n`;
