@@ -56,11 +56,11 @@ class SyntheticDatadog implements MetricsProvider {
 }
 
 export async function simulateRuntime(f: Family, seed: number): Promise<string[]> {
-  const toggles = new MemoryToggleProvider();
+  const toggles = new MemoryToggleProvider({ features: [f.rollout.toggle.feature] });
   const traffic = new Traffic(f, seed);
   const every = f.rollout.check.schedule.kind === 'every' ? f.rollout.check.schedule.everyMs : 5 * MIN;
   const result = await simulateRollout({
-    rollout: { ...f.rollout, toggle: { ...f.rollout.toggle, create: true } },
+    rollout: f.rollout,
     metrics: new SyntheticDatadog(f, traffic, toggles),
     store: new MemoryStateStore(),
     toggles,
