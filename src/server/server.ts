@@ -5,6 +5,7 @@ import { useJsonBodies } from './json-body.js';
 import { registerCommandRoutes } from './routes/commands.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
+import { registerUiRoutes } from './routes/ui.js';
 import { capConnections, fastifyTimeouts, resolveLimits } from './server-limits.js';
 
 /*
@@ -44,5 +45,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerHealthRoutes(app, { ...deps, logger: log });
   registerRolloutRoutes(app, { ...deps, logger: log });
   registerCommandRoutes(app, { ...deps, logger: log });
+  registerUiRoutes(app, { ...deps, logger: log });
   return app;
 }
