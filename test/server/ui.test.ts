@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/server.js';
-import type { HistoryEntry } from '../../src/ports/state-store.js';
-import { exposureFrom, UI_CSP } from '../../src/server/routes/ui.js';
+import { UI_CSP, exposureText } from '../../src/server/routes/ui.js';
+import { parseCheckDetail, type HistoryEntry } from '../../src/ports/history.js';
 import { check, completedHistory, START } from '../report/fixtures.js';
 import { deps, FakeStore, record, TOKEN, type CommandCall } from './helpers.js';
 
@@ -111,37 +111,6 @@ describe('GET /rollouts/:name', () => {
   });
 });
 
-describe('exposureFrom', () => {
-  it.each([
-    ['nothing seen', [], null],
-    ['the check read 40%', [{ toggle: 40 }], 40],
-    ['a later write confirmed 0% (a rollback)', [{ toggle: 50 }, { wrote: 0 }], 0],
-    ['a later check read the toggle again', [{ wrote: 25 }, { toggle: 30 }], 30],
-    ['a failed write is not seen', [{ toggle: 50 }, { failed: true }], 50],
-  ] as const)('%s → %s', (_what, steps, exposure) => {
-    const history: HistoryEntry[] = steps.map((s, i) => {
-      const base = check(
-        START + i,
-        'canary',
-        2,
-        { sent: 10, failed: 0, clicks: 5, delivered: 10, calls: 0 },
-        'hold',
-      );
-      if ('toggle' in s && base.type === 'check')
-        return { ...base, detail: { ...base.detail, toggle: s.toggle } };
-      return {
-        type: 'toggle-result',
-        at: START + i,
-        intentId: `i${i}`,
-        ok: !('failed' in s),
-        percent: 'wrote' in s ? s.wrote : null,
-        error: 'failed' in s ? 'boom' : null,
-      };
-    });
-    expect(exposureFrom(history)).toBe(exposure);
-  });
-});
-
 describe('static files', () => {
   it('serves the script and the style from the package, nothing else', async () => {
     const js = await app.inject({ method: 'GET', url: '/ui/app.js' });
@@ -156,5 +125,42 @@ describe('static files', () => {
   it('keeps commands behind the token: the page is read-only without it', async () => {
     const res = await app.inject({ method: 'POST', url: `/api/rollouts/${NAME}/pause`, payload: {} });
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('exposureText', () => {
+  const checkAt = (at: number, detail: Record<string, unknown>): HistoryEntry => ({
+    type: 'check',
+    at,
+    stage: 'stage-b',
+    percent: 50,
+    detail: parseCheckDetail({ toggle: 50, ...detail }),
+  });
+  it.each<[string, HistoryEntry[], string | null]>([
+    ['no history', [], null],
+    [
+      'the last check read every gate',
+      [checkAt(1, { exposure: '50% of actors + 10% of time' })],
+      '50% of actors + 10% of time',
+    ],
+    ['an older check: its percent only', [checkAt(1, {})], '50%'],
+    [
+      'a rollback written after the deciding check shows 0%, not what the check read',
+      [
+        checkAt(1, { exposure: '50% of actors' }),
+        { type: 'toggle-result', at: 2, intentId: 'i1', ok: true, percent: 0, error: null },
+      ],
+      '0% (as written)',
+    ],
+    [
+      'a failed write changes nothing',
+      [
+        checkAt(1, { exposure: '50% of actors' }),
+        { type: 'toggle-result', at: 2, intentId: 'i1', ok: false, percent: null, error: 'boom' },
+      ],
+      '50% of actors',
+    ],
+  ])('%s', (_name, history, expected) => {
+    expect(exposureText(history)).toBe(expected);
   });
 });

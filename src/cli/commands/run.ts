@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createController } from '../../controller/controller.js';
 import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
 import { createLogger } from '../../log.js';
@@ -11,6 +10,7 @@ import {
   instrumentWiring,
   startControllerServer,
 } from '../../compose/controller-server.js';
+import { createReplicatedController } from '../../compose/leadership-wiring.js';
 
 /*
  * `stagegate run [--once] [--pretty]`: the controller. Logs are JSON lines on
@@ -52,7 +52,9 @@ export function register(program: Command): void {
       // one metrics registry for the runner (checks, writes) and the wrapped providers (durations, errors)
       const metrics = new StagegateMetrics();
       const wiring = instrumentWiring(createWiring(config, { env: process.env, logger }), metrics);
-      const controller = createController({
+      // on postgres: joins the leader election, fenced writes, commands relayed to the leader
+      const controller = await createReplicatedController({
+        metrics,
         wiring,
         logger,
         owner: opts.once ? 'stagegate run --once' : 'stagegate run',

@@ -9,6 +9,7 @@ import { scanStore } from '../../ports/state-store.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
 import { parseDuration } from '../../rollout/duration.js';
 import { changes, screen, type Seen } from '../status-watch.js';
+import { leaseStatusLine } from './state.js';
 
 /*
  * `stagegate status [name] [--json]`: read from the state store and the
@@ -59,6 +60,7 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(formatStatusTable(rows, Date.now()));
+      process.stdout.write(await leaseStatusLine(config.state));
       if (name !== undefined) process.stdout.write(await lastCheckText(store, name));
     });
 }
