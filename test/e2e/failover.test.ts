@@ -94,6 +94,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
+    flipper,
     rollouts: {
       [GOOD]: rolloutYaml({
         name: GOOD,
