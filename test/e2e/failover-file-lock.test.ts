@@ -65,6 +65,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
+    flipper,
     rollouts: { [NAME]: rolloutYaml({ name: NAME, stages, window: '2s' }) },
   });
   for (const slot of [0, 1]) proxies.push(await startRecordingProxy(flipper.url, slot, log));

@@ -94,6 +94,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
+    flipper,
     rollouts: {
       [GOOD]: rolloutYaml({
         name: GOOD,
@@ -240,7 +241,7 @@ describe('failover of three replicas on postgres', () => {
       let killedWhileAdvancing = 0;
       while (kills < KILLS || freezes < FREEZES) {
         const { slot, epoch } = await currentLeader();
-        await sleep(Math.floor(random() * 1_000)); // any moment of its tenure: a check, a write, idle
+        await sleep(Math.floor(random() * 700)); // any moment of its tenure: a check, a write, idle
         if (freezes < FREEZES && (kills + freezes) % 7 === 3) {
           await freeze(slot, epoch);
           freezes++;
@@ -311,8 +312,8 @@ describe('failover of three replicas on postgres', () => {
         }
       }
       // fenced saves and appends: the epoch never goes down along the history (0 = unfenced: CLI, rollbacks)
-      const epochs = await pool.query<{ name: string; pos: string; epoch: string }>(
-        `SELECT name, pos::text, epoch::text FROM "${SCHEMA}".history WHERE epoch > 0 ORDER BY name, pos`,
+      const epochs = await pool.query<{ name: string; position: string; epoch: string }>(
+        `SELECT name, pos::text AS position, epoch::text FROM "${SCHEMA}".history WHERE epoch > 0 ORDER BY name, pos`,
       );
       const backwards = epochs.rows.filter((r, i) => {
         const prev = epochs.rows[i - 1];
