@@ -12,7 +12,7 @@ import { createCheckIns } from './check-in.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
-import { measureRollout, type ProviderFor } from './measure.js';
+import { measureCheck, type ProviderFor } from './measure.js';
 import { createStepper, describeError, type Position, type Step } from './step.js';
 import { queryTopErrors } from './top-errors.js';
 
@@ -202,21 +202,29 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
 
     const stageStart = current.session.stageStart(started);
-    const [toggle, measurements] = await Promise.all([
+    const [toggle, measured] = await Promise.all([
       readToggle(rollout, log),
       current.session.wantsMeasurements()
-        ? measureRollout(rollout, deps.metricsFor, {
+        ? measureCheck(rollout, deps.metricsFor, {
             now: started,
             stageStart,
+            ledger: current.session.ledger?.(),
             ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
           })
-        : Promise.resolve<Record<string, Measurement>>({}),
+        : Promise.resolve(null),
     ]);
+    const measurements: Record<string, Measurement> = measured?.measurements ?? {};
     const tickAt = now();
     const ticked = await stepper.commit(
       rollout,
       current,
-      (s) => s.tick({ now: tickAt, measurements, toggle }),
+      (s) =>
+        s.tick({
+          now: tickAt,
+          measurements,
+          toggle,
+          ...(measured && { increments: measured.increments, ledger: measured.ledger }),
+        }),
       { log, specHash: 'rollout' },
     );
     const decision = ticked.outcome.decision;

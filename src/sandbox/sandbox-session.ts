@@ -71,7 +71,12 @@ toggles:
 
 export async function startSandboxSession(opts: SandboxSessionOptions): Promise<SandboxSession> {
   const datadog = await startDatadogSandbox({ port: opts.datadogPort ?? 0 });
-  const flipper = await startFlipperSandbox({ port: opts.flipperPort ?? 0 });
+  // the rollouts' features exist from the start, as vets-api's features.yml declares them:
+  // stagegate never creates a feature, so an undeclared one would keep its rollout pending
+  const flipper = await startFlipperSandbox({
+    port: opts.flipperPort ?? 0,
+    features: opts.rollouts.map((r) => r.toggle.feature),
+  });
   const breached = new Set<string>();
   let outage = false;
 

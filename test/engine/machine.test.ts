@@ -255,7 +255,7 @@ describe('approvals', () => {
     expect(engine.canAccept('APPROVE')).toEqual({
       ok: false,
       reason:
-        'the latest check no longer supports advancing: error_rate 3.33% (0.591–16.7%, 1/30) needs < 5%: inconclusive at 95%; half requires approval, waiting for approve',
+        'the latest check no longer supports advancing: error_rate 3.33% (0.0495–18.5%, 1/30) needs < 5%: inconclusive at 95%; half requires approval, waiting for approve',
     });
     engine.send(tick(READY_AT + 10 * MIN, healthy(), toggleAt(10)));
     expect(engine.canAccept('APPROVE')).toEqual({ ok: true });

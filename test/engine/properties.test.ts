@@ -222,11 +222,15 @@ describe('a sustained breach always ends in rolledBack', () => {
               intentId: intent.id,
             });
           if (engine.state() === 'rolledBack') break;
+          // the rollback detector counts new observations: each check brings 500 more at 20% errors
           engine.send({
             type: 'TICK',
             now: clock.now,
             measurements: breaching(),
             toggle: toggleAt(engine.context().appliedPercent),
+            increments: {
+              error_rate: { from: clock.now - 5 * MIN, to: clock.now, events: 100, trials: 500 },
+            },
           });
           const rollback = engine.writeDue(clock.now);
           if (rollback?.action === 'disable') {

@@ -78,7 +78,8 @@ describe('simulating the example rollout', () => {
     });
     expect(r.stoppedBecause).toBe('rolled_back');
     expect(r.final.reason).toBe(
-      'error_rate 12% (10.9–13.1%, 600/5000) breaches > 5% at 98.33% for 2 of 2 checks',
+      // the CUSUM's threshold: ln(16 planned checks / α 0.05) / θ(3%) = 5.77 / 0.79 = 7.3
+      'error_rate 12% (600/5000) breaches > 5%: evidence 479.6 of 7.3 (CUSUM, 5000 trials this stage) for 2 of 2 checks',
     );
   });
 });

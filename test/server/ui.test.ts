@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/server.js';
-import { UI_CSP } from '../../src/server/routes/ui.js';
+import { UI_CSP, exposureText } from '../../src/server/routes/ui.js';
+import { parseCheckDetail, type HistoryEntry } from '../../src/ports/history.js';
 import { check, completedHistory, START } from '../report/fixtures.js';
 import { deps, FakeStore, record, TOKEN, type CommandCall } from './helpers.js';
 
@@ -117,5 +118,42 @@ describe('static files', () => {
   it('keeps commands behind the token: the page is read-only without it', async () => {
     const res = await app.inject({ method: 'POST', url: `/api/rollouts/${NAME}/pause`, payload: {} });
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('exposureText', () => {
+  const checkAt = (at: number, detail: Record<string, unknown>): HistoryEntry => ({
+    type: 'check',
+    at,
+    stage: 'stage-b',
+    percent: 50,
+    detail: parseCheckDetail({ toggle: 50, ...detail }),
+  });
+  it.each<[string, HistoryEntry[], string | null]>([
+    ['no history', [], null],
+    [
+      'the last check read every gate',
+      [checkAt(1, { exposure: '50% of actors + 10% of time' })],
+      '50% of actors + 10% of time',
+    ],
+    ['an older check: its percent only', [checkAt(1, {})], '50%'],
+    [
+      'a rollback written after the deciding check shows 0%, not what the check read',
+      [
+        checkAt(1, { exposure: '50% of actors' }),
+        { type: 'toggle-result', at: 2, intentId: 'i1', ok: true, percent: 0, error: null },
+      ],
+      '0% (as written)',
+    ],
+    [
+      'a failed write changes nothing',
+      [
+        checkAt(1, { exposure: '50% of actors' }),
+        { type: 'toggle-result', at: 2, intentId: 'i1', ok: false, percent: null, error: 'boom' },
+      ],
+      '50% of actors',
+    ],
+  ])('%s', (_name, history, expected) => {
+    expect(exposureText(history)).toBe(expected);
   });
 });

@@ -19,8 +19,8 @@ import type { RolloutListItem } from '../rollout-view.js';
  */
 
 export interface ListRow extends RolloutListItem {
-  /** the toggle's percent as the last check read it; null: not read */
-  readonly exposure: number | null;
+  /** every gate exposing users, as last read or written (exposureText); null: not known */
+  readonly exposure: string | null;
 }
 
 const CONFIRM = new Set(['abort', 'promote']);
@@ -48,7 +48,7 @@ export function listLive(rows: readonly ListRow[], now: number): string {
   if (rows.length === 0) return '<p>No rollouts yet: add a file to the rollouts directory.</p>';
   const body = rows.map(
     (r) =>
-      `<tr data-rollout="${e(r.name)}"><th scope="row"><a href="/rollouts/${e(r.name)}">${e(r.name)}</a></th><td><span class="state state-${e(r.state)}">${e(r.state)}</span></td><td>${e(r.stage ?? '–')}</td><td>${r.percent}%</td><td>${r.exposure === null ? 'not read' : `${r.exposure}%`}</td><td>${when(r.lastCheckAt)}</td><td>${e(r.reason ?? '')}</td></tr>`,
+      `<tr data-rollout="${e(r.name)}"><th scope="row"><a href="/rollouts/${e(r.name)}">${e(r.name)}</a></th><td><span class="state state-${e(r.state)}">${e(r.state)}</span></td><td>${e(r.stage ?? '–')}</td><td>${r.percent}%</td><td>${r.exposure === null ? 'not read' : e(r.exposure)}</td><td>${when(r.lastCheckAt)}</td><td>${e(r.reason ?? '')}</td></tr>`,
   );
   return `<table class="rollouts"><caption>Rollouts (as of ${e(formatTime(new Date(now).toISOString(), 'UTC'))})</caption><thead><tr><th scope="col">Rollout</th><th scope="col">State</th><th scope="col">Stage</th><th scope="col">Percent</th><th scope="col">Effective exposure</th><th scope="col">Last check</th><th scope="col">Why held or paused</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
@@ -82,7 +82,7 @@ export function detailLive(
 ): string {
   const lastCheck = history.findLast((x) => x.type === 'check');
   const results = lastCheck?.type === 'check' ? parseCheckDetail(lastCheck.detail).results : [];
-  const summary = `<dl class="summary"><div><dt>State</dt><dd><span class="state state-${e(item.state)}">${e(item.state)}</span></dd></div><div><dt>Stage</dt><dd>${e(item.stage ?? '–')}</dd></div><div><dt>Percent</dt><dd>${item.percent}%</dd></div><div><dt>Effective exposure</dt><dd>${item.exposure === null ? 'not read' : `${item.exposure}%`}</dd></div><div><dt>Last check</dt><dd>${when(item.lastCheckAt)}</dd></div><div><dt>Why</dt><dd>${e(item.reason ?? '–')}</dd></div></dl>`;
+  const summary = `<dl class="summary"><div><dt>State</dt><dd><span class="state state-${e(item.state)}">${e(item.state)}</span></dd></div><div><dt>Stage</dt><dd>${e(item.stage ?? '–')}</dd></div><div><dt>Percent</dt><dd>${item.percent}%</dd></div><div><dt>Effective exposure</dt><dd>${item.exposure === null ? 'not read' : e(item.exposure)}</dd></div><div><dt>Last check</dt><dd>${when(item.lastCheckAt)}</dd></div><div><dt>Why</dt><dd>${e(item.reason ?? '–')}</dd></div></dl>`;
   if (!record) return `${summary}<p>No check has run yet.</p>`;
   const model = buildReportModel(record, history, plan, now);
   const series = metricSeries(history);

@@ -53,10 +53,25 @@ function secure(reply: FastifyReply): FastifyReply {
 
 const live = (query: unknown): boolean => (query as { part?: unknown } | undefined)?.part === 'live';
 
-async function exposureOf(store: StateStore, name: string): Promise<number | null> {
-  const entries = await store.history(name, { limit: EXPOSURE_LOOKBACK });
-  const check = entries.findLast((x) => x.type === 'check');
-  return check?.type === 'check' ? parseCheckDetail(check.detail).toggle : null;
+async function exposureOf(store: StateStore, name: string): Promise<string | null> {
+  return exposureText(await store.history(name, { limit: EXPOSURE_LOOKBACK }));
+}
+
+/**
+ * What exposes users now, as far as the history knows: a toggle write after
+ * the last check (a rollback, an advance) is newer than what that check read,
+ * so a rolled-back rollout shows its 0%, not the 50% its deciding check saw.
+ */
+export function exposureText(history: readonly HistoryEntry[]): string | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const e = history[i];
+    if (e?.type === 'toggle-result' && e.ok && e.percent !== null) return `${e.percent}% (as written)`;
+    if (e?.type === 'check') {
+      const d = parseCheckDetail(e.detail);
+      return d.exposure ?? (d.toggle === null ? null : `${d.toggle}%`);
+    }
+  }
+  return null;
 }
 
 export function registerUiRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -124,11 +139,7 @@ export function registerUiRoutes(app: FastifyInstance, deps: ServerDeps): void {
         .type('text/html; charset=utf-8')
         .send(notFoundPage(`no rollout named "${name}"`));
     }
-    const check = found.history.findLast((x) => x.type === 'check');
-    const row: ListRow = {
-      ...found.item,
-      exposure: check?.type === 'check' ? parseCheckDetail(check.detail).toggle : null,
-    };
+    const row: ListRow = { ...found.item, exposure: exposureText(found.history) };
     const plan = found.record ? await planOf(name, found.history) : undefined;
     const part = detailLive(row, found.record, found.history, plan, now());
     const html = live(req.query) ? part : detailPage(name, part);
