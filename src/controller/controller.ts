@@ -13,6 +13,7 @@ import type { RolloutChange } from './rollout-diff.js';
 import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
 import { createRunner, type CheckReport, type Runner } from '../runtime/runner.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
+import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
 import type { Wiring } from './wiring.js';
 
 /*
@@ -53,6 +54,8 @@ export interface PassReport {
   /** rollout files with problems (logged with path:line:col) */
   readonly problems: number;
   readonly durationMs: number;
+  /** `runOnce`: rollouts whose rollback write still had not landed when the pass gave up retrying */
+  readonly pendingRollbacks?: readonly string[];
 }
 
 export interface Controller {
@@ -291,8 +294,14 @@ export function createController(opts: ControllerOptions): Controller {
       try {
         await reload();
         const report = await pass(loaderFor().all());
+        // a failed rollback is retried for up to one check interval before --once gives up (issue 11 item 2)
+        const pendingRollbacks = await settlePendingRollbacks(loaderFor().all(), {
+          store,
+          applyPending: (r) => serializer.run(r.name, () => runner.applyPending(r, { force: true })),
+          logger,
+        });
         await wiring.drain(5_000);
-        return report;
+        return { ...report, pendingRollbacks };
       } finally {
         await release();
       }

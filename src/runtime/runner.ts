@@ -73,8 +73,11 @@ export interface CheckReport {
 
 export interface Runner {
   check(rollout: Rollout): Promise<CheckReport>;
-  /** applies the record's pending toggle write, if any and if due (operator commands, rollback retries) */
-  applyPending(rollout: Rollout): Promise<boolean>;
+  /**
+   * applies the record's pending toggle write, if any and if due (operator commands, rollback retries);
+   * `force`: without waiting for the retry time (`run --once`'s last attempts before it exits)
+   */
+  applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
 }
 
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
@@ -266,10 +269,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     };
   }
 
-  async function applyPending(rollout: Rollout): Promise<boolean> {
+  async function applyPending(rollout: Rollout, opts: { readonly force?: boolean } = {}): Promise<boolean> {
     const log = deps.logger.child({ rollout: rollout.name });
     const { position } = await open(rollout, log);
-    if (!position || !stepper.due(position.session)) return false;
+    if (!position || position.session.intent() === null) return false;
+    if (opts.force !== true && !stepper.due(position.session)) return false;
     await writeIntent(rollout, position, log);
     return true;
   }
