@@ -8,6 +8,7 @@ import { effectivePercent, type ToggleProvider, type ToggleState } from '../port
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
+import { createSafetyNet } from './off-anyway.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
@@ -89,6 +90,25 @@ export function createRunner(deps: RunnerDeps): Runner {
   const stepper = createStepper({ ...deps, now });
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
+  const safety = createSafetyNet({ ...deps, now });
+
+  /** `fn` saves a step; when the store fails under a write toward off, the toggle is written off anyway */
+  async function guarded<T>(
+    rollout: Rollout,
+    from: Position,
+    log: Logger,
+    fn: () => Promise<T>,
+    lead: readonly HistoryEntry[] = [],
+  ): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (err) {
+      // the session is the one the failed save was for: the tick (or command) has already run on it
+      if (!safety.applies(err, from.session)) throw err;
+      await safety.offAnyway(rollout, from, err, log, lead);
+      return null;
+    }
+  }
 
   async function readToggle(rollout: Rollout, log: Logger): Promise<ToggleState | null> {
     try {
@@ -162,14 +182,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function check(rollout: Rollout): Promise<CheckReport> {
     const started = now();
     const log = deps.logger.child({ rollout: rollout.name });
-    const opened = await open(rollout, log);
-    const idle = (record: RolloutRecord | undefined): CheckReport => ({
+    const idle = (record: RolloutRecord | undefined, action: string | null = null): CheckReport => ({
       rollout: rollout.name,
       checked: false,
       record,
-      action: null,
+      action,
       facts: null,
     });
+    // a toggle written off while the store was failing: its state is saved before anything else happens
+    if (!(await safety.flush(rollout, stepper, log))) return idle(undefined, 'unsaved');
+    const opened = await open(rollout, log);
     if (!opened.position) return idle(opened.record);
     let current: Position = opened.position;
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
@@ -179,7 +201,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     const pendingBefore = current.session.intent();
     if (pendingBefore && stepper.due(current.session)) {
       attempted.add(pendingBefore.id);
-      const written = await writeIntent(rollout, current, log);
+      const from = current;
+      const written = await guarded(rollout, from, log, () => writeIntent(rollout, from, log));
+      if (!written) return idle(undefined, 'off-anyway');
       current = written.position;
       notices.push(...written.notices);
     }
@@ -206,12 +230,14 @@ export function createRunner(deps: RunnerDeps): Runner {
         : Promise.resolve<Record<string, Measurement>>({}),
     ]);
     const tickAt = now();
-    const ticked = await stepper.commit(
-      rollout,
-      current,
-      (s) => s.tick({ now: tickAt, measurements, toggle }),
-      { log, specHash: 'rollout' },
+    const from = current;
+    const ticked = await guarded(rollout, from, log, () =>
+      stepper.commit(rollout, from, (s) => s.tick({ now: tickAt, measurements, toggle }), {
+        log,
+        specHash: 'rollout',
+      }),
     );
+    if (!ticked) return idle(undefined, 'off-anyway');
     const decision = ticked.outcome.decision;
     notices.push(...ticked.outcome.notices.map((n) => n.type));
     const facts = { at: tickAt, measurements, decision, notices };
@@ -251,7 +277,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     let after: Position = ticked;
     const pending = ticked.session.intent();
     if (pending && !attempted.has(pending.id) && stepper.due(ticked.session)) {
-      const written = await writeIntent(rollout, ticked, log, lead);
+      const written = await guarded(
+        rollout,
+        ticked,
+        log,
+        () => writeIntent(rollout, ticked, log, lead),
+        lead,
+      );
+      if (!written) return { ...idle(undefined, 'off-anyway'), checked: true, facts };
       after = written.position;
       notices.push(...written.notices);
     } else {
@@ -271,10 +304,11 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   async function applyPending(rollout: Rollout, opts: { readonly force?: boolean } = {}): Promise<boolean> {
     const log = deps.logger.child({ rollout: rollout.name });
+    if (!(await safety.flush(rollout, stepper, log))) return false;
     const { position } = await open(rollout, log);
     if (!position || position.session.intent() === null) return false;
     if (opts.force !== true && !stepper.due(position.session)) return false;
-    await writeIntent(rollout, position, log);
+    await guarded(rollout, position, log, () => writeIntent(rollout, position, log));
     return true;
   }
 
