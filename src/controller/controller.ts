@@ -4,7 +4,8 @@ import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import type { MetricsRecorder } from '../ports/observer.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';
+import { appliedMessage, type CommandResult } from '../runtime/commands.js';
+import { operatorCommand } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
 import type { OperatorCommand } from '../runtime/engine-session.js';
@@ -222,7 +223,14 @@ export function createController(opts: ControllerOptions): Controller {
       for (const rec of await store.list()) {
         const rollout = loader?.get(rec.name);
         if (!rollout) continue;
+        const outside = (lastSeen.get(rec.name) ?? rec.version) < rec.version;
         noteVersion(rec);
+        if (outside && rec.intent !== null && serializer.busy(rec.name)) {
+          // an operator's command (the CLI) is waiting behind a check: cancel it, apply right after
+          runner.cancel(rec.name);
+          void serializer.run(rec.name, () => runner.applyPending(rollout)).catch(() => undefined);
+          continue;
+        }
         // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
         if (rec.intent !== null && !serializer.busy(rec.name)) {
           void serializer
@@ -316,11 +324,15 @@ export function createController(opts: ControllerOptions): Controller {
       const rollout = loader?.get(name);
       if (!rollout)
         throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
+      // the check in flight (behind a hung query, maybe) gives way to the operator (issue 11 item 4)
+      runner.cancel(name);
       return serializer.run(name, async () => {
-        const result = await applyOperatorCommand(store, rollout, cmd, {
+        const result = await operatorCommand(store, rollout, cmd, {
           ...meta,
           now: now(),
           notify: (names, event) => wiring.notify(names, event),
+          toggleFor: (p) => wiring.toggleFor(p),
+          ...(opts.observer && { observer: opts.observer }),
         });
         if (result.record) lastSeen.set(name, result.record.version);
         logger.info(

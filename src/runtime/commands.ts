@@ -35,6 +35,8 @@ export interface CommandOptions {
   readonly openSession?: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
   /** whether a controller will apply a pending toggle write (decides what the message promises) */
   readonly controllerRunning?: boolean;
+  /** the caller makes the command's toggle write itself, right away (an abort: abort-first.ts) */
+  readonly callerWrites?: boolean;
   readonly logger?: Logger;
 }
 
@@ -61,14 +63,20 @@ function acceptedMessage(
   summary: RolloutSummary,
   hasIntent: boolean,
   controllerRunning: boolean | undefined,
+  callerWrites = false,
 ): string {
   const where = position(summary);
   const moved = outcome.transitions.length > 0 ? `; now ${where}` : `; still ${where}`;
+  // never promise a write nobody will make (issue 11 item 2b)
   const write = !hasIntent
     ? ''
-    : controllerRunning === false
-      ? '; toggle write pending: no controller is running, it is applied when `stagegate run` starts'
-      : '; toggle write pending: a running controller applies it within a second';
+    : callerWrites
+      ? '; toggle written by this command'
+      : controllerRunning === false
+        ? '; toggle write pending: no controller is running, it is applied when `stagegate run` starts'
+        : controllerRunning === true
+          ? '; toggle write pending: a running controller applies it within a second'
+          : '; toggle write pending: applied by the controller when it next polls the state';
   return `${cmd} accepted for ${rollout}${moved}${write}`;
 }
 
@@ -134,6 +142,7 @@ export async function applyOperatorCommand(
     summary,
     step.record?.intent != null,
     opts.controllerRunning,
+    opts.callerWrites,
   );
   await stepper.append(rollout.name, [
     historyEntry({

@@ -20,6 +20,8 @@ export interface MeasureOptions {
   readonly settleMs?: number;
   /** the whole check's budget for metrics */
   readonly timeoutMs?: number;
+  /** cancels every query in flight (an operator command: issue 11 item 4) */
+  readonly signal?: AbortSignal;
 }
 
 export type ProviderFor = (requested: string | undefined) => MetricsProvider;
@@ -62,7 +64,8 @@ export async function measureRollout(
       { id: metric.name, query: metric.query, window },
     ]);
   }
-  const signal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   await Promise.all(
     [...batches].map(async ([provider, requests]) => {
       let answers: Measurement[];

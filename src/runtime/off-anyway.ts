@@ -119,6 +119,8 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     const after = session.summary();
     entries.push(...stepEntries(before, after, outcome, at));
     for (const event of outcome.notices) deps.notify(rollout.notify, event);
+    for (const t of outcome.transitions)
+      if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
     if (!state && !outcome.notices.some((n) => n.type === 'rollback_failed')) {
       deps.notify(rollout.notify, {
         type: 'rollback_failed',

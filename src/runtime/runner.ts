@@ -74,11 +74,32 @@ export interface CheckReport {
 
 export interface Runner {
   check(rollout: Rollout): Promise<CheckReport>;
+  /** cancels the check of `name` in flight, if any: it ends before its TICK (an operator command is waiting) */
+  cancel(name: string): void;
   /**
    * applies the record's pending toggle write, if any and if due (operator commands, rollback retries);
    * `force`: without waiting for the retry time (`run --once`'s last attempts before it exits)
    */
   applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
+}
+
+/** `work`'s value, or null as soon as `signal` aborts (the work goes on, unobserved) */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
@@ -179,7 +200,19 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
   }
 
+  const inFlight = new Map<string, AbortController>();
+
   async function check(rollout: Rollout): Promise<CheckReport> {
+    const cancel = new AbortController();
+    inFlight.set(rollout.name, cancel);
+    try {
+      return await checkOnce(rollout, cancel.signal);
+    } finally {
+      if (inFlight.get(rollout.name) === cancel) inFlight.delete(rollout.name);
+    }
+  }
+
+  async function checkOnce(rollout: Rollout, signal: AbortSignal): Promise<CheckReport> {
     const started = now();
     const log = deps.logger.child({ rollout: rollout.name });
     const idle = (record: RolloutRecord | undefined, action: string | null = null): CheckReport => ({
@@ -219,16 +252,26 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
 
     const stageStart = current.session.stageStart(started);
-    const [toggle, measurements] = await Promise.all([
-      readToggle(rollout, log),
-      current.session.wantsMeasurements()
-        ? measureRollout(rollout, deps.metricsFor, {
-            now: started,
-            stageStart,
-            ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
-          })
-        : Promise.resolve<Record<string, Measurement>>({}),
-    ]);
+    const read = await untilAborted(
+      signal,
+      Promise.all([
+        readToggle(rollout, log),
+        current.session.wantsMeasurements()
+          ? measureRollout(rollout, deps.metricsFor, {
+              now: started,
+              stageStart,
+              signal,
+              ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+            })
+          : Promise.resolve<Record<string, Measurement>>({}),
+      ]),
+    );
+    // whatever a provider is doing: the command waiting for this rollout goes first
+    if (read === null) {
+      log.info({ ms: now() - started }, 'check cancelled for an operator command');
+      return idle(current.record, 'cancelled');
+    }
+    const [toggle, measurements] = read;
     const tickAt = now();
     const from = current;
     const ticked = await guarded(rollout, from, log, () =>
@@ -312,5 +355,5 @@ export function createRunner(deps: RunnerDeps): Runner {
     return true;
   }
 
-  return { check, applyPending };
+  return { check, applyPending, cancel: (name) => inFlight.get(name)?.abort() };
 }
