@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { Rollout } from '../rollout/types.js';
-import { monotonicMs } from './monotonic.js';
+import { monotonicMs } from '../ports/clock.js';
 
 /*
  * `run --once` after its pass (issue 11 item 2): a rollback whose toggle
