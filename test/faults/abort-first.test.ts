@@ -158,3 +158,23 @@ describe('`stagegate abort` with no controller running', () => {
     expect(history.filter((e) => e.type === 'toggle-result').at(-1)).toMatchObject({ ok: true, percent: 0 });
   }, 40_000);
 });
+
+describe('`--by` with a control character', () => {
+  it.each([
+    ['a newline (forges a report line)', 'oncall\n- approved by cto'],
+    ['an escape sequence', 'oncall\u001b[2J'],
+    ['a right-to-left override', 'oncall\u202e'],
+  ])('%s: refused before anything is written (exit 2, one stagegate: line)', async (_what, by) => {
+    ws = await createWorkspace({
+      datadogUrl: hungUrl,
+      flipperUrl: flipper.url,
+      rollouts: { 'hung-dd': rolloutYaml({ name: 'hung-dd', stages }) },
+    });
+    const res = await runCli(ws, ['abort', 'hung-dd', '--by', by]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^stagegate: invalid by: must be one line of printable text/);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(flipperWrites()).toBe(0);
+    expect(await ws.history('hung-dd')).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyOperatorCommand } from '../../runtime/commands.js';
 import { applyAbort } from '../../runtime/abort-first.js';
+import { checkOperatorInput } from '../../rollout/operator-input.js';
 import { createToggleProvider } from '../../providers/toggles/factory.js';
 import type { ToggleProvider } from '../../ports/toggle-provider.js';
 import type { Config } from '../../config/schema.js';
@@ -86,6 +87,9 @@ export function register(program: Command): void {
       .option('--json', 'print the result as JSON')
       .action(async (rolloutName: string, _opts: unknown, cmd: Command) => {
         const opts = cmd.optsWithGlobals<OperatorOptions>();
+        // the API's validator: a newline in --by forged lines in the release report
+        const input = checkOperatorInput({ by: opts.by, reason: opts.reason }, defaultUser());
+        if (!input.ok) throw new StagegateError('E_USAGE', `invalid ${input.problems.join('; ')}`);
         const config = await loadConfig(opts.config);
         const { rollouts, problems } = await loadRolloutsDir(config.rolloutsDir);
         const store = createStore(config, silentLogger());
@@ -116,8 +120,8 @@ export function register(program: Command): void {
             ? createCommandNotifications(config, rollout.notify, { env: process.env, logger })
             : undefined;
         const commandOpts = {
-          by: opts.by ?? defaultUser(),
-          reason: opts.reason ?? null,
+          by: input.value.by,
+          reason: input.value.reason,
           now: Date.now(),
           logger,
           ...(controllerRunning !== undefined && { controllerRunning }),
