@@ -59,6 +59,14 @@ export interface SafetyNet {
   /** retries the save of an unsaved position; true when nothing is left unsaved for this rollout */
   flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean>;
   unsaved(name: string): boolean;
+  /** `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null */
+  guard<T>(
+    rollout: Rollout,
+    from: { record: RolloutRecord | undefined; session: EngineSession },
+    log: Logger,
+    fn: () => Promise<T>,
+    lead?: readonly HistoryEntry[],
+  ): Promise<T | null>;
 }
 
 const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
@@ -180,8 +188,21 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     return true;
   }
 
+  const applies = (err: unknown, session: EngineSession): boolean =>
+    !isConflict(err) && writeIsTowardOff(session);
+
   return {
-    applies: (err, session) => !isConflict(err) && writeIsTowardOff(session),
+    applies,
+    async guard(rollout, from, log, fn, lead = []) {
+      try {
+        return await fn();
+      } catch (err) {
+        // the session is the one the failed save was for: the tick (or command) has already run on it
+        if (!applies(err, from.session)) throw err;
+        await offAnyway(rollout, from, err, log, lead);
+        return null;
+      }
+    },
     offAnyway,
     flush,
     unsaved: (name) => pending.has(name),

@@ -4,7 +4,8 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { effectivePercent, type ToggleProvider } from '../ports/toggle-provider.js';
+import { readToggleConfirmed, untilAborted } from './check-reads.js';
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
@@ -83,25 +84,6 @@ export interface Runner {
   applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
 }
 
-/** `work`'s value, or null as soon as `signal` aborts (the work goes on, unobserved) */
-function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
-
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
 const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollback']);
 
@@ -112,36 +94,6 @@ export function createRunner(deps: RunnerDeps): Runner {
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
   const safety = createSafetyNet({ ...deps, now });
-
-  /** `fn` saves a step; when the store fails under a write toward off, the toggle is written off anyway */
-  async function guarded<T>(
-    rollout: Rollout,
-    from: Position,
-    log: Logger,
-    fn: () => Promise<T>,
-    lead: readonly HistoryEntry[] = [],
-  ): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (err) {
-      // the session is the one the failed save was for: the tick (or command) has already run on it
-      if (!safety.applies(err, from.session)) throw err;
-      await safety.offAnyway(rollout, from, err, log, lead);
-      return null;
-    }
-  }
-
-  async function readToggle(rollout: Rollout, log: Logger): Promise<ToggleState | null> {
-    try {
-      return await deps.toggleFor(rollout.toggle.provider).read(rollout.toggle.feature);
-    } catch (err) {
-      log.warn(
-        { feature: rollout.toggle.feature, error: describeError(err) },
-        'toggle read failed, drift not checked',
-      );
-      return null;
-    }
-  }
 
   async function open(
     rollout: Rollout,
@@ -235,7 +187,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (pendingBefore && stepper.due(current.session)) {
       attempted.add(pendingBefore.id);
       const from = current;
-      const written = await guarded(rollout, from, log, () => writeIntent(rollout, from, log));
+      const written = await safety.guard(rollout, from, log, () => writeIntent(rollout, from, log));
       if (!written) return idle(undefined, 'off-anyway');
       current = written.position;
       notices.push(...written.notices);
@@ -255,7 +207,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const read = await untilAborted(
       signal,
       Promise.all([
-        readToggle(rollout, log),
+        readToggleConfirmed(deps.toggleFor(rollout.toggle.provider), rollout, before.percent, log, signal),
         current.session.wantsMeasurements()
           ? measureRollout(rollout, deps.metricsFor, {
               now: started,
@@ -274,7 +226,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const [toggle, measurements] = read;
     const tickAt = now();
     const from = current;
-    const ticked = await guarded(rollout, from, log, () =>
+    const ticked = await safety.guard(rollout, from, log, () =>
       stepper.commit(rollout, from, (s) => s.tick({ now: tickAt, measurements, toggle }), {
         log,
         specHash: 'rollout',
@@ -320,7 +272,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     let after: Position = ticked;
     const pending = ticked.session.intent();
     if (pending && !attempted.has(pending.id) && stepper.due(ticked.session)) {
-      const written = await guarded(
+      const written = await safety.guard(
         rollout,
         ticked,
         log,
@@ -351,7 +303,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const { position } = await open(rollout, log);
     if (!position || position.session.intent() === null) return false;
     if (opts.force !== true && !stepper.due(position.session)) return false;
-    await guarded(rollout, position, log, () => writeIntent(rollout, position, log));
+    await safety.guard(rollout, position, log, () => writeIntent(rollout, position, log));
     return true;
   }
 
