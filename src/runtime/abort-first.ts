@@ -6,6 +6,7 @@ import type { ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import { appliedMessage, applyOperatorCommand, type CommandOptions, type CommandResult } from './commands.js';
 import { createAnnouncer } from './announce.js';
+import { confirmingOff } from './confirmed-off.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { OperatorCommand } from './engine-session.js';
 import { describeError, createStepper } from './step.js';
@@ -61,7 +62,8 @@ export async function applyAbort(
   if (!session.canAccept('abort').ok)
     return { ...(await applyOperatorCommand(store, rollout, 'abort', opts)), stateError: null };
 
-  const toggles = opts.toggleFor(rollout.toggle.provider);
+  // confirmed by its answer and a read-back: an abort is off when a read says so
+  const toggles = confirmingOff(opts.toggleFor(rollout.toggle.provider));
   let written: ToggleState | null = null;
   let writeError: string | null = null;
   try {

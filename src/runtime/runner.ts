@@ -10,6 +10,7 @@ import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
 import { createSafetyNet } from './off-anyway.js';
+import { confirmingOff } from './confirmed-off.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
@@ -90,10 +91,12 @@ const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollbac
 export function createRunner(deps: RunnerDeps): Runner {
   const now = deps.now ?? Date.now;
   const { store } = deps;
-  const stepper = createStepper({ ...deps, now });
+  // every write toward off is confirmed by its answer and a read-back (confirmed-off.ts)
+  const toggleFor = (provider: string): ToggleProvider => confirmingOff(deps.toggleFor(provider));
+  const stepper = createStepper({ ...deps, toggleFor, now });
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
-  const safety = createSafetyNet({ ...deps, now });
+  const safety = createSafetyNet({ ...deps, toggleFor, now });
 
   async function open(
     rollout: Rollout,
