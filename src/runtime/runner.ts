@@ -11,6 +11,8 @@ import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
 import { createSafetyNet } from './off-anyway.js';
 import { confirmingOff } from './confirmed-off.js';
+import { createRetryClock } from './retry-clock.js';
+import type { MonotonicClock } from '../ports/clock.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
@@ -47,6 +49,8 @@ export interface RunnerDeps {
   readonly notify: (names: readonly string[], event: RolloutEvent) => void;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** retry waits within this process (retry-clock.ts); default performance.now */
+  readonly monotonic?: MonotonicClock;
   readonly observer?: ControllerObserver;
   /** every record this runner saved: the controller tells its own writes from an operator's */
   readonly onSaved?: (record: RolloutRecord) => void;
@@ -97,6 +101,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
   const safety = createSafetyNet({ ...deps, toggleFor, now });
+  const retries = createRetryClock(now, deps.monotonic);
 
   async function open(
     rollout: Rollout,
@@ -124,6 +129,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   ): Promise<{ position: Position; notices: RolloutEventType[] }> {
     const report = await stepper.applyIntent(rollout, from, log, lead);
     if (!report) return { position: from, notices: [] };
+    if (report.failure === null) retries.forget(report.intent.id);
+    else retries.failed(report.intent.id, report.at);
     announcer.write(rollout, report, log);
     return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
   }
@@ -187,7 +194,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const notices: RolloutEventType[] = [];
     const attempted = new Set<string>();
     const pendingBefore = current.session.intent();
-    if (pendingBefore && stepper.due(current.session)) {
+    if (pendingBefore && retries.due(current.session)) {
       attempted.add(pendingBefore.id);
       const from = current;
       const written = await safety.guard(rollout, from, log, () => writeIntent(rollout, from, log));
@@ -274,7 +281,7 @@ export function createRunner(deps: RunnerDeps): Runner {
 
     let after: Position = ticked;
     const pending = ticked.session.intent();
-    if (pending && !attempted.has(pending.id) && stepper.due(ticked.session)) {
+    if (pending && !attempted.has(pending.id) && retries.due(ticked.session)) {
       const written = await safety.guard(
         rollout,
         ticked,
@@ -305,7 +312,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (!(await safety.flush(rollout, stepper, log))) return false;
     const { position } = await open(rollout, log);
     if (!position || position.session.intent() === null) return false;
-    if (opts.force !== true && !stepper.due(position.session)) return false;
+    if (opts.force !== true && !retries.due(position.session)) return false;
     await safety.guard(rollout, position, log, () => writeIntent(rollout, position, log));
     return true;
   }
