@@ -8,6 +8,7 @@ import { openEngineSession } from './engine-adapter.js';
 import type { EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
 import { stepEntries } from './history-entries.js';
 import { createStepper } from './step.js';
+import { scrubbingStore } from './scrubbing-store.js';
 
 /*
  * pause | resume | approve | abort | promote | retry (DESIGN.md §1), for the
@@ -103,6 +104,8 @@ export async function applyOperatorCommand(
 ): Promise<CommandResult> {
   const open = opts.openSession ?? openEngineSession;
   const log = opts.logger ?? silentLogger();
+  // `reason` and `by` end up in history; scrubbed on the way in like the runner's writes
+  store = scrubbingStore(store);
   const stepper = createStepper({ store, toggleFor: NO_TOGGLES, openSession: open, now: () => opts.now });
   const record = await store.load(rollout.name);
   let refusal: string | null = null;

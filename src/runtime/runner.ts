@@ -12,6 +12,7 @@ import { createCheckIns } from './check-in.js';
 import { createSafetyNet } from './off-anyway.js';
 import { confirmingOff } from './confirmed-off.js';
 import { createRetryClock } from './retry-clock.js';
+import { scrubbingStore } from './scrubbing-store.js';
 import type { MonotonicClock } from '../ports/clock.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
@@ -94,7 +95,9 @@ const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollbac
 
 export function createRunner(deps: RunnerDeps): Runner {
   const now = deps.now ?? Date.now;
-  const { store } = deps;
+  // records and history are scrubbed on the way in, whoever built them
+  const store = scrubbingStore(deps.store);
+  deps = { ...deps, store };
   // every write toward off is confirmed by its answer and a read-back (confirmed-off.ts)
   const toggleFor = (provider: string): ToggleProvider => confirmingOff(deps.toggleFor(provider));
   const stepper = createStepper({ ...deps, toggleFor, now });
