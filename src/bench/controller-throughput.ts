@@ -96,7 +96,9 @@ export async function run(): Promise<string> {
   const stateDir = join(dir, 'state');
   await mkdir(rolloutsDir);
   const dd = await startDatadogSandbox();
-  const flipper = await startFlipperSandbox();
+  const flipper = await startFlipperSandbox({
+    features: Array.from({ length: ROLLOUTS }, (_, i) => `bench_${i}_enabled`),
+  });
   try {
     for (let i = 0; i < ROLLOUTS; i++) {
       dd.setSeries(`sum:bench_${i}.requests{env:bench}.as_count()`, { perSecond: 20 });

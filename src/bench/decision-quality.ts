@@ -409,7 +409,8 @@ export async function run(): Promise<string> {
   process.stdout.write(`${table}\n`);
   const releases = Number(process.env.BENCH_RELEASES ?? RELEASES);
   const comparison = Number(process.env.BENCH_COMPARISON_RELEASES ?? 100);
-  const fam = measureFamilies(releases, SEED, comparison);
+  const runtimeReleases = Number(process.env.BENCH_RUNTIME_RELEASES ?? 50);
+  const fam = await measureFamilies(releases, SEED, comparison, runtimeReleases);
   const advance = samplesToDecision();
   const out = [
     '',
@@ -418,6 +419,14 @@ export async function run(): Promise<string> {
     fam.table,
     '',
     ...fam.targets.map(([text, ok]) => `- ${ok ? '✅' : '❌'} ${text}`),
+    '',
+    `### The same releases through the real runtime (simulateRollout), first ${runtimeReleases} of each family`,
+    '',
+    fam.runtime,
+    '',
+    '### Datadog requests per check (one check two hours into a stage)',
+    '',
+    fam.requests,
     '',
     '### Advance: samples to a decision, one look per check of 20 users',
     '',

@@ -1,246 +1,20 @@
-import { decide, SEQUENTIAL_DECISIONS, ZERO_COUNTERS, type DecisionCounters } from '../engine/decide.js';
-import {
-  judgeCriterion,
-  type CriterionKind,
-  type CriterionResult,
-  type JudgeOptions,
-} from '../engine/judge.js';
-import {
-  EMPTY_CUSUM,
-  updateCusum,
-  type CusumDesign,
-  type CusumState,
-  type Increment,
-} from '../engine/sequential/cusum.js';
-import { rolloutThreshold } from '../engine/sequential/threshold.js';
-import type { Measurement } from '../ports/metrics-provider.js';
-import { parseCriterion } from '../rollout/criteria.js';
-import type { Criterion, MetricSpec, MetricWindow, Rollout, Stage } from '../rollout/types.js';
-import { BENCH_ROLLOUT, binomial, poisson, prng } from './decision-quality.js';
+import { loadRolloutFile } from '../rollout/loader.js';
+import type { Measurement, MetricRequest, MetricsProvider } from '../ports/metrics-provider.js';
+import { planRequests } from '../providers/metrics/datadog/batch.js';
+import type { Rollout } from '../rollout/types.js';
+import { measureCheck, measureRollout } from '../runtime/measure.js';
+import { simulatePure, type Outcome, type Policy } from './sequential-sim.js';
+import { simulateRuntime } from './sequential-runtime.js';
+import { families, type Family } from './sequential-traffic.js';
 
 /*
- * Issue-10 families through the pure engine step, each release seeded:
- *
- * - mid-stage regression: the Event Bus Gateway shape (canary 2% 4h, then
- *   25/50/75/100% for 8h, a check every 5m, ≈ 2,000 sends/hour at 100%),
- *   3% → 10% errors (threshold 5%) from a moment uniform over the planned
- *   36 hours, with error_rate over 15m, 1h and the stage;
- * - long stage: a 7-day canary at 2% checked every 15m, 1h window,
- *   regression uniform over days 5–7;
- * - healthy twins of both (3% throughout): false rollbacks per rollout.
- *
- * Policies: stagegate (CUSUM + confidence sequence, increments as the
- * runtime will supply them), `before` (today's per-look interval and
- * Wilson), the point estimate, and the ORACLE: a CUSUM that knows the true
- * rates (3% → 10%) with the same threshold, on the same observations, with
- * no `for 2 checks`: the fastest detection at that false-alarm level.
+ * The issue-10 families (sequential-traffic.ts): each seeded release through
+ * the pure engine step (sequential-sim.ts) for stagegate and the comparison
+ * policies, the first `runtimeReleases` of each family also through the real
+ * runtime (sequential-runtime.ts), asserting the same decision at every
+ * check; and the Datadog requests per check before (every window asked) and
+ * after (increments, windows summed from them).
  */
-
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-
-export type Policy = 'stagegate' | 'before' | 'point';
-
-interface Family {
-  readonly name: string;
-  readonly rollout: Rollout;
-  readonly usersPerCheckAt100: number;
-  /** the regression's onset in ms from the start, drawn per release; null: healthy */
-  readonly onset: ((rand: () => number) => number) | null;
-  readonly before: number;
-  readonly after: number;
-}
-
-function stage(name: string, percent: number, minDurationMs: number): Stage {
-  return { name, percent, minDurationMs, minSamples: undefined, approval: false };
-}
-
-function withWindow(window: MetricWindow, everyMs: number, stages: readonly Stage[]): Rollout {
-  const metric: MetricSpec = {
-    name: 'error_rate',
-    provider: undefined,
-    query: { kind: 'ratio', numerator: 'errors', denominator: 'requests' },
-    window,
-  };
-  return {
-    ...BENCH_ROLLOUT,
-    check: { ...BENCH_ROLLOUT.check, schedule: { kind: 'every', everyMs } },
-    stages,
-    metrics: { error_rate: metric },
-    criteria: {
-      advance: [parseCriterion('error_rate < 5%')],
-      rollback: [parseCriterion('error_rate > 5% for 2 checks')],
-    },
-  };
-}
-
-const FLAGSHIP_STAGES = [
-  stage('canary', 2, 4 * HOUR),
-  ...[25, 50, 75, 100].map((p) => stage(`stage-${p}`, p, 8 * HOUR)),
-];
-const FLAGSHIP_PLAN = 36 * HOUR;
-const LONG_STAGES = [stage('canary', 2, 7 * 24 * HOUR), stage('full', 100, 8 * HOUR)];
-
-function longStage(): Rollout {
-  const r = withWindow({ kind: 'duration', ms: HOUR }, 15 * MIN, LONG_STAGES);
-  // maxStageDuration must not cut the 7-day canary short
-  return { ...r, policy: { ...r.policy, maxStageDurationMs: 8 * 24 * HOUR } };
-}
-
-export function families(): Family[] {
-  const mid = (label: string, w: MetricWindow): Family[] => [
-    {
-      name: `mid-stage regression, window ${label}`,
-      rollout: withWindow(w, 5 * MIN, FLAGSHIP_STAGES),
-      usersPerCheckAt100: 2000 / 12,
-      onset: (r) => r() * FLAGSHIP_PLAN,
-      before: 0.03,
-      after: 0.1,
-    },
-    {
-      name: `healthy, window ${label}`,
-      rollout: withWindow(w, 5 * MIN, FLAGSHIP_STAGES),
-      usersPerCheckAt100: 2000 / 12,
-      onset: null,
-      before: 0.03,
-      after: 0.03,
-    },
-  ];
-  return [
-    ...mid('15m', { kind: 'duration', ms: 15 * MIN }),
-    ...mid('1h', { kind: 'duration', ms: HOUR }),
-    ...mid('stage', { kind: 'stage' }),
-    {
-      name: 'long stage (7-day canary, 15m checks, 1h window), regression days 5–7',
-      rollout: longStage(),
-      usersPerCheckAt100: 2000 / 4,
-      onset: (r) => (5 + 2 * r()) * 24 * HOUR,
-      before: 0.03,
-      after: 0.1,
-    },
-    {
-      name: 'healthy long stage (7-day canary)',
-      rollout: longStage(),
-      usersPerCheckAt100: 2000 / 4,
-      onset: null,
-      before: 0.03,
-      after: 0.03,
-    },
-  ];
-}
-
-export interface Outcome {
-  readonly result: 'rolled back' | 'completed' | 'paused';
-  readonly reached100: boolean;
-  /** the regression started while the rollout was still running */
-  readonly exposed: boolean;
-  /** users served after the onset until the rollback (or the end) */
-  readonly usersAfterOnset: number;
-  /** users after the onset until the oracle would have rolled back; null if it never did */
-  readonly oracleUsers: number | null;
-}
-
-export function simulate(f: Family, policy: Policy, seed: number): Outcome {
-  const rand = prng(seed);
-  const r = f.rollout;
-  const every = r.check.schedule.kind === 'every' ? r.check.schedule.everyMs : 5 * MIN;
-  const onset = f.onset ? f.onset(rand) : Infinity;
-  const spec = r.metrics.error_rate;
-  const windowChecks =
-    spec?.window.kind === 'duration' ? Math.max(1, Math.round(spec.window.ms / every)) : Infinity;
-  const maxStage = r.policy.maxStageDurationMs ?? 72 * HOUR;
-  // a healthy family's oracle is tuned to the same 10% it would have to catch
-  const p1 = f.after === f.before ? 0.1 : f.after;
-  const oracleDesign: CusumDesign = {
-    p0: f.before,
-    p1,
-    numeratorIsBad: true,
-    up: Math.log(p1 / f.before),
-    down: Math.log((1 - p1) / (1 - f.before)),
-  };
-  const h = rolloutThreshold(r);
-  let oracle: CusumState = EMPTY_CUSUM;
-  let oracleUsers: number | null = null;
-  let stageIndex = 0;
-  let stageStart = 0;
-  let counters: DecisionCounters = ZERO_COUNTERS;
-  let xs: number[] = [];
-  let ns: number[] = [];
-  let cumX = 0;
-  let cumN = 0;
-  let afterOnset = 0;
-  let reached100 = false;
-  const end = (result: Outcome['result'], at: number): Outcome => ({
-    result,
-    reached100,
-    exposed: onset < at,
-    usersAfterOnset: afterOnset,
-    oracleUsers,
-  });
-  for (let check = 1; check < 100_000; check++) {
-    const now = check * every;
-    const percent = r.stages[stageIndex]?.percent ?? 0;
-    const n = poisson(rand, (f.usersPerCheckAt100 * percent) / 100);
-    const bad = now > onset;
-    const x = binomial(rand, n, bad ? f.after : f.before);
-    if (bad) afterOnset += n;
-    xs.push(x);
-    ns.push(n);
-    cumX += x;
-    cumN += n;
-    if (bad && oracleUsers === null) {
-      oracle = updateCusum(oracleDesign, oracle, { from: now - every, to: now, events: x, trials: n }).state;
-      if (oracle.s >= h) oracleUsers = afterOnset;
-    }
-    let wx = cumX;
-    let wn = cumN;
-    if (Number.isFinite(windowChecks)) {
-      wx = 0;
-      wn = 0;
-      for (let i = Math.max(0, xs.length - windowChecks); i < xs.length; i++) {
-        wx += xs[i] ?? 0;
-        wn += ns[i] ?? 0;
-      }
-    }
-    const m: Measurement =
-      wn > 0
-        ? { kind: 'ratio', numerator: wx, denominator: wn, value: wx / wn }
-        : { kind: 'no-data', reason: 'none' };
-    const increment: Increment = { from: now - every, to: now, events: x, trials: n };
-    const input = {
-      rollout: r,
-      now,
-      stageIndex,
-      stageStartedAt: stageStart,
-      stageDeadline: stageStart + maxStage,
-      approved: false,
-      counters,
-      measurements: { error_rate: m },
-      ...(policy === 'stagegate' ? { increments: { error_rate: increment } } : {}),
-    };
-    const d =
-      policy === 'stagegate'
-        ? decide(input, undefined, SEQUENTIAL_DECISIONS)
-        : policy === 'point'
-          ? decide(input, pointJudge)
-          : decide(input);
-    counters = d.nextCounters;
-    if (d.action === 'rollback') return end('rolled back', now);
-    if (d.action === 'pause') return end('paused', now);
-    if (d.action === 'complete') return end('completed', now);
-    if (d.action === 'advance') {
-      stageIndex += 1;
-      stageStart = now;
-      counters = { ...ZERO_COUNTERS, errors: counters.errors };
-      xs = [];
-      ns = [];
-      cumX = 0;
-      cumN = 0;
-      if (stageIndex === r.stages.length - 1) reached100 = true;
-    }
-  }
-  return end('paused', Infinity);
-}
 
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
@@ -255,56 +29,187 @@ const pct = (part: number, whole: number): string =>
 export interface FamilyResult {
   readonly table: string;
   readonly targets: Array<[string, boolean]>;
+  readonly runtime: string;
+  readonly requests: string;
 }
 
-/** Every family × policy: false rollbacks, regressions missed, users after onset vs the oracle. */
-export function measureFamilies(releases: number, seed: number, comparisonReleases = releases): FamilyResult {
+const releaseSeed = (seed: number, fi: number, i: number): number => seed + fi * 1_000_003 + i * 7919;
+
+function targetsOf(f: Family, os: readonly Outcome[], ratio: number | null): Array<[string, boolean]> {
+  const share = (g: (o: Outcome) => boolean): number => os.filter(g).length / Math.max(1, os.length);
+  const every = f.rollout.check.schedule.kind === 'every' ? f.rollout.check.schedule.everyMs : 0;
+  if (f.kind === 'healthy') {
+    const fr = share((o) => o.result === 'rolled back');
+    return [[`${f.name}: false rollbacks ≤ 1% per rollout (${(100 * fr).toFixed(1)}%)`, fr <= 0.01]];
+  }
+  if (f.kind === 'failing') {
+    const limit = (f.rollout.policy.failingForMs ?? 3_600_000) + every;
+    const inTime = share(
+      (o) => o.cause === 'failing' && o.failingFrom !== null && o.endedAt - o.failingFrom <= limit,
+    );
+    // the verdict can flicker to inconclusive near the boundary before it stays `fail`: that restarts the clock
+    const fromFirst = median(
+      os.flatMap((o) => (o.firstFailAt === null ? [] : [(o.endedAt - o.firstFailAt) / 60_000])),
+    );
+    return [
+      [
+        `${f.name}: paused (failing) within failingFor + one check of the unbroken failing run (${(100 * inTime).toFixed(1)}%); median ${fromFirst ?? 'n/a'} min from the first failing verdict`,
+        inTime >= 0.99,
+      ],
+    ];
+  }
+  const exposed = os.filter((o) => o.exposed);
+  const missed = exposed.filter((o) => o.result !== 'rolled back').length / Math.max(1, exposed.length);
+  const at100 =
+    exposed.filter((o) => o.reached100 && o.result !== 'rolled back').length / Math.max(1, exposed.length);
+  const out: Array<[string, boolean]> = [
+    [`${f.name}: regressions not rolled back ≤ 1% (${(100 * missed).toFixed(1)}%)`, missed <= 0.01],
+    [`${f.name}: bad releases completing at 100% ≤ 1% (${(100 * at100).toFixed(1)}%)`, at100 <= 0.01],
+  ];
+  if (ratio !== null)
+    out.push([`${f.name}: median users after onset ≤ 1.5× oracle (${ratio.toFixed(2)}×)`, ratio <= 1.5]);
+  return out;
+}
+
+/** Every family × policy; the first `runtimeReleases` of each also through the real runtime. */
+export async function measureFamilies(
+  releases: number,
+  seed: number,
+  comparisonReleases = releases,
+  runtimeReleases = 0,
+): Promise<FamilyResult> {
   const lines = [
     '| family | policy (releases) | rolled back | reached 100% | paused | median users after onset | oracle median | × oracle |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const targets: Array<[string, boolean]> = [];
-  families().forEach((f, fi) => {
-    for (const policy of ['stagegate', 'before', 'point'] as const) {
+  const runtime: string[] = [];
+  const all = families();
+  for (const [fi, f] of all.entries()) {
+    for (const policy of ['stagegate', 'before', 'point'] as Policy[]) {
       // the comparison policies hold for days and cost ten times as much: fewer releases of them
       const count0 = policy === 'stagegate' ? releases : comparisonReleases;
-      const os = Array.from({ length: count0 }, (_, i) =>
-        simulate(f, policy, seed + fi * 1_000_003 + i * 7919),
-      );
+      const os = Array.from({ length: count0 }, (_, i) => simulatePure(f, policy, releaseSeed(seed, fi, i)));
       const exposed = os.filter((o) => o.exposed);
       const users = median(exposed.map((o) => o.usersAfterOnset));
       const oracle = median(exposed.flatMap((o) => (o.oracleUsers === null ? [] : [o.oracleUsers])));
       const ratio = users !== null && oracle !== null && oracle > 0 ? users / oracle : null;
       const count = (g: (o: Outcome) => boolean): string => pct(os.filter(g).length, count0);
+      const onset = f.onset !== null;
       lines.push(
         `| ${f.name} | ${policy} (${count0}) | ${count((o) => o.result === 'rolled back')} | ${count((o) => o.reached100)} | ${count(
           (o) => o.result === 'paused',
-        )} | ${f.onset ? (users ?? 'n/a') : '–'} | ${f.onset ? (oracle ?? 'n/a') : '–'} | ${
+        )} | ${onset ? (users ?? 'n/a') : '–'} | ${onset ? (oracle ?? 'n/a') : '–'} | ${
           ratio === null ? '–' : ratio.toFixed(2)
         } |`,
       );
       if (policy !== 'stagegate') continue;
-      if (f.onset === null) {
-        const fr = os.filter((o) => o.result === 'rolled back').length / count0;
-        targets.push([`${f.name}: false rollbacks ≤ 1% per rollout (${(100 * fr).toFixed(1)}%)`, fr <= 0.01]);
-      } else if (ratio !== null) {
-        targets.push([
-          `${f.name}: median users after onset ≤ 1.5× oracle (${ratio.toFixed(2)}×)`,
-          ratio <= 1.5,
-        ]);
-        const missed = exposed.filter((o) => o.result !== 'rolled back').length / Math.max(1, exposed.length);
-        targets.push([
-          `${f.name}: regressions not rolled back ≤ 1% (${(100 * missed).toFixed(1)}%)`,
-          missed <= 0.01,
-        ]);
+      targets.push(...targetsOf(f, os, ratio));
+      if (runtimeReleases > 0) {
+        let same = 0;
+        let first = '';
+        for (let i = 0; i < Math.min(runtimeReleases, count0); i++) {
+          const real = await simulateRuntime(f, releaseSeed(seed, fi, i));
+          const pure = os[i]?.actions ?? [];
+          if (real.length === pure.length && real.every((a, k) => a === pure[k])) same++;
+          else if (first === '') {
+            const k = real.findIndex((a, j) => a !== pure[j]);
+            first = ` (release ${i}: check ${k + 1} runtime ${real[k] ?? 'end'} vs pure ${pure[k] ?? 'end'})`;
+          }
+        }
+        const n = Math.min(runtimeReleases, count0);
+        runtime.push(`| ${f.name} | ${same} of ${n}${first} |`);
+        targets.push([`${f.name}: the runtime decides as the pure step (${same} of ${n})`, same === n]);
       }
     }
-  });
-  return { table: lines.join('\n'), targets };
+  }
+  return {
+    table: lines.join('\n'),
+    targets,
+    runtime: [
+      '| family | same decision at every check, runtime vs pure step |',
+      '|---|---|',
+      ...runtime,
+    ].join('\n'),
+    requests: await requestsTable(all),
+  };
 }
 
-function pointJudge(c: Criterion, k: CriterionKind, m: Measurement, o: JudgeOptions): CriterionResult {
-  return m.kind === 'ratio' && m.denominator > 0
-    ? judgeCriterion(c, k, { kind: 'value', value: m.numerator / m.denominator }, o)
-    : judgeCriterion(c, k, m, o);
+class Recording implements MetricsProvider {
+  readonly name = 'recording';
+  readonly requests: MetricRequest[] = [];
+  query(): Promise<Measurement> {
+    return Promise.resolve({ kind: 'no-data', reason: 'recording' });
+  }
+  queryMany(rs: readonly MetricRequest[]): Promise<Measurement[]> {
+    this.requests.push(...rs);
+    return Promise.resolve(rs.map(() => ({ kind: 'value', value: 1 })));
+  }
 }
+
+/** Datadog requests (the provider's batching, batch.ts) for one check two hours into a stage. */
+async function requestsPerCheck(rollout: Rollout): Promise<[number, number]> {
+  const now = Date.parse('2025-06-17T15:00:00Z');
+  const opts = { now, stageStart: now - 2 * 3_600_000 };
+  const count = (rs: readonly MetricRequest[]): number => {
+    const plan = planRequests(rs);
+    return plan.scalar.length + plan.events.length;
+  };
+  const before = new Recording();
+  await measureRollout(rollout, () => before, opts);
+  const first = new Recording();
+  const ledger = (await measureCheck(rollout, () => first, { ...opts, now: now - 300_000 })).ledger;
+  const after = new Recording();
+  await measureCheck(rollout, () => after, { ...opts, ledger });
+  return [count(before.requests), count(after.requests)];
+}
+
+async function requestsTable(all: readonly Family[]): Promise<string> {
+  const rows = ['| rollout | requests per check before | after |', '|---|---:|---:|'];
+  for (const file of [
+    'rollouts/event-bus-gateway-emails.yaml',
+    'rollouts/vre-eligibility-status-updates.yaml',
+  ]) {
+    try {
+      const [b, a] = await requestsPerCheck(await loadRolloutFile(file));
+      rows.push(`| ${file} | ${b} | ${a} |`);
+    } catch {
+      rows.push(`| ${file} | not found (run from the repository) | |`);
+    }
+  }
+  const seen = new Set<Rollout>();
+  for (const f of all) {
+    if (seen.has(f.rollout)) continue;
+    seen.add(f.rollout);
+    const [b, a] = await requestsPerCheck(f.rollout);
+    rows.push(`| bench: ${f.name} | ${b} | ${a} |`);
+  }
+  return rows.join('\n');
+}
+
+/** `node dist/bench/sequential-families.js`: only these families (BENCH_RELEASES, …_COMPARISON_, …_RUNTIME_). */
+export async function runFamilies(): Promise<string> {
+  const started = Date.now();
+  const r = await measureFamilies(
+    Number(process.env.BENCH_RELEASES ?? 1000),
+    20250617,
+    Number(process.env.BENCH_COMPARISON_RELEASES ?? 100),
+    Number(process.env.BENCH_RUNTIME_RELEASES ?? 50),
+  );
+  const out = [
+    r.table,
+    '',
+    ...r.targets.map(([text, ok]) => `- ${ok ? '✅' : '❌'} ${text}`),
+    '',
+    r.runtime,
+    '',
+    r.requests,
+    '',
+    `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    '',
+  ].join('\n');
+  process.stdout.write(out);
+  return out;
+}
+
+if (process.argv[1]?.endsWith('sequential-families.js') === true) await runFamilies();

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   simulate: () => import('./commands/simulate.js'),
   report: () => import('./commands/report.js'),
   state: () => import('./commands/state.js'),
+  sandbox: () => import('./commands/sandbox.js'),
 };
 for (const op of OPERATOR_COMMANDS) {
   COMMANDS[op] = () => import('./commands/operator.js');

@@ -21,6 +21,8 @@ export type InterpolateResult =
 /** Interpolates one string; the column of an error is 1-based within `text`. */
 export function interpolate(text: string, env: NodeJS.ProcessEnv): InterpolateResult {
   let failure: { column: number; message: string } | undefined;
+  // every unset variable of the value, so one start names them all (a syntax error stops at once)
+  const missing: { column: number; name: string }[] = [];
   const value = text.replace(
     REFERENCE,
     (match: string, body: string | undefined, close: string, offset: number) => {
@@ -44,14 +46,19 @@ export function interpolate(text: string, env: NodeJS.ProcessEnv): InterpolateRe
       const set = env[name];
       if (set !== undefined && !(set === '' && fallback !== undefined)) return set;
       if (fallback !== undefined) return fallback;
-      failure = {
-        column,
-        message: `environment variable ${name} is not set (or give a default: \${${name}:-...})`,
-      };
+      missing.push({ column, name });
       return match;
     },
   );
-  return failure === undefined ? { ok: true, value } : { ok: false, ...failure };
+  if (failure !== undefined) return { ok: false, ...failure };
+  const first = missing[0];
+  if (first === undefined) return { ok: true, value };
+  const names = [...new Set(missing.map((m) => m.name))];
+  const message =
+    names.length === 1
+      ? `environment variable ${first.name} is not set (or give a default: \${${first.name}:-...})`
+      : `environment variables ${names.slice(0, -1).join(', ')} and ${names.at(-1)} are not set (or give defaults: \${${first.name}:-...})`;
+  return { ok: false, column: first.column, message };
 }
 
 const NUMBER = /^-?\d+(?:\.\d+)?$/;

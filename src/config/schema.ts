@@ -172,8 +172,5 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type DatadogProviderConfig = z.output<typeof datadogProvider>;
-export type FlipperToggleConfig = z.output<typeof flipperToggle>;
-export type WebhookToggleConfig = z.output<typeof webhookToggle>;
-export type FileToggleConfig = z.output<typeof fileToggle>;
 export type SlackNotifierConfig = z.output<typeof slackNotifier>;
 export type WebhookNotifierConfig = z.output<typeof webhookNotifier>;

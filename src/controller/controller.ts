@@ -7,6 +7,8 @@ import { acquireStateLock, type StateLock } from '../store/state-lock.js';
 import { appliedMessage, type CommandResult } from '../runtime/commands.js';
 import { operatorCommand } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
+import { createLeaderGate } from './leader-gate.js';
+import { soleLeadership, type Leadership } from '../ports/leadership.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
 import type { OperatorCommand } from '../runtime/engine-session.js';
 import { createKeyedSerializer } from './keyed-serializer.js';
@@ -43,6 +45,10 @@ export interface ControllerOptions {
   readonly observer?: MetricsRecorder;
   /** shown to a second controller refused by the lock */
   readonly owner?: string;
+  /** replicas on one database: only the leader checks and writes (default: always the leader) */
+  readonly leadership?: Leadership;
+  /** called with the state-dir lock once held (its heartbeat is the file store's leadership) */
+  readonly onLocked?: (lock: StateLock) => void;
 }
 
 export interface PassReport {
@@ -99,6 +105,11 @@ export function createController(opts: ControllerOptions): Controller {
   let polling = false;
   let running = false;
   let stopping = false;
+  // followers load rollouts and serve reads; checks, polls and writes only while leader (leader-gate.ts)
+  const gate = createLeaderGate(opts.leadership ?? soleLeadership(), logger);
+  gate.onTakeover(() => {
+    if (running && !stopping) void pass(loaderFor().all());
+  });
 
   const runner: Runner = createRunner({
     store,
@@ -138,6 +149,7 @@ export function createController(opts: ControllerOptions): Controller {
   async function acquire(): Promise<void> {
     if (wiring.stateDir === undefined || lock) return;
     lock = await acquireStateLock(wiring.stateDir, { owner: opts.owner ?? 'stagegate run', logger });
+    opts.onLocked?.(lock);
   }
 
   async function release(): Promise<void> {
@@ -150,9 +162,11 @@ export function createController(opts: ControllerOptions): Controller {
     return serializer.run(name, async () => {
       const rollout = loader?.get(name);
       if (!rollout) return new Error('no longer loaded');
+      if (!gate.acting()) return new Error('not the leader');
       try {
         return await runner.check(rollout);
       } catch (err) {
+        gate.fenced(err);
         const error = err instanceof Error ? err : new Error(String(err));
         logger.error(
           { rollout: name, error: error.message, code: err instanceof StagegateError ? err.code : undefined },
@@ -217,7 +231,7 @@ export function createController(opts: ControllerOptions): Controller {
   }
 
   async function pollStore(): Promise<void> {
-    if (polling || stopping) return;
+    if (polling || stopping || !gate.acting()) return;
     polling = true;
     try {
       for (const rec of await store.list()) {
@@ -232,15 +246,16 @@ export function createController(opts: ControllerOptions): Controller {
           continue;
         }
         // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
-        if (rec.intent !== null && !serializer.busy(rec.name)) {
+        if (rec.intent !== null && !serializer.busy(rec.name) && gate.acting()) {
           void serializer
             .run(rec.name, () => runner.applyPending(rollout))
-            .catch((err: unknown) =>
+            .catch((err: unknown) => {
+              gate.fenced(err);
               logger.error(
                 { rollout: rec.name, error: err instanceof Error ? err.message : String(err) },
                 'pending toggle write failed',
-              ),
-            );
+              );
+            });
         }
       }
     } catch (err) {
@@ -278,7 +293,7 @@ export function createController(opts: ControllerOptions): Controller {
           'controller started',
         );
         // the first check of everything now, not at the first tick: pending writes are re-applied at once
-        void pass(loaderFor().all());
+        if (gate.acting()) void pass(loaderFor().all());
       } catch (err) {
         await release();
         throw err;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { formatProblem, type Problem } from '../rollout/errors.js';
 import { checkFiles, firstOfEachName } from '../rollout/loader.js';
-import type { ConfigNames } from '../rollout/rules.js';
+import type { ConfigNames } from '../rollout/rules-config.js';
 import type { Rollout } from '../rollout/types.js';
 import { watchDir, type DirWatch } from './dir-watch.js';
 import { diffRollouts, mergeWithLastGood, type RolloutChange } from './rollout-diff.js';

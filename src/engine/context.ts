@@ -2,6 +2,8 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutState, ToggleIntent } from '../ports/state-store.js';
 import type { ToggleState } from '../ports/toggle-provider.js';
+import type { IncrementLedger } from './increments.js';
+import type { Increment } from './sequential/cusum.js';
 import { ZERO_COUNTERS, type Decision, type DecisionCounters } from './decide.js';
 
 /*
@@ -10,8 +12,13 @@ import { ZERO_COUNTERS, type Decision, type DecisionCounters } from './decide.js
  * write the machine wants is an intent the runtime applies and reports back.
  */
 
-/** Bumped whenever the persisted shape or the meaning of a state changes. */
-export const MACHINE_VERSION = 1;
+/**
+ * Bumped whenever the persisted shape or the meaning of a state changes; older
+ * snapshots are migrated on restore (snapshot-migrate.ts). 2: the sequential
+ * detectors' state, breach and failing clocks, the increment ledger in
+ * `counters`; the `failing` pause and decision cause.
+ */
+export const MACHINE_VERSION = 2;
 
 export const ENGINE_STATES = [
   'pending',
@@ -26,7 +33,7 @@ export const ENGINE_STATES = [
 
 export type EngineStateName = (typeof ENGINE_STATES)[number];
 
-export type PauseKind = 'operator' | 'drift' | 'errors' | 'no-data' | 'stuck' | 'toggle';
+export type PauseKind = 'operator' | 'drift' | 'errors' | 'no-data' | 'stuck' | 'failing' | 'toggle';
 
 /** Where RESUME goes: back to waiting for the start, re-apply the stage's percent, or keep observing. */
 export type ResumeTarget = 'pending' | 'reapply' | 'observing';
@@ -89,6 +96,10 @@ export interface TickEvent {
   readonly measurements: Readonly<Record<string, Measurement>>;
   /** the toggle as read just before the check; null when it could not be read (no drift check) */
   readonly toggle: ToggleState | null;
+  /** each ratio metric's new observations this check, for its rollback detector (increments.ts) */
+  readonly increments?: Readonly<Record<string, Increment>>;
+  /** the increment ledger with this check's increments folded in */
+  readonly ledger?: IncrementLedger;
 }
 
 export interface ToggleAppliedEvent {

@@ -95,7 +95,7 @@ export function judgeRollback(input: RollbackInput): RollbackOutcome {
         cumulative: spec?.window.kind === 'stage',
         stageStartedAt: input.stageStartedAt,
         now,
-        threshold: rolloutThreshold(rollout),
+        threshold: rolloutThreshold(rollout, c),
       });
       if (judged) {
         r = judged.result;

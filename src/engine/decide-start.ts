@@ -45,6 +45,8 @@ export function beforeStart(input: DecideInput): Decision {
       detail: approved ? 'manual start approved' : 'start: manual, waiting for approve',
     });
   }
+  // never create a feature: a gate write on an unknown one creates it (and vets-api deletes it again)
+  if (input.featureMissing) gates.push({ gate: 'feature', open: false, detail: input.featureMissing });
   gates.push(advanceDuringGate(input));
   if (first?.approval) {
     gates.push({

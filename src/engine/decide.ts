@@ -1,13 +1,15 @@
 import type { Measurement } from '../ports/metrics-provider.js';
 import { formatDuration } from '../rollout/duration.js';
 import type { Criterion, Rollout } from '../rollout/types.js';
-import { formatCount, stageLabel } from './format.js';
+import { stageLabel } from './format.js';
 import { judgeRollback } from './decide-rollback.js';
 import { trackFailing } from './decide-failing.js';
-import { own } from './dict.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
-import { advanceDuringGate, beforeStart } from './decide-start.js';
+import { beforeStart } from './decide-start.js';
+import { advanceMeasurement, measurementOf } from './decide-measurements.js';
+import { stageGates } from './decide-gates.js';
 import type { CusumState, Increment } from './sequential/cusum.js';
+import type { IncrementLedger } from './increments.js';
 
 /*
  * One check's decision, pure: the rollout, where it stands (stage, counters,
@@ -48,7 +50,7 @@ export type DecisionAction = 'advance' | 'hold' | 'pause' | 'rollback' | 'comple
 export type DecisionCause = 'breach' | 'no-data' | 'errors' | 'stuck' | 'failing';
 
 export type GateName =
-  'start' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
+  'start' | 'feature' | 'minDuration' | 'minSamples' | 'criteria' | 'data' | 'advanceDuring' | 'approval';
 
 export interface GateResult {
   readonly gate: GateName;
@@ -69,6 +71,8 @@ export interface DecisionCounters {
   readonly failingSince?: Readonly<Record<string, number>>;
   /** the CUSUM of each rollback criterion on a ratio, by criterion text; reset with the stage */
   readonly detectors?: Readonly<Record<string, CusumState>>;
+  /** each derived metric's increments this stage (increments.ts); reset with the stage */
+  readonly increments?: IncrementLedger;
 }
 
 export const ZERO_COUNTERS: DecisionCounters = { breaches: {}, looks: {}, errors: 0 };
@@ -93,18 +97,21 @@ export interface DecideInput {
    * sliding-window ratio falls back to the per-look interval.
    */
   readonly increments?: Readonly<Record<string, Increment>>;
+  /** the increment ledger after this check's increments (the runtime folds them); kept in nextCounters */
+  readonly ledger?: IncrementLedger;
+  /** why the toggle may not be written at all (the feature does not exist); only before the first stage */
+  readonly featureMissing?: string | null;
 }
 
 /*
- * Phase 1 of issue 10: the sequential methods and the failing rule are opt-in
- * so the runtime (being restructured) keeps its behaviour until it persists
- * `counters.detectors` / `breachSince` / `failingSince` in its snapshots and
- * supplies increments; then the runtime passes SEQUENTIAL_DECISIONS.
+ * The runtime's machine decides with SEQUENTIAL_DECISIONS; the defaults (the
+ * per-look interval, no failing rule) remain for the benchmark's "before"
+ * column and the tables of test/engine/decide.test.ts.
  */
 export interface DecideOptions {
-  /** rollback ratios by CUSUM, advance ratios by the confidence sequence; default false (phase 1) */
+  /** rollback ratios by CUSUM, advance ratios by the confidence sequence; default false */
   readonly sequential?: boolean;
-  /** policy.failingFor / policy.onFailing; default false (phase 1) */
+  /** policy.failingFor / policy.onFailing; default false */
   readonly failing?: boolean;
 }
 
@@ -142,49 +149,6 @@ export function neededMetrics(rollout: Rollout, withSamples: boolean): string[] 
   for (const c of rollout.criteria.advance) names.add(c.metric);
   if (withSamples && rollout.samples !== undefined) names.add(rollout.samples);
   return [...names];
-}
-
-const NOT_MEASURED: Measurement = { kind: 'no-data', reason: 'not measured' };
-
-const ZERO: Measurement = { kind: 'value', value: 0 };
-
-function measurementOf(input: DecideInput, metric: string): Measurement {
-  const m = own(input.measurements, metric) ?? NOT_MEASURED;
-  if (m.kind === 'no-data' && own(input.rollout.metrics, metric)?.noData === 'zero') return ZERO;
-  return m;
-}
-
-/**
- * What an advance criterion on a ratio is judged on. The confidence sequence
- * is valid over a growing sample, so with the sequential methods and
- * increments supplied for a sliding-window metric it reads the stage's
- * observations counted by that metric's rollback detector (a 15-minute window
- * at a 2% canary never holds enough users to prove anything); otherwise the
- * metric's window as measured.
- */
-function advanceMeasurement(
-  input: DecideInput,
-  metric: string,
-  detectors: Readonly<Record<string, CusumState>>,
-  opts: DecideOptions,
-): Measurement {
-  const m = measurementOf(input, metric);
-  if (opts.sequential !== true || m.kind !== 'ratio' || own(input.increments, metric) === undefined) return m;
-  const c = input.rollout.criteria.rollback.find((r) => r.metric === metric && own(detectors, r.text));
-  const state = c ? own(detectors, c.text) : undefined;
-  if (!state || !(state.trials > 0)) return m;
-  return {
-    kind: 'ratio',
-    numerator: state.rawEvents,
-    denominator: state.trials,
-    value: state.rawEvents / state.trials,
-  };
-}
-
-function samplesReading(m: Measurement): number | null {
-  if (m.kind === 'value') return m.value;
-  if (m.kind === 'ratio') return m.denominator;
-  return null;
 }
 
 export function decide(
@@ -228,7 +192,7 @@ export function decide(
   const missing = needed.filter((m) => measurementOf(input, m).kind === 'no-data');
   const errors = errored.length > 0 ? counters.errors + 1 : 0;
   const failing = trackFailing(rollout, advanceResults, counters.failingSince, now);
-  // the new fields only when in use: until the runtime's snapshots keep them (phase 2) they must not differ
+  // the sequential fields only when in use, so the classic decisions' counters stay as they were
   const timed = opts.sequential === true || rollout.criteria.rollback.some((c) => c.forMs !== undefined);
   const nextCounters: DecisionCounters = {
     breaches: rollback.breaches,
@@ -237,6 +201,9 @@ export function decide(
     ...(timed ? { breachSince: rollback.breachSince } : {}),
     ...(opts.failing === true ? { failingSince: failing.failingSince } : {}),
     ...(opts.sequential === true ? { detectors: rollback.detectors } : {}),
+    ...(opts.sequential === true && (input.ledger ?? counters.increments) !== undefined
+      ? { increments: input.ledger ?? counters.increments }
+      : {}),
   };
 
   // built field by field: object spread in this hot path costs more than the statistics (see the benchmark)
@@ -260,60 +227,19 @@ export function decide(
     nextCounters,
   });
 
-  // the samples gate and the others are computed up front so every decision carries them
-  const gates: GateResult[] = [];
-  const elapsed = input.stageStartedAt === null ? 0 : now - input.stageStartedAt;
-  gates.push({
-    gate: 'minDuration',
-    open: elapsed >= stage.minDurationMs,
-    detail: `${formatDuration(Math.max(0, elapsed))} of minDuration ${formatDuration(stage.minDurationMs)} in ${stage.name}`,
+  const { gates, samples, elapsed } = stageGates({
+    input,
+    stageIndex,
+    last,
+    needsSamples,
+    measurementOf: (metric) => measurementOf(input, metric),
+    notPassing: [
+      ...advanceResults.filter((r) => r.verdict !== 'pass').map((r) => r.reason),
+      ...rollback.watching,
+    ],
+    missing,
+    errored,
   });
-  let samples: number | null = null;
-  if (needsSamples && rollout.samples !== undefined) {
-    samples = samplesReading(measurementOf(input, rollout.samples));
-    const min = stage.minSamples ?? 0;
-    gates.push({
-      gate: 'minSamples',
-      open: samples !== null && samples >= min,
-      detail:
-        samples === null
-          ? `no ${rollout.samples} reading for minSamples ${min}`
-          : `${formatCount(samples)} of minSamples ${min} ${rollout.samples}`,
-    });
-  }
-  // a rollback criterion breaching, even short of its `for N checks`, also holds the rollout where it is
-  const notPassing = [
-    ...advanceResults.filter((r) => r.verdict !== 'pass').map((r) => r.reason),
-    ...rollback.watching,
-  ];
-  gates.push({
-    gate: 'criteria',
-    open: notPassing.length === 0,
-    detail: notPassing.length === 0 ? 'every advance criterion passes' : notPassing.join('; '),
-  });
-  gates.push({
-    gate: 'data',
-    open: missing.length === 0 && errored.length === 0,
-    detail:
-      missing.length + errored.length === 0
-        ? 'every metric measured'
-        : [...missing.map((m) => `no data for ${m}`), ...errored.map((m) => `provider error for ${m}`)].join(
-            '; ',
-          ),
-  });
-  if (!last) {
-    gates.push(advanceDuringGate(input));
-    const next = rollout.stages[stageIndex + 1];
-    if (next?.approval) {
-      gates.push({
-        gate: 'approval',
-        open: input.approved,
-        detail: input.approved
-          ? `${next.name} approved`
-          : `${next.name} requires approval, waiting for approve`,
-      });
-    }
-  }
 
   if (rollback.breached.length > 0) {
     return make('rollback', 'breach', rollback.breached);

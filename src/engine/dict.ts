@@ -13,10 +13,3 @@ export function dict<T>(): Record<string, T> {
 export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
   return record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
-
-/** A prototype-free copy of a record (e.g. one parsed from JSON). */
-export function toDict<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out = dict<T>();
-  for (const [k, v] of Object.entries(record)) out[k] = v;
-  return out;
-}

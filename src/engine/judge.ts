@@ -232,8 +232,3 @@ function noData(b: Base, why: string): CriterionResult {
     reason: `${b.criterion.metric}: no data (${why})`,
   };
 }
-
-/** Whether a rollback criterion's result counts as a look that spends error budget. */
-export function isJudgedLook(r: CriterionResult): boolean {
-  return r.kind === 'rollback' && r.interval !== null;
-}

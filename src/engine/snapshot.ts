@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { StagegateError } from '../errors.js';
 import type { Rollout } from '../rollout/types.js';
+import { migrateContext, reconcileCounters } from './snapshot-migrate.js';
 import { ENGINE_STATES, MACHINE_VERSION, type EngineContext, type EngineStateName } from './context.js';
 
 /*
  * The persisted machine: versioned, plain JSON, independent of xstate's
  * internal snapshot format: `{ machineVersion, rollout, state, context }`.
- * Restoring validates every field, so a snapshot from another version, naming
+ * Restoring migrates an older version (snapshot-migrate.ts) and validates
+ * every field, so a snapshot from a newer version, naming
  * a state that does not exist or with a damaged context is refused with
  * E_SNAPSHOT_INVALID, never half-restored.
  *
@@ -39,6 +41,7 @@ const criterionSchema = z.object({
   threshold: z.number(),
   percent: z.boolean(),
   forChecks: z.number(),
+  forMs: z.number().optional(),
 });
 
 const intervalSchema = z.tuple([z.number(), z.number()]).readonly();
@@ -52,18 +55,43 @@ const resultSchema = z.object({
   confidence: z.number().nullable(),
   samples: z.number().nullable(),
   reason: z.string(),
+  evidence: z
+    .object({ statistic: z.number(), threshold: z.number(), trials: z.number(), events: z.number() })
+    .optional(),
+});
+
+const cusumSchema = z.object({
+  s: z.number().min(0),
+  through: z.number().nullable(),
+  trials: z.number(),
+  events: z.number(),
+  rawEvents: z.number(),
+});
+
+const ledgerSchema = z.object({
+  through: z.number(),
+  buckets: z.array(
+    z.object({ from: z.number(), to: z.number(), n: z.number(), d: z.number(), empty: z.boolean() }),
+  ),
+  n: z.number(),
+  d: z.number(),
+  seen: z.boolean(),
 });
 
 const countersSchema = z.object({
   breaches: z.record(z.string(), z.number()),
   looks: z.record(z.string(), z.number()),
   errors: z.number(),
+  breachSince: z.record(z.string(), z.number()).optional(),
+  failingSince: z.record(z.string(), z.number()).optional(),
+  detectors: z.record(z.string(), cusumSchema).optional(),
+  increments: z.record(z.string(), ledgerSchema).optional(),
 });
 
 const decisionSchema = z.object({
   at: z.number(),
   action: z.enum(['advance', 'hold', 'pause', 'rollback', 'complete']),
-  cause: z.enum(['breach', 'no-data', 'errors', 'stuck']).nullable(),
+  cause: z.enum(['breach', 'no-data', 'errors', 'stuck', 'failing']).nullable(),
   stageIndex: z.number(),
   targetStage: z.number().nullable(),
   awaitingApproval: z.boolean(),
@@ -71,7 +99,16 @@ const decisionSchema = z.object({
   results: z.array(resultSchema),
   gates: z.array(
     z.object({
-      gate: z.enum(['start', 'minDuration', 'minSamples', 'criteria', 'data', 'advanceDuring', 'approval']),
+      gate: z.enum([
+        'start',
+        'feature',
+        'minDuration',
+        'minSamples',
+        'criteria',
+        'data',
+        'advanceDuring',
+        'approval',
+      ]),
       open: z.boolean(),
       detail: z.string(),
     }),
@@ -114,7 +151,7 @@ const contextSchema = z.object({
   counters: countersSchema,
   pause: z
     .object({
-      kind: z.enum(['operator', 'drift', 'errors', 'no-data', 'stuck', 'toggle']),
+      kind: z.enum(['operator', 'drift', 'errors', 'no-data', 'stuck', 'failing', 'toggle']),
       resumeTo: z.enum(['pending', 'reapply', 'observing']),
     })
     .nullable(),
@@ -157,13 +194,12 @@ export function parsePersistedSnapshot(raw: unknown, rolloutName: string): Persi
     throw refuse(rolloutName, 'not a stagegate snapshot (needs machineVersion, rollout, state, context)');
   }
   const { machineVersion, rollout, state, context } = envelope.data;
-  if (machineVersion !== MACHINE_VERSION) {
+  const migrated = migrateContext(context, machineVersion, MACHINE_VERSION);
+  if (migrated === undefined) {
     throw refuse(
       rolloutName,
-      `machine version ${machineVersion} is not the version ${MACHINE_VERSION} this stagegate reads`,
-      {
-        machineVersion,
-      },
+      `machine version ${machineVersion} is not one this stagegate reads (${MACHINE_VERSION} and older)`,
+      { machineVersion },
     );
   }
   if (rollout !== rolloutName) {
@@ -178,13 +214,13 @@ export function parsePersistedSnapshot(raw: unknown, rolloutName: string): Persi
       },
     );
   }
-  const parsed = contextSchema.safeParse(context);
+  const parsed = contextSchema.safeParse(migrated);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? `${first.path.join('.') || 'context'}: ${first.message}` : 'invalid';
     throw refuse(rolloutName, `its context is damaged (${where})`);
   }
-  return { machineVersion, rollout, state, context: parsed.data };
+  return { machineVersion: MACHINE_VERSION, rollout, state, context: parsed.data };
 }
 
 function indexByName(rollout: Rollout, name: string | null): number {
@@ -197,13 +233,6 @@ function highestAtOrBelow(rollout: Rollout, percent: number): number {
     if (s.percent <= percent) found = i;
   });
   return found;
-}
-
-function keepKnown(
-  counts: Readonly<Record<string, number>>,
-  known: ReadonlySet<string>,
-): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([k]) => known.has(k)));
 }
 
 /** The context adjusted to a (possibly changed) rollout; see the header. */
@@ -223,7 +252,6 @@ export function reconcileContext(context: EngineContext, rollout: Rollout): Engi
   } else if (write) {
     write = { ...write, stageIndex, stageName: rollout.stages[stageIndex]?.name ?? null };
   }
-  const known = new Set(rollout.criteria.rollback.map((c) => c.text));
   const stageDeadline = rollout.policy.maxStageDurationMs === undefined ? null : context.stageDeadline;
   return {
     ...context,
@@ -231,10 +259,6 @@ export function reconcileContext(context: EngineContext, rollout: Rollout): Engi
     stageName: stageIndex >= 0 ? (rollout.stages[stageIndex]?.name ?? null) : null,
     write,
     stageDeadline,
-    counters: {
-      breaches: keepKnown(context.counters.breaches, known),
-      looks: keepKnown(context.counters.looks, known),
-      errors: context.counters.errors,
-    },
+    counters: reconcileCounters(context.counters, rollout),
   };
 }

@@ -68,10 +68,6 @@ export function connectTimeoutError(ms: number): Error {
   return Object.assign(err, { code: 'ETIMEDOUT' });
 }
 
-export function isRedirect(status: number): boolean {
-  return status >= 300 && status < 400;
-}
-
 /** One exchange through an injected fetch, with the same guarantees as node-http.ts. */
 export async function fetchExchange(
   fetchFn: FetchFn,

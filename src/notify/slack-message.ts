@@ -35,6 +35,7 @@ export const EVENT_STYLE: Readonly<
   advanced: { emoji: ':arrow_double_up:', title: 'Advanced' },
   awaiting_approval: { emoji: ':raised_hand:', title: 'Awaiting approval' },
   held_too_long: { emoji: ':hourglass_flowing_sand:', title: 'Held too long' },
+  feature_missing: { emoji: ':no_entry:', title: 'Feature missing' },
   paused: { emoji: ':double_vertical_bar:', title: 'Paused' },
   drift: { emoji: ':warning:', title: 'Toggle changed outside stagegate' },
   rolled_back: { emoji: ':rewind:', title: 'Rolled back' },
@@ -107,6 +108,8 @@ function decisionText(event: RolloutEvent): string {
       return `waiting at ${stage} (${event.percent}%) for approval: \`stagegate approve ${name}\``;
     case 'held_too_long':
       return `held at ${stage} (${event.percent}%) longer than its maximum stage duration`;
+    case 'feature_missing':
+      return `not started: the feature does not exist, and stagegate never creates one`;
     case 'paused':
       return `paused at ${stage} (${event.percent}%): \`stagegate resume ${name}\` to continue`;
     case 'drift':

@@ -43,6 +43,8 @@ export interface CheckDetail {
   readonly decision: { readonly action: string; readonly reasons: readonly string[] } | null;
   /** the toggle's effective percent as read before the check; null: not read */
   readonly toggle: number | null;
+  /** every gate that exposes users, as read before the check (formatExposure); null: not read, or older entries */
+  readonly exposure: string | null;
   readonly durationMs: number | null;
   /** post-launch check-ins (and v 0 stage ends): the errors query's top messages; stage ends now write a `stage-errors` entry */
   readonly errors: readonly ErrorCount[] | null;
@@ -182,6 +184,7 @@ const checkDetailSchema = z.object({
   results: lenientArray(resultSchema).catch([]),
   decision: decisionSchema.nullable().catch(null),
   toggle: finite.nullable().catch(null),
+  exposure: z.string().nullable().catch(null),
   durationMs: finite.nullable().catch(null),
   // null: no errors query ran for this check; []: it ran and found none
   errors: lenientArray(errorCountSchema).nullable().catch(null),
@@ -197,6 +200,7 @@ const EMPTY_DETAIL: CheckDetail = {
   results: [],
   decision: null,
   toggle: null,
+  exposure: null,
   durationMs: null,
   errors: null,
   postLaunch: null,

@@ -90,3 +90,12 @@ export function soleLeadership(self = 'local'): Leadership {
     stop: async () => undefined,
   };
 }
+
+/** One line for `stagegate status` and `stagegate state lease`, read from outside the election: who acts now. */
+export function leaseHolderLine(lease: LeaseInfo, now: number): string {
+  if (lease.holder === null || lease.expiresAt === null)
+    return 'leader: none (no replica has held the lease yet)';
+  const at = new Date(lease.expiresAt).toISOString();
+  if (lease.expiresAt > now) return `leader: ${lease.holder} (lease epoch ${lease.epoch}, expires ${at})`;
+  return `leader: none (lease epoch ${lease.epoch} of ${lease.holder} EXPIRED ${at}; a replica takes over at its next attempt)`;
+}

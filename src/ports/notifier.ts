@@ -8,6 +8,8 @@ export type RolloutEventType =
   | 'advanced'
   | 'awaiting_approval'
   | 'held_too_long'
+  /** the toggle's feature does not exist in its provider: nothing is written (a write would create it) */
+  | 'feature_missing'
   | 'paused'
   | 'drift'
   | 'rolled_back'

@@ -6,7 +6,3 @@
 export const OPERATOR_COMMANDS = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'] as const;
 
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
-
-export function isOperatorCommand(text: string): text is OperatorCommand {
-  return (OPERATOR_COMMANDS as readonly string[]).includes(text);
-}

@@ -332,6 +332,7 @@ export function buildReportModel(
     state: record.summary.state,
     percent: record.summary.percent,
     reason: record.summary.reason,
+    exposure: allChecks.findLast((c) => c.detail.exposure !== null)?.detail.exposure ?? null,
     startedAt: firstStart,
     endedAt:
       record.summary.state === 'completed'

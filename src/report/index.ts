@@ -7,3 +7,5 @@ export { parseCheckDetail, type CheckDetail } from './check-detail.js';
 export type * from './model.js';
 export { renderReportJson } from './render-json.js';
 export { renderReportMarkdown } from './render-markdown.js';
+export { historyMarkers, metricSeries, type Marker, type MetricSeries } from './metric-series.js';
+export { renderReportHtml } from './render-html.js';

@@ -101,6 +101,8 @@ export interface ReportModel {
   readonly state: RolloutState;
   readonly percent: number;
   readonly reason: string | null;
+  /** every gate that exposed users at the last check that read the toggle; null: none did */
+  readonly exposure: string | null;
   readonly startedAt: string | null;
   /** completion or end of the rollback */
   readonly endedAt: string | null;

@@ -1,6 +1,8 @@
 import { formatDuration } from '../rollout/duration.js';
 import { formatCount, formatTime, formatValue, inlineText } from './format.js';
+import { renderSeriesMermaid } from './chart-mermaid.js';
 import type { CriterionOutcome, DecisionItem, ErrorCount, ReportModel, StageReport } from './model.js';
+import { stagePoints, type MetricSeries } from './metric-series.js';
 
 /*
  * The report model → markdown in the structure of the VA.gov release plans
@@ -66,7 +68,13 @@ function ranLine(s: StageReport, tz: string): string {
   return `- Ran ${spans.join(', ')}; ${s.checks} check${s.checks === 1 ? '' : 's'}`;
 }
 
-function stageSection(s: StageReport, m: ReportModel): string[] {
+/** A Mermaid chart per metric the stage measured (`report` passes the series; golden models do not). */
+function chartLines(s: StageReport, series: readonly MetricSeries[]): string[] {
+  const blocks = series.map((one) => renderSeriesMermaid(stagePoints(one, s.name), s.name)).filter(Boolean);
+  return blocks.length === 0 ? [] : ['', '#### Charts', '', ...blocks];
+}
+
+function stageSection(s: StageReport, m: ReportModel, series: readonly MetricSeries[]): string[] {
   const tz = m.timezone;
   const percent = s.percent === null ? 'unknown %' : `${s.percent}%`;
   const out = [`### Stage ${s.letter}: ${s.name} (${percent} of users)`, '', '#### Planning', ''];
@@ -93,6 +101,7 @@ function stageSection(s: StageReport, m: ReportModel): string[] {
   out.push(...errorLines(s.errors, 'Types of errors logged'));
   if (s.approvedBy.length > 0) out.push(`- Approved by: ${s.approvedBy.map(inlineText).join(', ')}`);
   if (s.decisions.length > 0) out.push('- Decisions:', ...s.decisions.map((d) => decisionLine(d, tz)));
+  out.push(...chartLines(s, series));
   return [...out, ''];
 }
 
@@ -139,7 +148,8 @@ function postLaunchSection(m: ReportModel): string[] {
   return out;
 }
 
-export function renderReportMarkdown(m: ReportModel): string {
+/** `series` (from `metricSeries(history)`): a chart per metric per stage; omitted, no charts. */
+export function renderReportMarkdown(m: ReportModel, series: readonly MetricSeries[] = []): string {
   const tz = m.timezone;
   const range =
     m.startedAt === null
@@ -150,6 +160,9 @@ export function renderReportMarkdown(m: ReportModel): string {
   if (m.toggle)
     out.push(`- Feature toggle: \`${m.toggle.feature}\` (${m.toggle.provider}, ${m.toggle.gate})`);
   out.push(`- State: ${m.state} at ${m.percent}%${m.reason ? ` (${inlineText(m.reason)})` : ''}`);
+  // as read before the last check decided: after a rollback that is the exposure it turned off
+  if (m.exposure !== null && m.state !== 'rolled_back')
+    out.push(`- Exposure at the last check: ${inlineText(m.exposure)}`);
   out.push(`- Generated: ${formatTime(m.generatedAt, tz)}`, '');
   out.push('## Phase II: Staged Rollout', '', '### Rollout Planning', '', `- Date range: ${range}`);
   if (m.successCriteria.length > 0) {
@@ -163,7 +176,7 @@ export function renderReportMarkdown(m: ReportModel): string {
   }
   if (m.samplesMetric !== null) out.push(`- Unique users counted by: \`${m.samplesMetric}\``);
   out.push('');
-  for (const s of m.stages) out.push(...stageSection(s, m));
+  for (const s of m.stages) out.push(...stageSection(s, m, series));
   out.push(...rollbackSection(m), ...postLaunchSection(m));
   out.push('## Cleanup', '', `- [ ] ${m.cleanup}`, '');
   return out.join('\n');

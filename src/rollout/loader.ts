@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { SpecError, sortProblems, type Problem } from './errors.js';
-import { configReferenceIssues, crossFieldIssues, warningIssues, type ConfigNames } from './rules.js';
+import { crossFieldIssues } from './rules.js';
+import { configReferenceIssues, warningIssues, type ConfigNames } from './rules-config.js';
 import { rolloutFileSchema } from './schema.js';
 import type { Rollout } from './types.js';
 import { fsMessage, readSource } from './read-source.js';

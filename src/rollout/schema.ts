@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCriterion } from './criteria.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { DURATION_LIMITS, boundedDuration, refineWith } from './schema-durations.js';
+import { metricSchema, reportSchema, type datadogSourceSchema } from './schema-metrics.js';
 import { CriterionSyntaxError } from './errors.js';
 import {
   cronProblem,
@@ -18,74 +19,14 @@ import {
  * in rules.ts, which runs on the same input and reports at the same positions.
  */
 
+export { AGGREGATORS, datadogSourceSchema } from './schema-metrics.js';
+export { DURATION_LIMITS, durationSchema } from './schema-durations.js';
+
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const METRIC_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,63}$/;
 
-/** A refinement failure as an issue the loader can place: `column` is within the string scalar. */
-function refineWith(check: (value: string) => string | undefined) {
-  return (value: string, ctx: z.RefinementCtx): void => {
-    const message = check(value);
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
-  };
-}
-
-function duration(message: string) {
-  return z
-    .string()
-    .refine((s) => parseDuration(s) !== undefined, { error: message })
-    .meta({ pattern: '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$', examples: ['90s', '15m', '4h', '1h30m', '2d'] });
-}
-
-export const durationSchema = duration('must be a duration like 90s, 15m, 4h, 1h30m or 2d');
-
-const SECOND = 1000;
-const DAY = 86_400_000;
-export const DURATION_LIMITS = {
-  /** a timer (setTimeout) overflows past 2^31 ms and then fires at once: a check a day at most */
-  every: { min: SECOND, max: DAY },
-  window: { min: SECOND, max: 90 * DAY },
-  minDuration: { min: 0, max: 365 * DAY },
-  maxStageDuration: { min: SECOND, max: 365 * DAY },
-  failingFor: { min: SECOND, max: 30 * DAY },
-  postLaunch: { min: SECOND, max: 400 * DAY },
-} as const;
-
-/** A duration between `min` and `max` ms; outside, a message that says which bound and why. */
-function boundedDuration(limits: { readonly min: number; readonly max: number }, what: string) {
-  return durationSchema.superRefine((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) return;
-    if (ms < limits.min) {
-      const message =
-        limits.min <= SECOND && ms === 0
-          ? `${what} of 0 is not allowed: it must be at least ${formatDuration(limits.min)}`
-          : `${what} must be at least ${formatDuration(limits.min)}`;
-      ctx.addIssue({ code: 'custom', message, input: text });
-    } else if (ms > limits.max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what} must be at most ${formatDuration(limits.max)} (got ${text}): a typo?`,
-        input: text,
-      });
-    }
-  });
-}
-
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const GATES = ['percentage_of_actors', 'percentage_of_time'] as const;
-/** Datadog's scalar aggregators (MetricsAggregator); counts are `sum` over `.as_count()`. */
-export const AGGREGATORS = [
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'last',
-  'percentile',
-  'mean',
-  'l2norm',
-  'area',
-] as const;
-
 /** A criterion: parsed here so a syntax error points at its character (params.column). */
 export const criterionSchema = z
   .string()
@@ -179,112 +120,6 @@ const stageSchema = z.strictObject({
     .describe('Samples (the `samples` metric) needed before advancing'),
   approval: z.enum(['required', 'none']).default('none').describe('required: wait for `stagegate approve`'),
 });
-
-const valueSourceSchema = z
-  .strictObject({
-    query: z.string().min(1).describe('Datadog metrics query'),
-    aggregator: z.enum(AGGREGATORS).default('sum').describe('How the series reduces to one value'),
-  })
-  .describe('A single value');
-
-const ratioSourceSchema = z
-  .strictObject({
-    numerator: z.string().min(1).describe('Datadog metrics query for the events counted'),
-    denominator: z.string().min(1).describe('Datadog metrics query for all events'),
-  })
-  .describe('A ratio of two counts, judged on a confidence interval');
-
-const eventsSearchSchema = z.strictObject({
-  search: z.string().describe('Datadog search query, e.g. "service:vets-api status:error"'),
-  aggregation: z.enum(['count', 'cardinality']).default('count'),
-  facet: z
-    .string()
-    .regex(/^@?[\w.-]+$/, 'must be a facet name, e.g. @usr.id')
-    .optional()
-    .describe('The facet whose distinct values `cardinality` counts, e.g. @usr.id'),
-});
-
-const logsSourceSchema = z
-  .strictObject({ logs: eventsSearchSchema })
-  .describe('Count of log events or unique facet values');
-const rumSourceSchema = z
-  .strictObject({ rum: eventsSearchSchema })
-  .describe('Count of RUM events or unique facet values');
-
-export const datadogSourceSchema = z.union(
-  [valueSourceSchema, ratioSourceSchema, logsSourceSchema, rumSourceSchema],
-  {
-    error: 'must have query (+ aggregator), numerator + denominator, logs or rum',
-  },
-);
-
-const metricSchema = z.strictObject({
-  provider: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('A metrics provider named in config; default: the only one'),
-  datadog: datadogSourceSchema,
-  window: z
-    .union([z.literal('stage'), duration('must be a duration like 15m or 1h, or stage')], {
-      error: 'must be a duration like 15m or 1h, or stage',
-    })
-    .superRefine((text, ctx) => {
-      const ms = text === 'stage' ? undefined : parseDuration(text);
-      if (ms === undefined) return;
-      const { min, max } = DURATION_LIMITS.window;
-      if (ms < min)
-        ctx.addIssue({
-          code: 'custom',
-          message: 'a window of 0 holds no data: use e.g. 15m, or stage',
-          input: text,
-        });
-      else if (ms > max)
-        ctx.addIssue({
-          code: 'custom',
-          message: `a window must be at most ${formatDuration(max)} (got ${text})`,
-          input: text,
-        });
-    })
-    .default('stage')
-    .describe('A duration ([now - window, now]) or `stage` (since the current stage began)'),
-  noData: z
-    .enum(['zero'])
-    .optional()
-    .describe(
-      'zero: no data reads as 0 (a count Datadog leaves empty when nothing happened, like default_zero()); only for counts: value metrics with aggregator sum and logs/rum searches',
-    ),
-});
-
-const errorsSearchSchema = z.strictObject({
-  search: z.string().min(1).describe('Datadog search query, e.g. "service:vets-api status:error"'),
-});
-
-const errorsQuerySchema = z
-  .strictObject({
-    provider: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('A metrics provider named in config; default: the only one'),
-    logs: errorsSearchSchema.optional().describe('Search logs (exactly one of logs or rum)'),
-    rum: errorsSearchSchema.optional().describe('Search RUM events (exactly one of logs or rum)'),
-    groupBy: z
-      .string()
-      .regex(/^@?[\w.-]+$/, 'must be a facet name, e.g. @error.message')
-      .describe('The facet whose values are the error types, e.g. @error.message'),
-    top: z.int().min(1).max(100).default(5).describe('How many of the most frequent values to record'),
-  })
-  .refine((e) => (e.logs === undefined) !== (e.rum === undefined), {
-    error: 'must have exactly one of logs or rum',
-  })
-  .describe(
-    'Types of errors logged: the most frequent values of a facet, recorded when a stage ends, on rollback and at post-launch check-ins; never judged',
-  );
-
-const reportSchema = z
-  .strictObject({ errors: errorsQuerySchema.optional() })
-  .describe('What the release report records besides the criteria');
 
 const policySchema = z.strictObject({
   noData: z.enum(['hold', 'pause', 'rollback']).default('hold').describe('What a check without data does'),

@@ -23,6 +23,7 @@ export function createAnnouncer(deps: {
   readonly observer?: ControllerObserver;
 }): Announcer {
   const heldNotified = new Map<string, string>();
+  const missingNotified = new Map<string, string>();
 
   function announce(rollout: Rollout, step: Step, outcome: StepOutcome, log: Logger): void {
     const summary = step.session.summary();
@@ -41,6 +42,28 @@ export function createAnnouncer(deps: {
       // counted when the toggle reads off, so an abort from the CLI or the API counts like a breach
       if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
     }
+    const raw = outcome.decision?.raw;
+    const missing = raw?.gates.find((g) => g.gate === 'feature' && !g.open);
+    if (raw && missing) {
+      log.warn(
+        { feature: rollout.toggle.feature, reason: missing.detail },
+        'feature missing, nothing written',
+      );
+      // once per rollout and reason, like held_too_long: the check repeats it every interval
+      if (missingNotified.get(rollout.name) !== missing.detail) {
+        missingNotified.set(rollout.name, missing.detail);
+        deps.notify(rollout.notify, {
+          type: 'feature_missing',
+          rollout: rollout.name,
+          feature: rollout.toggle.feature,
+          stage: null,
+          percent: 0,
+          at: raw.at,
+          reason: missing.detail,
+          readings: [],
+        });
+      }
+    } else if (outcome.decision) missingNotified.delete(rollout.name);
     for (const event of outcome.notices) {
       if (event.type === 'held_too_long') {
         const key = `${summary.stage}:${event.reason}`;

@@ -80,6 +80,7 @@ export function createCheckIns(deps: CheckInDeps): CheckIns {
           results,
           decision: null,
           toggle: null,
+          exposure: null,
           durationMs: at - started,
           postLaunch: { offsetMs },
           errors: top,

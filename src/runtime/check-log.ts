@@ -17,6 +17,8 @@ export interface JudgedCriterion {
   readonly value: number | null;
   readonly interval: readonly [number, number] | null;
   readonly reason: string | null;
+  /** a rollback detector's state: `evidence 3.7 of 9.1 (CUSUM, 100 trials this stage)` */
+  readonly evidence?: string;
 }
 
 export interface MetricLogField {
@@ -28,6 +30,8 @@ export interface MetricLogField {
   readonly missing?: string;
   /** `criterion → verdict`, e.g. `error_rate < 5% → pass` */
   readonly vs: readonly string[];
+  /** `criterion: evidence … of …`: how close each rollback detector is to acting */
+  readonly evidence?: readonly string[];
 }
 
 const round = (n: number): number => Number(n.toPrecision(4));
@@ -42,6 +46,7 @@ export function metricFields(
     const m = measurements[name];
     const judged = results.filter((r) => r.metric === name);
     const interval = judged.find((r) => r.interval !== null)?.interval ?? null;
+    const evidence = judged.filter((r) => r.evidence !== undefined).map((r) => `${r.text}: ${r.evidence}`);
     const value = m && (m.kind === 'value' || m.kind === 'ratio') ? round(m.value) : null;
     out[name] = {
       value,
@@ -50,6 +55,7 @@ export function metricFields(
       ...(m?.kind === 'no-data' && { missing: `no data: ${m.reason}` }),
       ...(m?.kind === 'error' && { missing: `${m.code}: ${m.message}` }),
       vs: judged.map((r) => `${r.text} → ${r.verdict}`),
+      ...(evidence.length > 0 && { evidence }),
     };
   }
   return out;

@@ -1,4 +1,5 @@
 import { judgeCriterion } from '../engine/judge.js';
+import { formatEvidence } from '../engine/sequential/rollback-detector.js';
 import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutRecord } from '../ports/state-store.js';
 import { RolloutEngine, type StepResult } from '../engine/rollout-engine.js';
@@ -37,6 +38,7 @@ function outcomeOf(step: StepResult): StepOutcome {
           value: r.value,
           interval: r.interval,
           reason: r.reason,
+          ...(r.evidence && { evidence: formatEvidence(r.evidence) }),
         })),
         raw: d,
       }
@@ -69,6 +71,7 @@ export function openEngineSession(rollout: Rollout, record: RolloutRecord | unde
     intent: () => engine.intent(),
     retryAt: () => engine.retryAt(),
     persisted: () => engine.persisted(),
+    ledger: () => engine.context().counters.increments,
     summary: () => engine.summary(),
   };
 }

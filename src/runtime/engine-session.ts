@@ -4,6 +4,8 @@ import type { RolloutState, RolloutSummary, ToggleIntent } from '../ports/state-
 import type { ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import type { Decision } from '../engine/decide.js';
+import type { IncrementLedger } from '../engine/increments.js';
+import type { Increment } from '../engine/sequential/cusum.js';
 import type { OperatorCommand } from '../ports/operator-command.js';
 import type { JudgedCriterion } from './check-log.js';
 
@@ -49,6 +51,10 @@ export interface TickInput {
   readonly now: number;
   readonly measurements: Readonly<Record<string, Measurement>>;
   readonly toggle: ToggleState | null;
+  /** each ratio metric's new observations (measure.ts measureCheck) */
+  readonly increments?: Readonly<Record<string, Increment>>;
+  /** the increment ledger with this check's increments folded in */
+  readonly ledger?: IncrementLedger;
 }
 
 export interface CommandMeta {
@@ -73,5 +79,7 @@ export interface EngineSession {
   /** epoch ms before which a failed toggle write is not retried; null when it may be retried now */
   retryAt(): number | null;
   persisted(): unknown;
+  /** the increments counted so far this stage; absent: the engine keeps none */
+  ledger?(): IncrementLedger | undefined;
   summary(): RolloutSummary;
 }

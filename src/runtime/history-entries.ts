@@ -109,6 +109,7 @@ export interface CheckFacts {
   readonly results: readonly JudgedCriterion[];
   readonly decision: { readonly action: string; readonly reasons: readonly string[] } | null;
   readonly toggle: number | null;
+  readonly exposure: string | null;
   readonly durationMs: number;
   readonly postLaunch?: { readonly offsetMs: number };
   /** post-launch check-ins: the errors query asked with the check */
@@ -130,6 +131,7 @@ export function checkEntry(rollout: Rollout, f: CheckFacts): CheckEntry {
         results: checkResults(rollout, f.results),
         decision: f.decision ? { action: f.decision.action, reasons: f.decision.reasons } : null,
         toggle: f.toggle,
+        exposure: f.exposure,
         durationMs: f.durationMs,
         errors: f.errors ?? null,
         postLaunch: f.postLaunch ?? null,

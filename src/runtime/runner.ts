@@ -4,7 +4,8 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider } from '../ports/toggle-provider.js';
+import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { formatExposure } from '../ports/toggle-exposure.js';
 import { readToggleConfirmed, untilAborted } from './check-reads.js';
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
@@ -17,7 +18,7 @@ import type { MonotonicClock } from '../ports/clock.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
-import { measureRollout, type ProviderFor } from './measure.js';
+import { measureCheck, type ProviderFor } from './measure.js';
 import { createStepper, describeError, type Position, type Step } from './step.js';
 import { queryTopErrors } from './top-errors.js';
 
@@ -138,7 +139,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
   }
 
-  function logCheck(rollout: Rollout, ticked: Step, facts: CheckFacts, ms: number, log: Logger): void {
+  function logCheck(
+    rollout: Rollout,
+    ticked: Step,
+    facts: CheckFacts,
+    toggle: ToggleState | null,
+    ms: number,
+    log: Logger,
+  ): void {
     const summary = ticked.session.summary();
     const { decision, measurements } = facts;
     const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
@@ -150,6 +158,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       decision: action,
       reason: decision?.reasons.join('; ') || summary.reason,
       metrics: metricFields(measurements, decision?.results ?? []),
+      // every gate that exposes users, not only the ramp gate: a hand-set percentage_of_time shows here
+      exposure: toggle ? formatExposure(toggle) : null,
       ms,
     };
     log[checkLevel(action, measurements, heldTooLong)](line, 'check');
@@ -222,13 +232,14 @@ export function createRunner(deps: RunnerDeps): Runner {
       Promise.all([
         readToggleConfirmed(deps.toggleFor(rollout.toggle.provider), rollout, before.percent, log, signal),
         current.session.wantsMeasurements()
-          ? measureRollout(rollout, deps.metricsFor, {
+          ? measureCheck(rollout, deps.metricsFor, {
               now: started,
               stageStart,
               signal,
+              ledger: current.session.ledger?.(),
               ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
             })
-          : Promise.resolve<Record<string, Measurement>>({}),
+          : Promise.resolve(null),
       ]),
     );
     // whatever a provider is doing: the command waiting for this rollout goes first
@@ -236,14 +247,23 @@ export function createRunner(deps: RunnerDeps): Runner {
       log.info({ ms: now() - started }, 'check cancelled for an operator command');
       return idle(current.record, 'cancelled');
     }
-    const [toggle, measurements] = read;
+    const [toggle, measured] = read;
+    const measurements: Record<string, Measurement> = measured?.measurements ?? {};
     const tickAt = now();
     const from = current;
     const ticked = await safety.guard(rollout, from, log, () =>
-      stepper.commit(rollout, from, (s) => s.tick({ now: tickAt, measurements, toggle }), {
-        log,
-        specHash: 'rollout',
-      }),
+      stepper.commit(
+        rollout,
+        from,
+        (s) =>
+          s.tick({
+            now: tickAt,
+            measurements,
+            toggle,
+            ...(measured && { increments: measured.increments, ledger: measured.ledger }),
+          }),
+        { log, specHash: 'rollout' },
+      ),
     );
     if (!ticked) return idle(undefined, 'off-anyway');
     const decision = ticked.outcome.decision;
@@ -256,7 +276,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         ? queryTopErrors(rollout, deps.metricsFor, window, log)
         : Promise.resolve(null);
 
-    logCheck(rollout, ticked, facts, tickAt - started, log);
+    logCheck(rollout, ticked, facts, toggle, tickAt - started, log);
     announcer.step(rollout, ticked, log);
     const summary = ticked.session.summary();
     const lead: HistoryEntry[] = [
@@ -277,6 +297,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         results: decision?.results ?? [],
         decision,
         toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+        exposure: toggle ? formatExposure(toggle) : null,
         durationMs: tickAt - started,
       }),
       ...stepEntries(ticked.before, summary, ticked.outcome, tickAt),

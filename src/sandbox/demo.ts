@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { loadRolloutsDir } from '../rollout/loader.js';
 import { FileStateStore } from '../store/file-store.js';
 import { startDatadogSandbox, type DatadogSandbox } from './datadog-server.js';
 import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';
+import { listeningUrl, untilSignal } from './demo-keep.js';
 
 /*
  * `npm run demo`: the real controller (`stagegate run`, the real Datadog
@@ -23,6 +25,9 @@ import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';
  * failure appears because the controller raised the toggle, as it would.
  * Prints a timeline from the state store's history and where state and logs
  * are; exits 0 only when both outcomes happened, in under two minutes.
+ * `--keep` (`npm run demo -- --keep`): the controller also serves the API and
+ * the status page, and everything keeps running after the outcomes, for
+ * exploration, until Ctrl-C.
  */
 
 const HEALTHY = 'demo-checkout-redesign';
@@ -160,7 +165,15 @@ async function finished(store: StateStore): Promise<boolean> {
   );
 }
 
-export async function runDemo(out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+export interface DemoOptions {
+  /** leave the controller (with its status page) and the sandboxes running until SIGINT/SIGTERM */
+  readonly keep?: boolean;
+}
+
+export async function runDemo(
+  out: NodeJS.WritableStream = process.stdout,
+  opts: DemoOptions = {},
+): Promise<boolean> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'stagegate-demo-'));
   const rolloutsDir = join(dir, 'rollouts');
@@ -169,7 +182,8 @@ export async function runDemo(out: NodeJS.WritableStream = process.stdout): Prom
   await mkdir(rolloutsDir);
 
   const dd = await startDatadogSandbox();
-  const flipper = await startFlipperSandbox();
+  // declared up front, as vets-api's features.yml does: stagegate never creates a feature
+  const flipper = await startFlipperSandbox({ features: [HEALTHY, FAILING].map(feature) });
   const timelines = new Map([HEALTHY, FAILING].map((n) => [n, new PercentTimeline(flipper, feature(n))]));
   driveSeries(dd, HEALTHY, timelines.get(HEALTHY) as PercentTimeline, null);
   driveSeries(dd, FAILING, timelines.get(FAILING) as PercentTimeline, 50);
@@ -186,10 +200,12 @@ metrics:
   datadog: { type: datadog, baseUrl: "${dd.url}", timeoutMs: 3000 }
 toggles:
   flipper: { type: flipper, baseUrl: "${flipper.url}", timeoutMs: 3000 }
-server: { enabled: false }
+${opts.keep ? 'server: { host: 127.0.0.1, port: 0, tokenEnv: STAGEGATE_API_TOKEN }' : 'server: { enabled: false }'}
 log: { level: info }
 `,
   );
+  // --keep: a token for this demo only, printed so the status page's buttons can be tried
+  const token = opts.keep ? randomBytes(16).toString('hex') : undefined;
   await writeFile(join(rolloutsDir, `${HEALTHY}.yaml`), rolloutYaml(HEALTHY, 'A healthy release: completes'));
   await writeFile(join(rolloutsDir, `${FAILING}.yaml`), rolloutYaml(FAILING, 'Fails at 50%: rolled back'));
 
@@ -200,10 +216,16 @@ log: { level: info }
 
   const log = createWriteStream(logFile);
   const controller = spawn(process.execPath, [CLI, '--config', configPath, 'run'], {
-    env: { ...process.env, DD_API_KEY: 'demo-api-key', DD_APP_KEY: 'demo-app-key' },
+    env: {
+      ...process.env,
+      DD_API_KEY: 'demo-api-key',
+      DD_APP_KEY: 'demo-app-key',
+      ...(token && { STAGEGATE_API_TOKEN: token }),
+    },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   controller.stderr?.pipe(log);
+  const pageUrl = opts.keep && controller.stderr ? listeningUrl(controller.stderr) : undefined;
   const exited = new Promise<number | null>((r) => controller.on('exit', (code) => r(code)));
 
   const store = new FileStateStore({ dir: stateDir });
@@ -222,12 +244,6 @@ log: { level: info }
     // nothing checked after 20 s: the controller is not working, say so now rather than at the timeout
     if (records.length === 0 && Date.now() - started > 20_000) break;
   }
-
-  controller.kill('SIGTERM');
-  await exited;
-  clearInterval(follow);
-  await new Promise<void>((r) => log.end(r));
-  await Promise.all([dd.close(), flipper.close()]);
 
   out.write('\ntimeline (from the state store history):\n');
   for (const name of [HEALTHY, FAILING]) {
@@ -251,11 +267,28 @@ try:    node ${CLI} --config ${configPath} status ${FAILING}
 
 ${ok ? 'demo OK' : 'demo FAILED'}: ${HEALTHY} ${healthy?.state ?? 'missing'} at ${healthy?.percent ?? '?'}%, ${FAILING} ${failing?.state ?? 'missing'} at ${failing?.percent ?? '?'}% (${((Date.now() - started) / 1000).toFixed(1)} s)
 `);
+  if (pageUrl && controller.exitCode === null) {
+    out.write(`
+kept running (--keep); Ctrl-C stops everything
+  status page  ${await pageUrl}/
+  API token    ${token ?? ''}   (type it into the page to use the operator buttons)
+  Datadog      ${dd.url}
+  Flipper      ${flipper.url}
+  CLI          node ${CLI} --config ${configPath} status --watch
+`);
+    await untilSignal();
+  }
+  // the summary above was read from the store while the controller ran; now stop it and the sandboxes
+  controller.kill('SIGTERM');
+  await exited;
+  clearInterval(follow);
+  await new Promise<void>((r) => log.end(r));
+  await Promise.all([dd.close(), flipper.close()]);
   return ok;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runDemo().then(
+  runDemo(process.stdout, { keep: process.argv.includes('--keep') }).then(
     (ok) => {
       process.exitCode = ok ? 0 : 1;
     },

@@ -55,6 +55,11 @@ export interface FlipperSandboxOptions {
   readonly host?: string;
   /** default 0: a free port */
   readonly port?: number;
+  /**
+   * features that exist from the start, all gates off (as `rake features:setup`
+   * leaves the features of vets-api's features.yml); any other one reads 404
+   */
+  readonly features?: readonly string[];
 }
 
 export interface RecordedRequest {
@@ -128,6 +133,7 @@ export async function startFlipperSandbox(opts: FlipperSandboxOptions = {}): Pro
     }
     return values;
   };
+  for (const name of opts.features ?? []) ensure(name);
 
   const gateAction = (
     gate: GateRoute,

@@ -1,11 +1,12 @@
 import type { Logger } from '../log.js';
+import type { OperatorCommand } from '../ports/operator-command.js';
 import type { RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { AuthConfig } from './auth.js';
 import type { ServerLimits } from './server-limits.js';
 import type { StagegateMetrics } from './metrics.js';
 
-export const OPERATOR_COMMANDS = ['pause', 'resume', 'approve', 'abort', 'promote', 'retry'] as const;
-export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
+// the one list of operator commands lives with the port
+export { OPERATOR_COMMANDS, type OperatorCommand as OperatorCommandName } from '../ports/operator-command.js';
 
 export interface CommandOutcome {
   readonly accepted: boolean;
@@ -19,7 +20,7 @@ export interface CommandOutcome {
  */
 export type ApplyCommand = (
   name: string,
-  command: OperatorCommandName,
+  command: OperatorCommand,
   opts: { readonly by: string; readonly reason: string | null; readonly now: number },
 ) => Promise<CommandOutcome>;
 

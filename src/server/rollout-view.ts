@@ -29,6 +29,8 @@ export interface LastCheckView {
   readonly percent: number;
   readonly decision: string | null;
   readonly reasons: readonly string[];
+  /** every gate that exposed users when the check read the toggle; null when it could not read it */
+  readonly exposure: string | null;
   readonly measurements: Readonly<Record<string, CheckMeasurement>>;
   readonly results: readonly {
     readonly criterion: string;
@@ -40,8 +42,19 @@ export interface LastCheckView {
   }[];
 }
 
+/** a stage entered or left, as the runtime wrote it (never inferred from percentages) */
+export interface StageView {
+  readonly at: string;
+  readonly event: 'entered' | 'left';
+  readonly stage: string;
+  readonly percent: number;
+  readonly why: string;
+}
+
 export interface RolloutDetail extends RolloutListItem {
   readonly lastCheck: LastCheckView | null;
+  /** the stage entries among the history read for the last check, oldest first */
+  readonly stages: readonly StageView[];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -110,6 +123,7 @@ export function lastCheckView(history: readonly HistoryEntry[]): LastCheckView |
       percent: entry.percent,
       decision: detail.decision?.action ?? null,
       reasons: detail.decision?.reasons ?? [],
+      exposure: detail.exposure,
       measurements: detail.measurements,
       results: detail.results.map(resultView),
     };
@@ -117,6 +131,14 @@ export function lastCheckView(history: readonly HistoryEntry[]): LastCheckView |
   return null;
 }
 
+export function stageViews(history: readonly HistoryEntry[]): StageView[] {
+  return history.flatMap((e) =>
+    e.type === 'stage'
+      ? [{ at: new Date(e.at).toISOString(), event: e.event, stage: e.stage, percent: e.percent, why: e.why }]
+      : [],
+  );
+}
+
 export function detailView(item: RolloutListItem, history: readonly HistoryEntry[]): RolloutDetail {
-  return { ...item, lastCheck: lastCheckView(history) };
+  return { ...item, lastCheck: lastCheckView(history), stages: stageViews(history) };
 }

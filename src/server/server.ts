@@ -6,6 +6,7 @@ import { registerCommandRoutes } from './routes/commands.js';
 import { registerScrubHook } from './routes/scrub-answers.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
+import { registerUiRoutes } from './routes/ui.js';
 import { capConnections, fastifyTimeouts, resolveLimits } from './server-limits.js';
 
 /*
@@ -46,5 +47,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerHealthRoutes(app, { ...deps, logger: log });
   registerRolloutRoutes(app, { ...deps, logger: log });
   registerCommandRoutes(app, { ...deps, logger: log });
+  registerUiRoutes(app, { ...deps, logger: log });
   return app;
 }

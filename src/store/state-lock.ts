@@ -1,5 +1,6 @@
 import { stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StagegateError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -42,6 +43,17 @@ export interface StateLock {
   readonly holder: LockHolder;
   /** the dead holder whose lock was taken over, if any */
   readonly takenOverFrom: LockHolder | null;
+  /**
+   * true while the lock is ours as far as this process can know: not released,
+   * not seen taken over, and its last verified heartbeat younger than the stale
+   * timeout (less a margin) on the monotonic clock. A process frozen past the
+   * stale timeout wakes up with this false, before it runs a write.
+   */
+  held(): boolean;
+  /** reads the lock file now: still ours (and then counts as a heartbeat)? */
+  verify(): Promise<boolean>;
+  /** called once when the heartbeat finds the lock taken over or removed */
+  onLost(cb: () => void): () => void;
   /** removes the lock if it is still ours; safe to call twice */
   release(): Promise<void>;
 }
@@ -50,6 +62,13 @@ export interface AcquireStateLockOptions {
   /** what holds it, shown to the next acquirer, e.g. `stagegate run` */
   readonly owner: string;
   readonly logger?: Logger;
+  /** a lock untouched this long is taken over; default STALE_MS, or STAGEGATE_STATE_LOCK_STALE_MS (tests) */
+  readonly staleMs?: number;
+}
+
+function staleMsFrom(opts: AcquireStateLockOptions): number {
+  const env = Number(process.env.STAGEGATE_STATE_LOCK_STALE_MS);
+  return opts.staleMs ?? (Number.isFinite(env) && env >= 1_000 ? env : STALE_MS);
 }
 
 export async function acquireStateLock(dir: string, opts: AcquireStateLockOptions): Promise<StateLock> {
@@ -58,10 +77,11 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
   const file = join(root, STATE_LOCK_FILE);
   const self = newHolder(opts.owner);
   let takenOverFrom: LockHolder | null = null;
+  const staleMs = staleMsFrom(opts);
   try {
     await ensureDir(root);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      if (await tryCreateLock(file, self)) return lockHandle(file, self, takenOverFrom, logger);
+      if (await tryCreateLock(file, self)) return lockHandle(file, self, takenOverFrom, logger, staleMs);
       const holder = await readLockFile(file);
       if (holder === 'gone') continue;
       if (holder === 'unreadable') {
@@ -71,7 +91,7 @@ export async function acquireStateLock(dir: string, opts: AcquireStateLockOption
           { file },
         );
       }
-      if (!(await isAbandoned(file, holder))) throw lockedError(root, file, holder);
+      if (!(await isAbandoned(file, holder, staleMs))) throw lockedError(root, file, holder);
       const outcome = await breakLock(
         file,
         (current) => current !== 'unreadable' && current.token === holder.token,
@@ -117,7 +137,7 @@ export async function readStateLock(dir: string): Promise<LockHolder | undefined
   return typeof holder === 'string' ? undefined : holder;
 }
 
-async function isAbandoned(file: string, holder: LockHolder): Promise<boolean> {
+async function isAbandoned(file: string, holder: LockHolder, staleMs: number): Promise<boolean> {
   let touchedAt: number;
   try {
     touchedAt = (await stat(file)).mtimeMs;
@@ -125,7 +145,7 @@ async function isAbandoned(file: string, holder: LockHolder): Promise<boolean> {
     if (errnoCode(err) === 'ENOENT') return true;
     throw err;
   }
-  if (Date.now() - touchedAt > STALE_MS) return true;
+  if (Date.now() - touchedAt > staleMs) return true;
   // pid 1 in another container with the same host name is not us: only the heartbeat can tell
   if (holder.pid === process.pid) return false;
   return holderIsDead(holder);
@@ -136,24 +156,69 @@ function lockHandle(
   self: LockHolder,
   takenOverFrom: LockHolder | null,
   logger: Logger,
+  staleMs: number,
 ): StateLock {
   let released = false;
-  const heartbeat = setInterval(() => {
+  let lost = false;
+  // the lock was created (or taken over) just now: that counts as verified
+  let verifiedAt = performance.now();
+  const lostCallbacks = new Set<() => void>();
+  const margin = Math.min(5_000, staleMs / 6);
+  const heartbeatMs = Math.min(HEARTBEAT_MS, staleMs / 6);
+
+  async function verify(): Promise<boolean> {
+    if (released || lost) return false;
+    const sentAt = performance.now();
+    const current = await readLockFile(file).catch(() => 'unreadable' as const);
+    // cannot tell (a torn read, an I/O error): not verified, so held() runs out unless a later beat can
+    if (current === 'unreadable') return false;
+    if (current === 'gone' || current.token !== self.token) {
+      markLost(current);
+      return false;
+    }
     const now = new Date();
-    utimes(file, now, now).catch((err: unknown) =>
+    await utimes(file, now, now);
+    verifiedAt = sentAt;
+    return true;
+  }
+
+  function markLost(current: Awaited<ReturnType<typeof readLockFile>>): void {
+    if (lost || released) return;
+    lost = true;
+    clearInterval(heartbeat);
+    logger.error(
+      {
+        file,
+        holder: typeof current === 'string' ? current : { pid: current.pid, hostname: current.hostname },
+      },
+      'state lock taken over by another controller: acting stops',
+    );
+    for (const cb of lostCallbacks) cb();
+  }
+
+  // the heartbeat checks ownership before touching: a controller deposed while frozen learns it here
+  const heartbeat = setInterval(() => {
+    verify().catch((err: unknown) =>
       logger.warn({ file, error: errnoCode(err) ?? String(err) }, 'state lock heartbeat failed'),
     );
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   // the lock must not keep a finished process alive
   heartbeat.unref();
   return {
     file,
     holder: self,
     takenOverFrom,
+    held: () => !released && !lost && performance.now() < verifiedAt + staleMs - margin,
+    verify: () => verify().catch(() => false),
+    onLost(cb) {
+      lostCallbacks.add(cb);
+      return () => lostCallbacks.delete(cb);
+    },
     async release() {
       if (released) return;
       released = true;
       clearInterval(heartbeat);
+      if (lost) return;
       // someone removed or replaced it by hand: theirs now, leave it
       if (!(await releaseLock(file, self))) logger.warn({ file }, 'state lock was no longer ours at release');
     },

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exposureStart } from '../../src/cli/commands/query.js';
 import { formatConfidence, formatInterval } from '../../src/engine/format.js';
 import { judgeCriterion } from '../../src/engine/judge.js';
 import { parseCriterion } from '../../src/rollout/criteria.js';
-import type { HistoryEntry } from '../../src/ports/state-store.js';
+import type { MetricsProvider } from '../../src/ports/metrics-provider.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
+import { loadRolloutFile } from '../../src/rollout/loader.js';
+import { simulateRollout } from '../../src/runtime/simulate-run.js';
 import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
 import { eventsKey } from '../../src/sandbox/scenario.js';
 import { createStateStore } from '../../src/store/factory.js';
@@ -201,37 +203,30 @@ describe('stagegate query', () => {
     ]);
   });
 
-  it('reads the stage window from the state store when the rollout has state', async () => {
+  it('reads the stage window from the engine state the runtime wrote', async () => {
     const stateDir = join(dir, 'state-with-record');
     const store = createStateStore({ type: 'file', dir: stateDir });
-    const stageStart = Date.now() - 2 * 3_600_000;
-    await store.save(
-      {
-        name: 'query-demo',
-        version: 0,
-        specHash: 'x',
-        snapshot: null,
-        intent: null,
-        summary: {
-          state: 'running',
-          stage: 'canary',
-          stageIndex: 0,
-          percent: 2,
-          reason: null,
-          lastCheck: null,
-        },
-        updatedAt: stageStart,
-      },
-      0,
-    );
-    await store.appendHistory('query-demo', {
-      type: 'toggle-result',
-      at: stageStart,
-      intentId: 'i1',
-      ok: true,
-      percent: 2,
-      error: null,
+    const from = Date.now() - 2 * 3_600_000;
+    // one real check (no data: the rollout starts at its canary and holds there)
+    const noData: MetricsProvider = {
+      name: 'none',
+      query: () => Promise.resolve({ kind: 'no-data', reason: 'test' }),
+      queryMany: (requests) => Promise.resolve(requests.map(() => ({ kind: 'no-data', reason: 'test' }))),
+    };
+    const rollout = await loadRolloutFile(rolloutPath);
+    await simulateRollout({
+      rollout,
+      metrics: noData,
+      store,
+      toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
+      from,
+      until: from + 1,
+      maxChecks: 1,
     });
+    const entered = (await store.history('query-demo')).find(
+      (e) => e.type === 'stage' && e.event === 'entered',
+    );
+    expect(entered).toMatchObject({ stage: 'canary', percent: 2 });
     const config = await writeConfig('stateful', sandbox.url, stateDir);
     const run = await cli(['--config', config, 'query', rolloutPath, '--json']);
     expect(run.code).toBe(0);
@@ -239,9 +234,10 @@ describe('stagegate query', () => {
       stage: unknown;
       metrics: Array<{ name: string; window: { label: string; from: string } }>;
     };
-    expect(out.stage).toEqual({ name: 'canary', percent: 2, since: new Date(stageStart).toISOString() });
+    const since = new Date(entered?.at ?? 0).toISOString();
+    expect(out.stage).toEqual({ name: 'canary', percent: 2, since });
     const calls = out.metrics.find((m) => m.name === 'calls');
-    expect(calls?.window.from).toBe(new Date(stageStart).toISOString());
+    expect(calls?.window.from).toBe(since);
     expect(calls?.window.label).toBe('stage (2h)');
   });
 
@@ -282,27 +278,5 @@ describe('stagegate query', () => {
     expect(run.stderr.trim()).toBe(
       'stagegate: DD_APP_KEY is not set: metrics provider "datadog" needs an application key in the environment',
     );
-  });
-});
-
-describe('exposureStart', () => {
-  const result = (at: number, percent: number | null, ok = true): HistoryEntry => ({
-    type: 'toggle-result',
-    at,
-    intentId: `i${at}`,
-    ok,
-    percent,
-    error: ok ? null : 'boom',
-  });
-  it.each<[string, HistoryEntry[], number, number | null]>([
-    ['no history', [], 2, null],
-    ['one write', [result(10, 2)], 2, 10],
-    ['a re-applied write does not restart the stage', [result(10, 2), result(20, 2)], 2, 10],
-    ['the latest percent counts', [result(10, 2), result(20, 25)], 25, 20],
-    ['back to a percent later: its latest run', [result(10, 2), result(20, 25), result(30, 2)], 2, 30],
-    ['failed writes are ignored', [result(10, 2), result(20, 25, false)], 2, 10],
-    ['history disagrees with the record', [result(10, 2)], 25, null],
-  ])('%s', (_name, history, percent, expected) => {
-    expect(exposureStart(history, percent)).toBe(expected);
   });
 });

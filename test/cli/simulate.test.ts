@@ -65,7 +65,7 @@ describe('stagegate simulate', () => {
     expect(rollback).toContain('error_rate 12% (>5% breach, <5% fail)');
     expect(lines.at(-2)).toBe('final: rolled_back at stage-c, 0% after 2h30m (stopped: rolled_back)');
     expect(lines.at(-1)).toBe(
-      'reason: error_rate 12% (10.9–13.1%, 600/5000) breaches > 5% at 98.33% for 2 of 2 checks',
+      'reason: error_rate 12% (600/5000) breaches > 5%: evidence 479.6 of 7.3 (CUSUM, 5000 trials this stage) for 2 of 2 checks',
     );
   });
 

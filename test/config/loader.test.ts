@@ -40,6 +40,11 @@ describe('interpolate', () => {
       16,
       'environment variable NOPE is not set (or give a default: ${NOPE:-...})',
     ],
+    [
+      'http://${USER_X}:${PASS_X}@${HOST}/${USER_X}',
+      8,
+      'environment variables USER_X and PASS_X are not set (or give defaults: ${USER_X:-...})',
+    ],
     ['abc ${HOST', 5, 'unclosed "${": write ${NAME}, or $${ for a literal "${"'],
     ['${1ABC}', 1, '"${1ABC}" is not a variable reference: write ${NAME} or ${NAME:-default}'],
     ['${}', 1, '"${}" is not a variable reference: write ${NAME} or ${NAME:-default}'],

@@ -60,7 +60,7 @@ async function freePort(): Promise<number> {
 }
 
 async function workspace(rollouts: Record<string, string>, logLevel = 'info'): Promise<Workspace> {
-  ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, rollouts, logLevel });
+  ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, flipper, rollouts, logLevel });
   // the Flipper token comes from the environment, like in production
   const { writeFile, readFile } = await import('node:fs/promises');
   const config = await readFile(ws.configPath, 'utf8');

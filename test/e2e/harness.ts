@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HistoryEntry, RolloutRecord } from '../../src/ports/state-store.js';
 import { FileStateStore } from '../../src/store/file-store.js';
+import { parse as parseYaml } from 'yaml';
+import type { FlipperSandbox } from '../../src/sandbox/flipper-server.js';
 
 /*
  * End-to-end plumbing: a temp workspace (config, rollouts dir, state dir)
@@ -35,6 +37,11 @@ export interface WorkspaceOptions {
   readonly flipperUrl: string;
   readonly rollouts?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
+  /**
+   * the Flipper sandbox to declare each written rollout's feature in (as
+   * features.yml + `rake features:setup` do): stagegate never creates a feature
+   */
+  readonly flipper?: Pick<FlipperSandbox, 'setFeature' | 'feature'>;
 }
 
 export async function createWorkspace(opts: WorkspaceOptions): Promise<Workspace> {
@@ -55,7 +62,12 @@ server: { enabled: false }
 log: { level: ${opts.logLevel ?? 'info'} }
 `,
   );
-  const writeRollout = (name: string, yaml: string) => writeFile(join(rolloutsDir, `${name}.yaml`), yaml);
+  const writeRollout = async (name: string, yaml: string): Promise<void> => {
+    const feature = featureOf(yaml);
+    if (opts.flipper && feature !== null && opts.flipper.feature(feature) === undefined)
+      opts.flipper.setFeature(feature, {});
+    await writeFile(join(rolloutsDir, `${name}.yaml`), yaml);
+  };
   for (const [name, yaml] of Object.entries(opts.rollouts ?? {})) await writeRollout(name, yaml);
   const store = () => new FileStateStore({ dir: stateDir });
   return {
@@ -70,6 +82,15 @@ log: { level: ${opts.logLevel ?? 'info'} }
     history: (name) => store().history(name),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+function featureOf(yaml: string): string | null {
+  try {
+    const doc = parseYaml(yaml) as { toggle?: { feature?: unknown } } | null;
+    return typeof doc?.toggle?.feature === 'string' ? doc.toggle.feature : null;
+  } catch {
+    return null; // a test writing a broken file on purpose
+  }
 }
 
 export interface CliResult {

@@ -69,6 +69,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: proxy.url,
+    flipper,
     rollouts: Object.fromEntries(
       NAMES.map((name) => [
         name,

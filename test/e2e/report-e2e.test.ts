@@ -71,7 +71,7 @@ afterEach(async () => {
  * variable is not set (which `stagegate run` refuses at start, by design, and operator commands skip).
  */
 async function workspace(rollouts: Record<string, string>, unsetSlack = false): Promise<Workspace> {
-  ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, rollouts });
+  ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, flipper, rollouts });
   const config = await readFile(ws.configPath, 'utf8');
   await writeFile(
     ws.configPath,

@@ -50,6 +50,7 @@ describe('simulate and run', () => {
       const ws = await createWorkspace({
         datadogUrl: dd.url,
         flipperUrl: flipper.url,
+        flipper,
         rollouts: { [name]: yaml },
       });
       try {

@@ -68,20 +68,20 @@ describe('rollback ratios by CUSUM', () => {
 
   it('differences a window: stage measurement and rolls back once the evidence reaches the threshold', () => {
     // 100 requests per check at 8% errors: ≈ 3.7 nats per check; the threshold is
-    // ln(K/α) = ln(36/0.05) = 6.58 for three 1-hour stages checked every 5 minutes
+    // ln(K/α)/θ(3%) = ln(36/0.05)/0.785 = 8.38 for three 1-hour stages checked every 5 minutes
     const ds = series(
       rollout,
       [1, 2, 3, 4].map((k) => ({ m: { error_rate: ratio(8 * k, 100 * k), sent: value(100 * k) } })),
     );
     const first = ds[0]?.results[0];
     expect(first?.evidence?.statistic).toBeCloseTo(8 * Math.log(4) + 92 * Math.log(0.9 / 0.975), 9);
-    expect(first?.evidence?.threshold).toBeCloseTo(Math.log(36 / 0.05), 12);
+    expect(first?.evidence?.threshold).toBeCloseTo(8.380835339812744, 9);
     expect(first?.reason).toBe(
-      'error_rate 8% (8/100) within rollback > 5%: evidence 3.7 of 6.6 (CUSUM, 100 trials this stage)',
+      'error_rate 8% (8/100) within rollback > 5%: evidence 3.7 of 8.4 (CUSUM, 100 trials this stage)',
     );
     const rolledBack = ds.findIndex((d) => d.action === 'rollback');
-    expect(rolledBack).toBe(1);
-    expect(ds[1]?.cause).toBe('breach');
+    expect(rolledBack).toBe(2);
+    expect(ds[2]?.cause).toBe('breach');
   });
 
   it('counts a redone check once: the same input twice gives the same counters', () => {
@@ -112,9 +112,10 @@ describe('rollback ratios by CUSUM', () => {
       { m: { error_rate: ratio(3, 100) }, inc: { error_rate: inc(0, 3, 100) } },
       { m: { error_rate: ratio(11, 200) }, inc: { error_rate: inc(1, 8, 100) } },
       { m: { error_rate: ratio(19, 300) }, inc: { error_rate: inc(2, 8, 100) } },
+      { m: { error_rate: ratio(24, 300) }, inc: { error_rate: inc(3, 8, 100) } },
     ]);
-    expect(ds.map((d) => d.results[0]?.evidence?.trials)).toEqual([100, 200, 300]);
-    expect(ds.map((d) => d.action)).toEqual(['hold', 'hold', 'rollback']);
+    expect(ds.map((d) => d.results[0]?.evidence?.trials)).toEqual([100, 200, 300, 400]);
+    expect(ds.map((d) => d.action)).toEqual(['hold', 'hold', 'hold', 'rollback']);
   });
 
   it('falls back to the per-look interval for a sliding window without increments', () => {

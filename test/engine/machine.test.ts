@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutEngine } from '../../src/engine/rollout-engine.js';
 import type { RolloutEventType } from '../../src/ports/notifier.js';
+import type { ToggleState } from '../../src/ports/toggle-provider.js';
+import { toggleState } from '../../src/providers/toggles/toggle-state.js';
 import {
   HOUR,
   MIN,
@@ -97,9 +99,28 @@ describe('drift: the controller never fights a human', () => {
     expect(engine.state()).toBe('paused');
     expect(step.notices.map((n) => n.type)).toEqual(['drift']);
     expect(engine.summary().reason).toBe(
-      'drift: the toggle reads 30% but 10% was applied; paused (resume re-applies 10%)',
+      'drift: percentage_of_actors is 30% (stagegate set 10%); paused (resume re-applies 10%)',
     );
     expect(engine.intent()).toBeNull();
+  });
+
+  it.each<[string, Partial<ToggleState>, string | null]>([
+    [
+      'a percentage_of_time set by hand',
+      { percentageOfTime: 5 },
+      'drift: percentage_of_time is 5% (stagegate set 0%); paused (resume re-applies 10%)',
+    ],
+    [
+      'an expression set by hand',
+      { expression: '{"Equal":[1,1]}' },
+      'drift: expression is {"Equal":[1,1]} (stagegate set unset); paused (resume re-applies 10%)',
+    ],
+    ['testers added to the actors allow-list (UAT: the team owns it)', { actors: ['User;42'] }, null],
+  ])('exposure, not one gate: %s', (_name, change, reason) => {
+    const engine = engineIn('running.observing');
+    engine.send(tick(T0 + 10 * MIN, healthy(), toggleState({ ...toggleAt(10), ...change })));
+    expect(engine.state()).toBe(reason === null ? 'running.observing' : 'paused');
+    expect(reason === null ? null : engine.summary().reason).toBe(reason);
   });
 
   it('does not roll back while a human owns the toggle', () => {
@@ -234,7 +255,7 @@ describe('approvals', () => {
     expect(engine.canAccept('APPROVE')).toEqual({
       ok: false,
       reason:
-        'the latest check no longer supports advancing: error_rate 3.33% (0.591–16.7%, 1/30) needs < 5%: inconclusive at 95%; half requires approval, waiting for approve',
+        'the latest check no longer supports advancing: error_rate 3.33% (0.0495–18.5%, 1/30) needs < 5%: inconclusive at 95%; half requires approval, waiting for approve',
     });
     engine.send(tick(READY_AT + 10 * MIN, healthy(), toggleAt(10)));
     expect(engine.canAccept('APPROVE')).toEqual({ ok: true });

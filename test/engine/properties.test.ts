@@ -205,7 +205,10 @@ describe('a sustained breach always ends in rolledBack', () => {
         const exposed = c.appliedPercent > 0;
         const humanOwned = c.pause?.kind === 'drift';
         const beforeStart = engine.state() === 'pending' || c.pause?.resumeTo === 'pending';
-        fc.pre(exposed && !humanOwned && !beforeStart && engine.state() !== 'completed');
+        // completing: the write that enables the toggle for everyone is due first and ends the rollout
+        // (a completed rollout has post-launch check-ins and `abort`, not rollback criteria)
+        const completing = engine.intent()?.action === 'enable';
+        fc.pre(exposed && !humanOwned && !beforeStart && !completing && engine.state() !== 'completed');
         const forChecks = rollout.criteria.rollback[0]?.forChecks ?? 1;
         // the runtime keeps checking and applies every due write; the breach never lets up
         for (let i = 0; i < forChecks + 3 && engine.state() !== 'rolledBack'; i++) {
@@ -219,11 +222,15 @@ describe('a sustained breach always ends in rolledBack', () => {
               intentId: intent.id,
             });
           if (engine.state() === 'rolledBack') break;
+          // the rollback detector counts new observations: each check brings 500 more at 20% errors
           engine.send({
             type: 'TICK',
             now: clock.now,
             measurements: breaching(),
             toggle: toggleAt(engine.context().appliedPercent),
+            increments: {
+              error_rate: { from: clock.now - 5 * MIN, to: clock.now, events: 100, trials: 500 },
+            },
           });
           const rollback = engine.writeDue(clock.now);
           if (rollback?.action === 'disable') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/context.js';
+import { MACHINE_VERSION, type EngineEvent } from '../../src/engine/context.js';
 import { RolloutEngine } from '../../src/engine/rollout-engine.js';
 import { StagegateError } from '../../src/errors.js';
 import { HOUR, MIN, T0, breaching, healthy, makeRollout, stage, toggleAt } from './rollout-factory.js';
@@ -43,7 +43,7 @@ describe('persisted snapshots', () => {
     const persisted = engine.persisted();
     expect(JSON.parse(JSON.stringify(persisted))).toEqual(persisted);
     expect(persisted).toMatchObject({
-      machineVersion: 1,
+      machineVersion: MACHINE_VERSION,
       rollout: 'test-rollout',
       state: 'running.awaitingApproval',
     });
@@ -68,9 +68,9 @@ describe('snapshots that cannot be restored are refused with E_SNAPSHOT_INVALID'
 
   it.each<[string, () => unknown, string]>([
     [
-      'an unknown machine version',
-      () => ({ ...good(), machineVersion: 2 }),
-      'machine version 2 is not the version 1',
+      'a machine version from a newer stagegate',
+      () => ({ ...good(), machineVersion: MACHINE_VERSION + 1 }),
+      `machine version ${MACHINE_VERSION + 1} is not one this stagegate reads (${MACHINE_VERSION} and older)`,
     ],
     [
       'a state that does not exist',

@@ -31,6 +31,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
+    flipper,
     rollouts: {
       [NAME]: rolloutYaml({
         name: NAME,

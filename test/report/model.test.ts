@@ -61,6 +61,7 @@ describe('parseCheckDetail', () => {
     expect(d).toEqual({
       state: null,
       toggle: null,
+      exposure: null,
       durationMs: null,
       measurements: { a: { kind: 'value', value: 1 }, c: { kind: 'no-data', reason: 'empty' } },
       results: [
@@ -83,6 +84,7 @@ describe('parseCheckDetail', () => {
     expect(parseCheckDetail(raw)).toEqual({
       state: null,
       toggle: null,
+      exposure: null,
       durationMs: null,
       measurements: {},
       results: [],

@@ -97,6 +97,19 @@ describe('stagegate report', () => {
     ]);
   });
 
+  it('the markdown report has a Mermaid chart per metric per stage', async () => {
+    await run('event-bus-gateway-emails');
+    expect(out).toContain('```mermaid\nxychart-beta\n  title "error_rate in canary"');
+    expect(out).toContain('title "click_through in stage-e"');
+  });
+
+  it('--format html prints a document with the same charts as the status page', async () => {
+    await run('event-bus-gateway-emails', '--format', 'html');
+    expect(out.startsWith('<!doctype html>')).toBe(true);
+    expect(out.match(/<svg class="chart"/g)).toHaveLength(4);
+    expect(out).toContain('<th scope="row">A: canary</th><td>2%, at least 4h, 150 samples</td>');
+  });
+
   it('without a rollout file it reports from history and says so on stderr', async () => {
     rmSync(join(dir, 'rollouts', 'ebg.yaml'));
     await run('event-bus-gateway-emails');
@@ -115,7 +128,7 @@ describe('stagegate report', () => {
     [
       ['event-bus-gateway-emails', '--format', 'pdf'],
       'E_USAGE',
-      '--format must be one of md, json, not "pdf"',
+      '--format must be one of md, json, html, not "pdf"',
     ],
     [['../etc'], 'E_USAGE', '"../etc" is not a rollout name (lowercase letters, digits and dashes)'],
   ])('%j → %s', async (args, code, message) => {

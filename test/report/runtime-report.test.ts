@@ -40,7 +40,7 @@ async function scenario(name: string, errorsAt: (i: number) => number) {
     from: FROM,
     until: FROM + 60_000,
     store,
-    toggles: new MemoryToggleProvider(),
+    toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
   });
   const record = await store.load(name);
   if (!record) throw new Error('no record');

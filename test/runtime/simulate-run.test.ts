@@ -24,7 +24,7 @@ async function run(series: string, autoApprove = false): Promise<SimulationResul
     rollout,
     metrics: provider,
     store: new MemoryStateStore(),
-    toggles: new MemoryToggleProvider(),
+    toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
     from: FROM,
     until: (provider.lastTime() ?? FROM) + every,
     nextCheck: (now) => now + every,
@@ -78,7 +78,8 @@ describe('simulating the example rollout', () => {
     });
     expect(r.stoppedBecause).toBe('rolled_back');
     expect(r.final.reason).toBe(
-      'error_rate 12% (10.9–13.1%, 600/5000) breaches > 5% at 98.33% for 2 of 2 checks',
+      // the CUSUM's threshold: ln(16 planned checks / α 0.05) / θ(3%) = 5.77 / 0.79 = 7.3
+      'error_rate 12% (600/5000) breaches > 5%: evidence 479.6 of 7.3 (CUSUM, 5000 trials this stage) for 2 of 2 checks',
     );
   });
 });

@@ -82,6 +82,7 @@ beforeAll(async () => {
   ws = await createWorkspace({
     datadogUrl: dd.url,
     flipperUrl: flipper.url,
+    flipper,
     rollouts: { [NAME]: rolloutYaml, [HELD]: heldYaml },
   });
   const config = await readFile(ws.configPath, 'utf8');

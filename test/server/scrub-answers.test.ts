@@ -66,6 +66,7 @@ describe('history entries', () => {
       results: [],
       decision: { action: 'hold', reasons: [`because ${SECRET}`] },
       toggle: 2,
+      exposure: null,
       durationMs: 5,
     });
     const text = JSON.stringify(entry);

@@ -23,6 +23,7 @@ function setup(over: Partial<ServerDeps> = {}, fill = true) {
     store.records.set('alpha', record('alpha'));
     store.entries.set('alpha', [
       { type: 'spec', at: T0 - 10_000, specHash: 'abc', source: 'rollouts/alpha.yaml' },
+      { type: 'stage', at: T0 - 5_000, event: 'entered', stage: 'canary', percent: 2, why: 'started' },
       {
         type: 'check',
         at: T0,
@@ -46,6 +47,7 @@ function setup(over: Partial<ServerDeps> = {}, fill = true) {
           decision: { action: 'hold', reasons: ['error_rate inconclusive'] },
           state: 'running',
           toggle: 2,
+          exposure: '2% of actors',
           durationMs: 12,
           errors: null,
           postLaunch: null,
@@ -180,6 +182,7 @@ describe('read API', () => {
       percent: 2,
       decision: 'hold',
       reasons: ['error_rate inconclusive'],
+      exposure: '2% of actors',
       measurements: {
         error_rate: { kind: 'ratio', value: 0.02, numerator: 2, denominator: 100 },
         sent: { kind: 'no-data', reason: 'empty series' },
@@ -195,6 +198,10 @@ describe('read API', () => {
         },
       ],
     });
+    // the stage as the runtime recorded it, not inferred from the percent
+    expect(body.stages).toEqual([
+      { at: '2025-06-17T11:59:55.000Z', event: 'entered', stage: 'canary', percent: 2, why: 'started' },
+    ]);
   });
 
   it('GET /api/rollouts/:name has lastCheck null before the first check', async () => {
@@ -231,8 +238,11 @@ describe('read API', () => {
     expect(body.next).toBe(1);
     expect(body.entries.map((e: { type: string }) => e.type)).toEqual(['check']);
     const older = await app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=1&before=1' });
-    expect(older.json().entries.map((e: { type: string }) => e.type)).toEqual(['spec']);
-    expect(older.json().next).toBeNull();
+    expect(older.json().entries.map((e: { type: string }) => e.type)).toEqual(['stage']);
+    expect(older.json().next).toBe(2);
+    const oldest = await app.inject({ method: 'GET', url: '/api/rollouts/alpha/history?limit=1&before=2' });
+    expect(oldest.json().entries.map((e: { type: string }) => e.type)).toEqual(['spec']);
+    expect(oldest.json().next).toBeNull();
   });
 
   it.each([

@@ -86,7 +86,9 @@ describe('stagegate state', () => {
        ON CONFLICT (id) DO UPDATE SET holder = 'replica-a', epoch = 7, expires_at = now() + interval '1 minute'`,
     );
     const text = await run(['state', 'lease']);
-    expect(text.out).toMatch(/^leader replica-a, epoch 7, lease expires \d{4}-\d\d-\d\dT/);
+    expect(text.out).toMatch(/^leader: replica-a \(lease epoch 7, expires \d{4}-\d\d-\d\dT/);
+    const status = await run(['status']);
+    expect(status.out).toMatch(/\nleader: replica-a \(lease epoch 7, expires \d{4}-\d\d-\d\dT/);
     const json = await run(['state', 'lease', '--json']);
     expect(JSON.parse(json.out)).toMatchObject({ holder: 'replica-a', epoch: 7 });
   });

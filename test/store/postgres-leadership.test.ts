@@ -42,8 +42,14 @@ interface Replica {
   clock: { skew: number };
 }
 
-async function replica(schema: string, self: string, leaseSeconds = 1, listen = true): Promise<Replica> {
-  const pool = createPool({ url: pg.db.url, max: 2 });
+async function replica(
+  schema: string,
+  self: string,
+  leaseSeconds = 1,
+  listen = true,
+  lockTimeoutMs?: number,
+): Promise<Replica> {
+  const pool = createPool({ url: pg.db.url, max: 2, lockTimeoutMs });
   const listener = listen ? new PgListener(pg.db.url) : undefined;
   const clock = { skew: 0 };
   const lead = new PgLeadership({
@@ -116,6 +122,46 @@ describe('postgres leader election', () => {
     expect(a.lead.isLeader()).toBe(false);
     expect(await codeOf(() => a.lead.fence())).toBe('E_FENCED');
     expect(b.lead.epoch()).toBe(2);
+  });
+
+  /** a leader frozen inside a fenced save: its transaction holds the lease row FOR SHARE and never ends */
+  async function frozenInsideSave(schema: string, idleInTransactionMs: number): Promise<() => void> {
+    const storePool = createPool({ url: pg.db.url, max: 1, idleInTransactionMs });
+    const client = await storePool.connect();
+    client.on('error', () => undefined); // the server ends the session: expected
+    await client.query('BEGIN');
+    await client.query(`SELECT epoch FROM "${schema}".lease WHERE id = 1 FOR SHARE`);
+    let released = false;
+    const thaw = (): void => {
+      if (released) return;
+      released = true;
+      client.release(true);
+    };
+    cleanup.push(async () => {
+      thaw();
+      await storePool.end().catch(() => undefined);
+    });
+    return thaw;
+  }
+
+  it.each([
+    ['ends the frozen transaction, so the follower takes over', 500, true],
+    ['(control: without the timeout the row lock blocks the takeover)', 60_000, false],
+  ])('idle-in-transaction timeout %s', async (_what, idleMs, takesOver) => {
+    const schema = await pg.schema();
+    const a = await replica(schema, 'a', 1);
+    expect(a.lead.isLeader()).toBe(true);
+    const thaw = await frozenInsideSave(schema, idleMs);
+    await a.pool.end(); // frozen: no renewals either
+    // as openPostgresState opens it: a lease attempt fails on a held row lock instead of hanging
+    const b = await replica(schema, 'b', 1, true, 300);
+    const outcome = await until(() => b.lead.isLeader(), 4_000).then(
+      () => 'took over',
+      () => 'blocked',
+    );
+    thaw();
+    expect(outcome).toBe(takesOver ? 'took over' : 'blocked');
+    if (takesOver) expect(b.lead.epoch()).toBe(2);
   });
 
   it('wakes up from a freeze past its lease as a follower, before any write', async () => {

@@ -4,7 +4,9 @@ import { formatConfidence, formatCount, formatInterval, formatValue } from '../.
 import { StagegateError } from '../../errors.js';
 import { createLogger, silentLogger } from '../../log.js';
 import type { Measurement, MetricsProvider, TimeWindow } from '../../ports/metrics-provider.js';
-import type { HistoryEntry, StateStore } from '../../ports/state-store.js';
+import type { StateStore } from '../../ports/state-store.js';
+import { openEngineSession } from '../../runtime/engine-adapter.js';
+import { measureRollout } from '../../runtime/measure.js';
 import { createMetricsProvider, metricsProviderNameFor } from '../../providers/metrics/factory.js';
 import { resolveWindow } from '../../engine/window.js';
 import { loadConfig } from '../../config/loader.js';
@@ -24,8 +26,7 @@ import { formatOnlineRow, readConfiguredToggle } from '../validate-online.js';
  * state store and no toggle is touched.
  *
  * `window: stage` needs the stage start, which only exists once the rollout
- * runs: it is taken from the state store (when the toggle was last set to its
- * current percent, from the history); without state it falls back to the
+ * runs: it is the engine's own, restored from the state store; without state it falls back to the
  * check interval (`check.every`, or 1h for cron schedules), and says so.
  *
  * Exit 0 when Datadog answered (whatever the verdicts); 3 when it could not be
@@ -99,7 +100,7 @@ async function runQuery(rollout: Rollout, config: Config, now: number): Promise<
   // the table shows every failure already; provider warnings on stderr would only repeat them
   const level = config.log.level === 'debug' || config.log.level === 'trace' ? config.log.level : 'error';
   const logger = createLogger({ level }).child({ command: 'query', rollout: rollout.name });
-  const stage = await stagePosition(createStateStore(config.state, { logger }), rollout);
+  const stage = await stagePosition(createStateStore(config.state, { logger }), rollout, now);
   const providers = new Map<string, MetricsProvider>();
   const providerFor = (requested: string | undefined): MetricsProvider => {
     const name = metricsProviderNameFor(requested, config);
@@ -116,38 +117,30 @@ async function runQuery(rollout: Rollout, config: Config, now: number): Promise<
 
   const fallbackMs =
     rollout.check.schedule.kind === 'every' ? rollout.check.schedule.everyMs : FALLBACK_STAGE_WINDOW_MS;
-  const planned = Object.values(rollout.metrics).map((spec) => {
-    const effective: MetricWindow =
-      spec.window.kind === 'stage' && stage.since === null
-        ? { kind: 'duration', ms: fallbackMs }
-        : spec.window;
-    return {
-      spec,
-      window: resolveWindow(effective, now, stage.since ?? now),
-      windowLabel: windowLabel(spec.window, stage, now, fallbackMs),
-    };
-  });
-
-  // one queryMany per provider, as a check does, so the batching is the real one
-  const byProvider = new Map<MetricsProvider, number[]>();
-  planned.forEach((p, i) => {
-    const provider = providerFor(p.spec.provider);
-    byProvider.set(provider, [...(byProvider.get(provider) ?? []), i]);
-  });
-  const measurements: Measurement[] = [];
-  await Promise.all(
-    [...byProvider].map(async ([provider, indexes]) => {
-      const answers = await provider.queryMany(
-        indexes.map((i) => {
-          const p = planned[i] as (typeof planned)[number];
-          return { id: p.spec.name, query: p.spec.query, window: p.window };
-        }),
-      );
-      indexes.forEach((i, k) => {
-        measurements[i] = answers[k] as Measurement;
-      });
-    }),
-  );
+  // without a stage start, `window: stage` reads the fallback window instead (the label says so)
+  const effective: Rollout =
+    stage.since === null
+      ? {
+          ...rollout,
+          metrics: Object.fromEntries(
+            Object.entries(rollout.metrics).map(([name, spec]) => [
+              name,
+              spec.window.kind === 'stage' ? { ...spec, window: { kind: 'duration', ms: fallbackMs } } : spec,
+            ]),
+          ) as Rollout['metrics'],
+        }
+      : rollout;
+  const stageStart = stage.since ?? now;
+  // a provider that cannot be built (a missing key) is a configuration error here, not a measurement
+  for (const spec of Object.values(rollout.metrics)) providerFor(spec.provider);
+  // the check's own measuring step: same windows, same batching, same provider errors
+  const measured = await measureRollout(effective, providerFor, { now, stageStart });
+  const planned = Object.values(effective.metrics).map((spec) => ({
+    spec: rollout.metrics[spec.name] as MetricSpec,
+    window: resolveWindow(spec.window, now, stageStart),
+    windowLabel: windowLabel((rollout.metrics[spec.name] as MetricSpec).window, stage, now, fallbackMs),
+  }));
+  const measurements: Measurement[] = planned.map((p) => measured[p.spec.name] as Measurement);
 
   const criteria = [
     ...rollout.criteria.advance.map((c) => ({ c, kind: 'advance' as const })),
@@ -163,33 +156,25 @@ async function runQuery(rollout: Rollout, config: Config, now: number): Promise<
   return { rollout, at: now, stage, rows };
 }
 
-/** Where the rollout stands, from its state record; the first stage, not started, without one. */
-async function stagePosition(store: StateStore, rollout: Rollout): Promise<StagePosition> {
+/**
+ * Where the rollout stands, from its state record: the stage start is the
+ * engine's own (`window: stage` reads from it in a check); the first stage,
+ * not started, without a record or with one this version cannot restore.
+ */
+async function stagePosition(store: StateStore, rollout: Rollout, now: number): Promise<StagePosition> {
   const first = rollout.stages[0];
   const record = await store.load(rollout.name);
   if (!record || record.summary.stage === null) {
     return { name: first?.name ?? '-', percent: 0, since: null };
   }
   const { stage, percent } = record.summary;
-  return { name: stage, percent, since: exposureStart(await store.history(rollout.name), percent) };
-}
-
-/**
- * When the toggle began showing `percent`: the first successful write of that
- * percent after the last write of another one (re-applying the same value
- * after a restart does not restart the stage).
- */
-export function exposureStart(history: readonly HistoryEntry[], percent: number): number | null {
-  let start: number | null = null;
-  let current: number | null = null;
-  for (const entry of history) {
-    if (entry.type !== 'toggle-result' || !entry.ok || entry.percent === null) continue;
-    if (entry.percent !== current) {
-      current = entry.percent;
-      start = entry.at;
-    }
+  let since: number | null;
+  try {
+    since = openEngineSession(rollout, record).stageStart(now);
+  } catch {
+    since = null;
   }
-  return current === percent ? start : null;
+  return { name: stage, percent, since };
 }
 
 function windowLabel(window: MetricWindow, stage: StagePosition, now: number, fallbackMs: number): string {

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
-import { buildReportModel, renderReportJson, renderReportMarkdown } from '../../report/index.js';
+import {
+  buildReportModel,
+  historyMarkers,
+  metricSeries,
+  renderReportHtml,
+  renderReportJson,
+  renderReportMarkdown,
+} from '../../report/index.js';
 import { findRolloutByName } from '../../report/find-rollout.js';
 import { loadConfig } from '../../config/loader.js';
 import { loadRolloutFile } from '../../rollout/loader.js';
@@ -9,14 +16,14 @@ import type { Rollout } from '../../rollout/types.js';
 import { createStateStore } from '../../store/factory.js';
 
 /*
- * `stagegate report <name> [--format md|json] [--rollout <file>]`: the
+ * `stagegate report <name> [--format md|json|html] [--rollout <file>]`: the
  * release-plan results from the state store's record and history. The
  * rollout file (found by name in rolloutsDir, or given with --rollout)
  * supplies planned lengths, percents and criteria; without it the report is
  * built from history alone and says so on stderr.
  */
 
-const FORMATS = ['md', 'json'] as const;
+const FORMATS = ['md', 'json', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface ReportOptions {
@@ -30,7 +37,7 @@ export function register(program: Command): void {
     .command('report')
     .description('print the release report of a rollout: per stage dates, users, criteria, errors, decisions')
     .argument('<name>', 'rollout name')
-    .option('--format <format>', 'md | json', 'md')
+    .option('--format <format>', 'md | json | html', 'md')
     .option('--rollout <file>', 'the rollout file (default: found by name in rolloutsDir)')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ReportOptions>();
@@ -74,6 +81,14 @@ export function register(program: Command): void {
         }
       }
       const model = buildReportModel(record, history, rollout, Date.now());
-      process.stdout.write(opts.format === 'json' ? renderReportJson(model) : renderReportMarkdown(model));
+      // the charts: a Mermaid block per metric per stage in markdown, the status page's SVG in html
+      const series = metricSeries(history);
+      const text =
+        opts.format === 'json'
+          ? renderReportJson(model)
+          : opts.format === 'html'
+            ? renderReportHtml(model, series, historyMarkers(history))
+            : renderReportMarkdown(model, series);
+      process.stdout.write(text);
     });
 }

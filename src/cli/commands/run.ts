@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import { createController, type Controller, type PassReport } from '../../controller/controller.js';
 import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
+import type { Controller, PassReport } from '../../controller/controller.js';
 import { createLogger, type Logger } from '../../log.js';
 import { loadConfig } from '../../config/loader.js';
+import { missingEnvironment, startupWarnings } from '../../config/required-env.js';
+import { prettyLogStream } from '../pretty-log.js';
 import {
   StagegateMetrics,
   instrumentWiring,
   startControllerServer,
 } from '../../compose/controller-server.js';
+import { createReplicatedController } from '../../compose/leadership-wiring.js';
 
 /*
  * `stagegate run [--once] [--pretty]`: the controller. Logs are JSON lines on
@@ -26,7 +29,7 @@ import {
  * retry timers left, Node used to exit 0 mid-pass and leave the lock behind). A rollback still pending
  * after its retry window is exit 3 (E_ROLLBACK_PENDING), before a failed check or a bad file (exit 1).
  */
-async function runOncePass(controller: Controller, logger: Logger): Promise<void> {
+async function runOncePass(controller: Pick<Controller, 'runOnce'>, logger: Logger): Promise<void> {
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let report: PassReport;
   try {
@@ -66,11 +69,25 @@ export function register(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
       const config = await loadConfig(opts.config);
-      const logger = createLogger({ level: config.log.level, pretty: opts.pretty === true });
+      // every missing variable in one error, before any provider is built (each would name only its own)
+      const missing = missingEnvironment(config, process.env);
+      if (missing.length > 0)
+        throw new StagegateError(
+          'E_CONFIG_INVALID',
+          `${opts.config}: missing environment variable${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`,
+        );
+      // --pretty: one line per log record (a check is one line), see ../pretty-log.ts
+      const logger = createLogger({
+        level: config.log.level,
+        ...(opts.pretty === true && { destination: prettyLogStream(process.stderr) }),
+      });
+      for (const w of startupWarnings(config, process.env)) logger.warn(w.fields, w.message);
       // one metrics registry for the runner (checks, writes) and the wrapped providers (durations, errors)
       const metrics = new StagegateMetrics();
       const wiring = instrumentWiring(createWiring(config, { env: process.env, logger }), metrics);
-      const controller = createController({
+      // on postgres: joins the leader election, fenced writes, commands relayed to the leader
+      const controller = await createReplicatedController({
+        metrics,
         wiring,
         logger,
         owner: opts.once ? 'stagegate run --once' : 'stagegate run',

@@ -199,7 +199,8 @@ export function register(program: Command): void {
           rollout,
           metrics: provider,
           store: new MemoryStateStore(),
-          toggles: new MemoryToggleProvider(),
+          // the simulated toggle is declared: whether the real one is, `validate --online` says
+          toggles: new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
           from: origin,
           until,
           nextCheck: schedule.next,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/loader.js';
 import type { Config } from '../../config/schema.js';
 import { StagegateError } from '../../errors.js';
+import { leaseHolderLine } from '../../ports/leadership.js';
 import { silentLogger } from '../../log.js';
 import { createStateStore } from '../../store/factory.js';
 import { migrate } from '../../store/postgres/migrate.js';
@@ -150,13 +151,18 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify(lease)}\n`);
         return;
       }
-      const live = lease.expiresAt !== null && lease.expiresAt > Date.now();
-      process.stdout.write(
-        lease.holder === null
-          ? 'no replica has held the lease yet\n'
-          : `leader ${lease.holder}, epoch ${lease.epoch}, lease ${live ? 'expires' : 'EXPIRED'} ${new Date(lease.expiresAt ?? 0).toISOString()}\n`,
-      );
+      process.stdout.write(`${leaseHolderLine(lease, Date.now())}\n`);
     });
+}
+
+/** For `stagegate status` on a postgres store: who acts now, or '' for stores without replicas. */
+export async function leaseStatusLine(state: StateConfig): Promise<string> {
+  if (state.type !== 'postgres') return '';
+  try {
+    return `\n${leaseHolderLine(await describeLease(state), Date.now())}\n`;
+  } catch (err) {
+    return `\nleader: unknown (lease unreadable: ${err instanceof StagegateError ? err.message : 'database unreachable'})\n`;
+  }
 }
 
 async function closeStore(store: object): Promise<void> {

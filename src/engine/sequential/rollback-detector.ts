@@ -38,10 +38,14 @@ export interface DetectorOutcome {
 }
 
 /** `evidence 7.2 of 11.4 (CUSUM, 4,530 trials this stage)`: the detector's state for the check line. */
-export function formatEvidence(state: CusumState, threshold: number): string {
-  const e = Number(state.s.toFixed(1));
-  const h = Number(threshold.toFixed(1));
-  return `evidence ${e} of ${h} (CUSUM, ${formatCount(state.trials)} trials this stage)`;
+export function formatEvidence(e: {
+  readonly statistic: number;
+  readonly threshold: number;
+  readonly trials: number;
+}): string {
+  const s = Number(e.statistic.toFixed(1));
+  const h = Number(e.threshold.toFixed(1));
+  return `evidence ${s} of ${h} (CUSUM, ${formatCount(e.trials)} trials this stage)`;
 }
 
 /** undefined when the criterion has no detector (== / !=, a threshold at 0 or 1) or no increment is known. */
@@ -60,7 +64,7 @@ export function judgeByDetector(input: DetectorInput): DetectorOutcome | undefin
   const { state } = updateCusum(design, previous, increment);
   const value = m.numerator / m.denominator;
   const shown = `${c.metric} ${formatValue(value, c.percent)} (${formatCount(m.numerator)}/${formatCount(m.denominator)})`;
-  const evidence = formatEvidence(state, input.threshold);
+  const evidence = formatEvidence({ statistic: state.s, threshold: input.threshold, trials: state.trials });
   const breach = state.s >= input.threshold;
   const threshold = formatThreshold(c);
   const result: CriterionResult = {

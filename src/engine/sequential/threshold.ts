@@ -1,5 +1,5 @@
-import type { Rollout } from '../../rollout/types.js';
-import type { CusumDesign } from './cusum.js';
+import type { Criterion, Rollout } from '../../rollout/types.js';
+import { cusumDesign, type CusumDesign } from './cusum.js';
 
 /*
  * The CUSUM threshold h from α = 1 − policy.confidence and the rollout's horizon.
@@ -12,7 +12,10 @@ import type { CusumDesign } from './cusum.js';
  * with probability at most e^−h. A rollout has at most K checks (the horizon),
  * hence at most K starting points j, and
  *
- *     P(any false alarm in the rollout) ≤ K · e^−h,   so   h = ln(K / α).
+ *     P(any false alarm in the rollout) ≤ K · e^−h,   so   h = ln(K / α)
+ *
+ * for rates ≤ p0; criterionThreshold below extends it to rates up to
+ * SAFE_SHARE of the threshold and to several rollback criteria.
  *
  * This is the classical ARL0 ≥ e^h bound (Lorden 1971) applied per check
  * rather than per observation, which is what makes it usable: h grows only with
@@ -57,14 +60,48 @@ export function cusumThreshold(horizon: number, alpha: number): number {
   return Math.log(Math.max(1, horizon) / alpha);
 }
 
-const thresholds = new WeakMap<object, number>();
+/**
+ * The release rates the guarantee covers: every true rate up to this share of
+ * the criterion's threshold (3% for `> 5%`). A rate between p0 = τ/2 and τ has
+ * a tilt θ < 1, so h = ln(K/α) alone would bound its false alarms only by
+ * K·e^{−θh} = α^θ·K^{1−θ} (the benchmark measured 1.1–2.5% at 3% for 5%).
+ */
+export const SAFE_SHARE = 0.6;
 
-/** The threshold of a rollout's rollback detectors (cached per rollout object). */
-export function rolloutThreshold(rollout: Rollout): number {
-  const known = thresholds.get(rollout);
-  if (known !== undefined) return known;
-  const h = cusumThreshold(horizonChecks(rollout), 1 - rollout.policy.confidence);
-  thresholds.set(rollout, h);
+/**
+ * h for one criterion: ln(K·R / α) / θ(SAFE_SHARE·τ), with R the rollout's
+ * rollback criteria that have a detector (a Bonferroni split of α among them)
+ * and θ the tilt at the safe rate (1 at p0, so ≥ ln(K·R/α)). Then for every
+ * true rate ≤ SAFE_SHARE·τ of every criterion, P(any false rollback in the
+ * planned rollout) ≤ Σ_R K·e^{−θh} = α.
+ */
+export function criterionThreshold(
+  rollout: Pick<Rollout, 'check' | 'stages' | 'policy' | 'criteria'>,
+  c: Pick<Criterion, 'op' | 'threshold'>,
+): number {
+  const design = cusumDesign(c);
+  const detectors = Math.max(1, rollout.criteria.rollback.filter((r) => cusumDesign(r) !== undefined).length);
+  const base = cusumThreshold(horizonChecks(rollout) * detectors, 1 - rollout.policy.confidence);
+  if (!design) return base;
+  const tau = design.numeratorIsBad ? c.threshold : 1 - c.threshold;
+  const theta = tiltExponent(design, SAFE_SHARE * tau);
+  return theta !== undefined && theta > 0 && theta < 1 ? base / theta : base;
+}
+
+const thresholds = new WeakMap<object, Map<string, number>>();
+
+/** The threshold of a rollout's rollback detector for criterion `c` (cached per rollout object). */
+export function rolloutThreshold(rollout: Rollout, c: Criterion): number {
+  let known = thresholds.get(rollout);
+  if (!known) {
+    known = new Map();
+    thresholds.set(rollout, known);
+  }
+  let h = known.get(c.text);
+  if (h === undefined) {
+    h = criterionThreshold(rollout, c);
+    known.set(c.text, h);
+  }
   return h;
 }
 

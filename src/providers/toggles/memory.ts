@@ -23,6 +23,8 @@ export type ManualChange = Partial<Omit<ToggleState, 'feature' | 'exists' | 'exp
 export interface MemoryToggleOptions {
   readonly name?: string;
   readonly logger?: Logger;
+  /** features that exist from the start, all gates off; any other one reads as missing */
+  readonly features?: readonly string[];
 }
 
 export class MemoryToggleProvider implements ToggleProvider {
@@ -33,6 +35,7 @@ export class MemoryToggleProvider implements ToggleProvider {
   constructor(options: MemoryToggleOptions = {}) {
     this.name = options.name ?? 'memory';
     this.#logger = options.logger ?? silentLogger();
+    for (const feature of options.features ?? []) this.#toggles.set(feature, clearedToggleState(feature));
   }
 
   read(feature: string): Promise<ToggleState> {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { StagegateError } from '../../errors.js';
 import { MAX_BY_LENGTH, MAX_REASON_LENGTH } from '../../rollout/operator-input.js';
 import { NAME_PATTERN } from '../../rollout/schema.js';
-import { OPERATOR_COMMANDS } from '../deps.js';
 
 /*
  * Request shapes, validated with zod. A name that cannot be a rollout name is
@@ -25,8 +24,6 @@ export const historyQuerySchema = z.strictObject({
   /** how many of the newest entries to skip: the `next` of the previous page */
   before: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
-
-export const commandParamsSchema = z.object({ name: z.string(), command: z.enum(OPERATOR_COMMANDS) });
 
 /** shapes only: what `by` and `reason` may contain is checkOperatorInput's (shared with the CLI) */
 export const commandBodySchema = z.strictObject({

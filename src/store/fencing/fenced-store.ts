@@ -1,5 +1,12 @@
 import type { FenceableStore, Leadership } from '../../ports/leadership.js';
-import type { HistoryEntry, HistoryPage, RolloutRecord, StateStore } from '../../ports/state-store.js';
+import type {
+  HistoryEntry,
+  HistoryPage,
+  RolloutRecord,
+  StateStore,
+  StoreHealth,
+  StoreScan,
+} from '../../ports/state-store.js';
 
 /*
  * The state store as the leader's runtime sees it: every save and every
@@ -19,10 +26,18 @@ export function isTowardOff(entry: HistoryEntry): boolean {
 }
 
 export class FencedStore implements StateStore {
+  /** the inner store's, when it has them: /readyz reads a file store's health and unreadable records */
+  readonly scan?: () => Promise<StoreScan>;
+  readonly health?: () => StoreHealth;
+
   constructor(
     private readonly inner: FenceableStore,
     private readonly leadership: Leadership,
-  ) {}
+  ) {
+    const { scan, health } = inner;
+    if (scan) this.scan = () => scan.call(inner);
+    if (health) this.health = () => health.call(inner);
+  }
 
   load(name: string): Promise<RolloutRecord | undefined> {
     return this.inner.load(name);

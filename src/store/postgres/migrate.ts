@@ -33,6 +33,8 @@ export async function migrate(
   } catch (err) {
     throw storeError(err, 'connect');
   }
+  // a session the server ends while we hold it must not crash the process: the query in flight fails instead
+  client.on('error', () => undefined);
   let unlocked = false;
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);

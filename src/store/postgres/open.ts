@@ -1,3 +1,4 @@
+import { StagegateError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { PgCommandQueue } from './command-queue.js';
 import { PgLeadership } from './leadership.js';
@@ -32,18 +33,38 @@ export interface PostgresState {
 
 export async function openPostgresState(
   config: PostgresStateConfig,
-  opts: { readonly logger?: Logger; readonly self?: string; readonly pollMs?: number } = {},
+  opts: {
+    readonly logger?: Logger;
+    readonly self?: string;
+    readonly pollMs?: number;
+    /** how long a start waits for an unreachable database before failing; default 30 s */
+    readonly startRetryMs?: number;
+  } = {},
 ): Promise<PostgresState> {
-  const pool = createPool({ url: config.url, logger: opts.logger, applicationName: 'stagegate store' });
+  const leaseMs = config.leaseSeconds * 1000;
+  // a frozen leader's open transaction is ended well within the lease, so it never delays a takeover
+  const pool = createPool({
+    url: config.url,
+    logger: opts.logger,
+    applicationName: 'stagegate store',
+    idleInTransactionMs: Math.min(1_000, leaseMs / 2),
+  });
+  // a lease attempt never hangs behind a row lock: it fails and the next attempt comes a poll later
   const leasePool = createPool({
     url: config.url,
     logger: opts.logger,
     applicationName: 'stagegate lease',
     max: 2,
+    lockTimeoutMs: leaseMs / 3,
   });
   const listener = new PgListener(config.url, opts.logger);
   try {
-    const migrated = await migrate(pool, config.schema, { logger: opts.logger });
+    const migrated = await migrateWhenReachable(
+      pool,
+      config.schema,
+      opts.logger,
+      opts.startRetryMs ?? 30_000,
+    );
     const store = new PostgresStateStore({ pool, schema: config.schema });
     const commands = new PgCommandQueue(pool, config.schema, listener);
     const leadership = new PgLeadership({
@@ -71,6 +92,34 @@ export async function openPostgresState(
     await listener.stop();
     await Promise.all([pool.end(), leasePool.end()]);
     throw err;
+  }
+}
+
+/**
+ * A replica started while the database is briefly unreachable (a failover of
+ * the database itself, a slow connect on a loaded host) retries instead of
+ * exiting; a schema newer than this stagegate, or a refused role, fails at once.
+ */
+async function migrateWhenReachable(
+  pool: ReturnType<typeof createPool>,
+  schema: string,
+  logger: Logger | undefined,
+  budgetMs: number,
+): Promise<MigrateResult> {
+  const end = Date.now() + budgetMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(pool, schema, { logger });
+    } catch (err) {
+      const retriable =
+        err instanceof StagegateError &&
+        err.code === 'E_STORE_IO' &&
+        err.details.pgCode === undefined &&
+        err.details.known === undefined;
+      if (!retriable || Date.now() >= end) throw err;
+      logger?.warn({ attempt, error: err.message }, 'postgres not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 }
 

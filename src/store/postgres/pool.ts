@@ -3,7 +3,11 @@ import { StagegateError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
 /*
- * One pg Pool per process and database. `allowExitOnIdle` lets a CLI command
+ * One pg Pool per process and database. A session idle inside a transaction
+ * is ended by the server after `idleInTransactionMs` (default 1 s): a leader
+ * frozen mid-transaction (SIGSTOP, a VM pause) would otherwise keep its row
+ * lock on the lease row (the fenced save reads it FOR SHARE) and no follower
+ * could take the lease over until it woke up: the failover test found that. `allowExitOnIdle` lets a CLI command
  * (status, pause) end when its queries are done without closing the store by
  * hand; an idle client that the server drops emits 'error' on the pool, which
  * would crash the process if nobody listened, so it is logged instead.
@@ -14,6 +18,10 @@ export interface PoolOptions {
   /** shows in pg_stat_activity, so a DBA can tell replicas apart */
   readonly applicationName?: string;
   readonly max?: number;
+  /** the server ends a session idle in a transaction this long; default 1000 ms */
+  readonly idleInTransactionMs?: number;
+  /** a statement waiting this long for a row lock fails instead of hanging (lease attempts); default none */
+  readonly lockTimeoutMs?: number;
 }
 
 export function createPool(opts: PoolOptions): pg.Pool {
@@ -24,6 +32,8 @@ export function createPool(opts: PoolOptions): pg.Pool {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
+    idle_in_transaction_session_timeout: Math.max(1, Math.round(opts.idleInTransactionMs ?? 1_000)),
+    ...(opts.lockTimeoutMs !== undefined && { lock_timeout: Math.max(1, Math.round(opts.lockTimeoutMs)) }),
   });
   pool.on('error', (err: Error) => {
     opts.logger?.warn({ err: { message: err.message } }, 'postgres idle client error');
@@ -63,15 +73,23 @@ export function storeError(err: unknown, action: string): StagegateError {
 /** Runs `fn` in one transaction on one client; rolls back on any throw. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // the server may end the session between two statements (idle-in-transaction timeout after a freeze):
+  // a checked-out client then emits 'error', which would crash the process without a listener
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

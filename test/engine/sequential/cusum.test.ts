@@ -10,7 +10,13 @@ import {
   type Increment,
 } from '../../../src/engine/sequential/cusum.js';
 import { formatEvidence } from '../../../src/engine/sequential/rollback-detector.js';
-import { cusumThreshold, horizonChecks, tiltExponent } from '../../../src/engine/sequential/threshold.js';
+import {
+  criterionThreshold,
+  cusumThreshold,
+  horizonChecks,
+  tiltExponent,
+} from '../../../src/engine/sequential/threshold.js';
+import { parseCriterion } from '../../../src/rollout/criteria.js';
 import { HOUR, MIN, makeRollout, stage } from '../rollout-factory.js';
 
 // Reference values: Python 3.11 math.log (ln 4, ln(0.9/0.975), ln(432/0.05)).
@@ -174,8 +180,31 @@ describe('the threshold from α and the horizon', () => {
 describe('formatEvidence', () => {
   it('prints the evidence against the threshold for the check line', () => {
     const s = feed(EMPTY_CUSUM, [{ from: 0, to: 1, events: 10, trials: 1234 }]);
-    expect(formatEvidence({ ...s, s: 7.2349 }, 11.3719)).toBe(
+    expect(formatEvidence({ statistic: 7.2349, threshold: 11.3719, trials: s.trials })).toBe(
       'evidence 7.2 of 11.4 (CUSUM, 1234 trials this stage)',
+    );
+  });
+});
+
+describe('criterionThreshold: the guarantee covers rates up to 60% of the threshold, split among criteria', () => {
+  const rollout = (rollback: string[]) => makeRollout({ rollback, advance: [] });
+
+  it('is ln(K·R/α)/θ(0.6τ), reference values for the flagship shape', () => {
+    const c = parseCriterion('error_rate > 5%');
+    const theta = tiltExponent(cusumDesign(c)!, 0.03)!;
+    expect(theta).toBeCloseTo(0.7850352554662055, 9);
+    const one = rollout(['error_rate > 5%']);
+    expect(criterionThreshold(one, c)).toBeCloseTo(Math.log(horizonChecks(one) / 0.05) / theta, 12);
+    // a second rollback criterion with a detector halves each one's share of α
+    const two = rollout(['error_rate > 5%', 'error_rate > 20%']);
+    expect(criterionThreshold(two, c)).toBeCloseTo(Math.log((2 * horizonChecks(two)) / 0.05) / theta, 12);
+  });
+
+  it('a criterion without a detector (==) gets the plain ln(K·R/α)', () => {
+    const r = rollout(['error_rate == 1']);
+    expect(criterionThreshold(r, parseCriterion('error_rate == 1'))).toBeCloseTo(
+      Math.log(horizonChecks(r) / 0.05),
+      12,
     );
   });
 });
