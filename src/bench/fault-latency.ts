@@ -141,7 +141,7 @@ async function rollbackCheck(i: number, saveFails: boolean): Promise<number> {
       ),
   };
   const state = { failing: false };
-  const toggles = new MemoryToggleProvider();
+  const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });
   let clock = Date.UTC(2026, 0, 5, 12);
   const runner = createRunner({
     store: failingSaves(new MemoryStateStore(), state),

@@ -35,6 +35,8 @@ beforeEach(async () => {
   events = [];
   held = [];
   flipper = await startFlipperSandbox({});
+  // rollouts write only features that exist (toggle.create is false)
+  flipper.setFeature(FEATURE, { percentageOfActors: 0 });
   hung = createServer((req: IncomingMessage, res: ServerResponse) => {
     events.push('datadog query received');
     held.push(res);

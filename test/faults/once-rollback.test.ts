@@ -56,6 +56,8 @@ function traffic(name: string, errorsPerSecond: number): void {
 /** a rollout at canary (5%) with the toggle really written, then breaching */
 async function breachingAtCanary(name: string): Promise<Workspace> {
   traffic(name, 1);
+  // rollouts write only features that exist (toggle.create is false)
+  flipper.setFeature(`${name.replace(/-/g, '_')}_enabled`, { percentageOfActors: 0 });
   const stages = [
     { name: 'canary', percent: 5, minDuration: '10m' },
     { name: 'full', percent: 100, minDuration: '1s' },

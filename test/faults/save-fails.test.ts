@@ -95,7 +95,7 @@ function setup(toggles: MemoryToggleProvider) {
 
 describe('the record cannot be saved during a breach', () => {
   it('disk full: the toggle goes off anyway, fatal + notified, the save is retried until it lands', async () => {
-    const toggles = new MemoryToggleProvider();
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
     const { store, runner } = setup(toggles);
     await runner.check(rollout);
     expect((await store.load('disk'))?.summary).toMatchObject({ state: 'running', percent: 5 });
@@ -142,7 +142,7 @@ describe('the record cannot be saved during a breach', () => {
   });
 
   it('read-only disk (EROFS): the same, and a failing toggle write is a rollback_failed alert', async () => {
-    const toggles = new MemoryToggleProvider();
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
     const { runner } = setup(toggles);
     await runner.check(rollout);
     execFileSync('mount', ['-o', 'remount,ro', mnt]);

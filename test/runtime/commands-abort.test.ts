@@ -43,7 +43,7 @@ function failingStore(inner: MemoryStateStore, full: { on: boolean }): MemorySta
 
 beforeEach(async () => {
   store = new MemoryStateStore();
-  toggles = new MemoryToggleProvider();
+  toggles = new MemoryToggleProvider({ features: [FEATURE] });
   const real = toggles.disable.bind(toggles);
   toggles.disable = async (f, m) => {
     events.push('toggle off');

@@ -28,7 +28,7 @@ const rollout = parseRolloutText(
 
 async function failedRollback() {
   const store = new MemoryStateStore();
-  const toggles = new MemoryToggleProvider();
+  const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });
   let errors = 1;
   const metrics: MetricsProvider = {
     name: 'fake',

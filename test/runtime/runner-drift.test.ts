@@ -50,7 +50,7 @@ const EMPTY_GATES: ToggleState = {
 
 async function atCanaryThenReads(anomalousReads: number): Promise<{ state: string; reads: number }> {
   const store = new MemoryStateStore();
-  const toggles = new MemoryToggleProvider();
+  const toggles = new MemoryToggleProvider({ features: [FEATURE] });
   const metrics: MetricsProvider = {
     name: 'fake',
     query: async () => ({ kind: 'value', value: 0 }),

@@ -34,7 +34,7 @@ type Lie = 'other-feature' | 'read-back-on' | 'none';
 
 async function breachWith(lie: Lie) {
   const store = new MemoryStateStore();
-  const toggles = new MemoryToggleProvider();
+  const toggles = new MemoryToggleProvider({ features: [FEATURE] });
   const notified: RolloutEvent[] = [];
   let errors = 1;
   const metrics: MetricsProvider = {

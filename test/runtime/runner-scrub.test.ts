@@ -31,7 +31,7 @@ describe('what the runtime stores', () => {
     const runner = createRunner({
       store,
       metricsFor: () => metrics,
-      toggleFor: () => new MemoryToggleProvider(),
+      toggleFor: () => new MemoryToggleProvider({ features: [rollout.toggle.feature] }),
       openSession: openEngineSession,
       notify: () => undefined,
       logger: silentLogger(),
