@@ -64,6 +64,8 @@ async function abortOnce(i: number): Promise<number> {
   const flipper = await startFlipperSandbox({});
   const dir = await mkdtemp(join(tmpdir(), 'stagegate-bench-abort-'));
   const name = `bench-abort-${i}`;
+  // rollouts write only features that exist
+  flipper.setFeature(`${name.replace(/-/g, '_')}_enabled`, { percentageOfActors: 0 });
   try {
     await mkdir(join(dir, 'rollouts'));
     await writeFile(join(dir, 'rollouts', `${name}.yaml`), rolloutYaml(name, '1s'));
