@@ -72,9 +72,13 @@ export function renderSeriesSvg(series: MetricSeries, markers: readonly Marker[]
     );
   }
   if (pts.length > 0) {
+    // a rollout spans days: the ends of the axis carry the date when they are not the same day
+    const sameDay = day(t0) === day(t1);
+    const start = sameDay ? `${clock(t0)} UTC` : `${day(t0)} ${clock(t0).slice(0, 5)} UTC`;
+    const end = sameDay ? clock(t1) : `${day(t1)} ${clock(t1).slice(0, 5)}`;
     out.push(
-      `<text x="${PAD.left}" y="${H - 8}" font-size="11" fill="#1b1b1b">${clock(t0)} UTC</text>`,
-      `<text x="${W - PAD.right}" y="${H - 8}" text-anchor="end" font-size="11" fill="#1b1b1b">${clock(t1)}</text>`,
+      `<text x="${PAD.left}" y="${H - 8}" font-size="11" fill="#1b1b1b">${start}</text>`,
+      `<text x="${W - PAD.right}" y="${H - 8}" text-anchor="end" font-size="11" fill="#1b1b1b">${end}</text>`,
     );
   }
   const banded = pts.filter((p) => p.low !== null && p.high !== null);

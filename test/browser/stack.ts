@@ -44,6 +44,8 @@ export interface Stack {
   readonly url: string;
   readonly controlUrl: string;
   readonly dir: string;
+  /** the controller alone (the page's server goes with it) */
+  stopController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ log: { level: info }
     url,
     controlUrl,
     dir,
+    stopController: () => stopChild(controller),
     stop: async () => {
       await stopChild(controller);
       await stopChild(sandbox);

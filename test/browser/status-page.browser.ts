@@ -43,8 +43,18 @@ describe('status page', () => {
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     for (const name of [STEADY, PAUSED])
       await page.locator(`tr[data-rollout="${name}"]`).waitFor({ timeout: 20_000 });
-    // the first checks land after the page loaded: the live part shows them without a reload
-    await page.locator(`tr[data-rollout="${STEADY}"] time`).waitFor({ timeout: 20_000 });
+    // live: the row's last check moves on without a reload (checks every second, the page polls)
+    const lastCheck = page.locator(`tr[data-rollout="${STEADY}"] time`);
+    await lastCheck.waitFor({ timeout: 20_000 });
+    const first = await lastCheck.getAttribute('datetime');
+    await expect.poll(() => lastCheck.getAttribute('datetime'), { timeout: 20_000 }).not.toBe(first);
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { performance: { navigation: { type: number } } }).performance.navigation
+            .type,
+      ),
+    ).toBe(0);
     const row = await page.locator(`tr[data-rollout="${STEADY}"]`).innerText();
     expect(row).toContain('running');
     expect(row).toContain('canary');
@@ -105,6 +115,41 @@ describe('status page', () => {
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it('axe-core does report a violation when there is one (the clean results mean something)', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/`);
+    // an unlabeled text field, added through DevTools (the CSP keeps page scripts out)
+    await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as {
+          document: {
+            createElement(t: string): object;
+            querySelector(s: string): { append(n: object): void };
+          };
+        }
+      ).document;
+      doc.querySelector('main').append(doc.createElement('input'));
+    });
+    expect((await axeViolations(page)).map((v) => v.id)).toContain('label');
+  });
+
+  it('the CSP stops an inline script that made it into the page', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/`);
+    const ran = await page.evaluate(async () => {
+      const g = globalThis as unknown as {
+        document: { createElement(t: string): { textContent: string }; body: { append(n: object): void } };
+        injected?: boolean;
+      };
+      const script = g.document.createElement('script');
+      script.textContent = 'globalThis.injected = true';
+      g.document.body.append(script);
+      await new Promise((r) => setTimeout(r, 100));
+      return g.injected === true;
+    });
+    expect(ran).toBe(false);
+  });
+
   it('asks before an abort', async () => {
     const page = await newPage();
     await page.goto(`${stack.url}/rollouts/${STEADY}`);
@@ -118,5 +163,18 @@ describe('status page', () => {
     expect(asked[0]).toContain(`abort ${STEADY}`);
     // dismissed: nothing was sent
     expect(await page.locator('#command-result').innerText()).toBe('');
+  });
+
+  // last: it stops the controller
+  it('says so when it cannot update, and keeps the last data', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/rollouts/${STEADY}`);
+    expect(await page.locator('#live-state').innerText()).toBe('');
+    await stack.stopController();
+    await expect
+      .poll(() => page.locator('#live-state').innerText(), { timeout: 20_000 })
+      .toContain('Not updating: the controller cannot be reached');
+    expect(await page.locator('svg.chart[data-metric="error_rate"]').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
   });
 });

@@ -99,6 +99,20 @@ describe('renderSeriesSvg', () => {
     expect(lastY).toBeLessThan(thresholdY);
   });
 
+  it.each([
+    ['the same day: times only', H, ['12:00:00 UTC', '13:00:00']],
+    ['days apart: with the dates', 50 * H, ['2025-06-17 12:00 UTC', '2025-06-19 14:00']],
+  ])('labels the time axis (%s)', (_what, span, labels) => {
+    const s = {
+      metric: 'm',
+      percent: false,
+      thresholds: [],
+      points: [START, START + span].map((at) => ({ at, value: 1, low: null, high: null, stage: 'canary' })),
+    };
+    const texts = [...renderSeriesSvg(s, [], 'c4').matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(texts.slice(-2)).toEqual(labels);
+  });
+
   it('escapes a metric name and labels', () => {
     const svg = renderSeriesSvg({ metric: '<x>', percent: false, points: [], thresholds: [] }, [], 'c3');
     expect(svg).not.toContain('<x>');

@@ -66,6 +66,13 @@ describe('GET /', () => {
     expect(res.body).not.toContain(TOKEN);
   });
 
+  it('answers 503 while the state store cannot be read (the page keeps its last view)', async () => {
+    store.down = true;
+    const res = await app.inject({ method: 'GET', url: '/?part=live' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: { code: 'E_STORE_IO' } });
+  });
+
   it('answers only the live part with ?part=live', async () => {
     const res = await app.inject({ method: 'GET', url: '/?part=live' });
     expect(res.body.startsWith('<table class="rollouts">')).toBe(true);

@@ -35,7 +35,7 @@ export function layout(title: string, body: string): string {
 <label for="token">API token</label> <input id="token" name="token" type="password" autocomplete="off" spellcheck="false">
 <button type="submit">Use token</button> <button type="button" id="forget-token">Forget token</button>
 <span id="token-state" role="status">read-only (no token)</span></form></header>
-<main id="main">${body}</main>
+<main id="main"><p id="live-state" class="stale" role="status"></p>${body}</main>
 <footer><p>Updates every few seconds. Commands need the API token (kept in this tab's session storage only).</p></footer>
 </body></html>
 `;

@@ -78,18 +78,31 @@ function setupCommands() {
   }
 }
 
+/* Said only when it changes (stale, then current again), so a screen reader is not told every 3 s. */
+function showStale(why) {
+  const note = document.getElementById('live-state');
+  if (!note) return;
+  const text = why ? `Not updating: ${why}. Showing the last data; retrying.` : '';
+  if (note.textContent !== text) note.textContent = text;
+}
+
 async function refresh() {
   const live = document.getElementById('live');
   const url = live?.dataset.live;
   if (!live || !url || document.hidden) return;
   try {
     const res = await fetch(url, { cache: 'no-store', credentials: 'omit' });
-    if (!res.ok) return;
+    if (!res.ok) {
+      showStale(`the controller answered ${res.status}`);
+      return;
+    }
     const html = await res.text();
     if (html !== live.innerHTML) live.innerHTML = html;
     live.dataset.updated = new Date().toISOString();
+    showStale('');
   } catch {
     // the controller restarting: try again on the next tick
+    showStale('the controller cannot be reached');
   }
 }
 
