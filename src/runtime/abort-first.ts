@@ -7,6 +7,7 @@ import type { Rollout } from '../rollout/types.js';
 import { appliedMessage, applyOperatorCommand, type CommandOptions, type CommandResult } from './commands.js';
 import { createAnnouncer } from './announce.js';
 import { confirmingOff } from './confirmed-off.js';
+import { scrubbingStore } from './scrubbing-store.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { OperatorCommand } from './engine-session.js';
 import { describeError, createStepper } from './step.js';
@@ -56,6 +57,8 @@ export async function applyAbort(
 ): Promise<AbortResult> {
   const open = opts.openSession ?? openEngineSession;
   const log = opts.logger ?? silentLogger();
+  // what the abort writes down is scrubbed like the runner's writes
+  store = scrubbingStore(store);
   const record = await store.load(rollout.name);
   const session = open(rollout, record);
   // a refusal (already rolled back) writes nothing: the command records why
