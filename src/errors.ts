@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'E_STORE_CORRUPT'
   /** the store cannot write at all (disk full, read-only, out of descriptors): fail fast, typed */
   | 'E_STORE_UNAVAILABLE'
+  /** `run --once` gave up retrying a rollback whose toggle write keeps failing: the toggle may still be on */
+  | 'E_ROLLBACK_PENDING'
   | 'E_SNAPSHOT_INVALID'
   | 'E_COMMAND_REFUSED'
   | 'E_NOT_FOUND'
@@ -68,6 +70,7 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
     case 'E_STORE_CORRUPT':
     case 'E_STORE_UNAVAILABLE':
     case 'E_STORE_LOCKED':
+    case 'E_ROLLBACK_PENDING':
       return 3;
     default:
       return 1;

@@ -6,11 +6,13 @@
 import { run as decisionQuality } from './decision-quality.js';
 import { run as controllerThroughput } from './controller-throughput.js';
 import { run as failover } from './failover.js';
+import { run as faultLatency } from './fault-latency.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
   ['Decision quality', decisionQuality],
   ['Controller throughput', controllerThroughput],
   ['PostgreSQL failover and store', failover],
+  ['Fault latency (issue 11)', faultLatency],
 ];
 
 for (const [title, bench] of sections) {

@@ -4,7 +4,8 @@ import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import type { MetricsRecorder } from '../ports/observer.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';
+import { appliedMessage, type CommandResult } from '../runtime/commands.js';
+import { operatorCommand } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createLeaderGate } from './leader-gate.js';
 import { soleLeadership, type Leadership } from '../ports/leadership.js';
@@ -15,6 +16,7 @@ import type { RolloutChange } from './rollout-diff.js';
 import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
 import { createRunner, type CheckReport, type Runner } from '../runtime/runner.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
+import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
 import type { Wiring } from './wiring.js';
 
 /*
@@ -59,6 +61,8 @@ export interface PassReport {
   /** rollout files with problems (logged with path:line:col) */
   readonly problems: number;
   readonly durationMs: number;
+  /** `runOnce`: rollouts whose rollback write still had not landed when the pass gave up retrying */
+  readonly pendingRollbacks?: readonly string[];
 }
 
 export interface Controller {
@@ -233,7 +237,14 @@ export function createController(opts: ControllerOptions): Controller {
       for (const rec of await store.list()) {
         const rollout = loader?.get(rec.name);
         if (!rollout) continue;
+        const outside = (lastSeen.get(rec.name) ?? rec.version) < rec.version;
         noteVersion(rec);
+        if (outside && rec.intent !== null && serializer.busy(rec.name)) {
+          // an operator's command (the CLI) is waiting behind a check: cancel it, apply right after
+          runner.cancel(rec.name);
+          void serializer.run(rec.name, () => runner.applyPending(rollout)).catch(() => undefined);
+          continue;
+        }
         // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
         if (rec.intent !== null && !serializer.busy(rec.name) && gate.acting()) {
           void serializer
@@ -306,8 +317,14 @@ export function createController(opts: ControllerOptions): Controller {
       try {
         await reload();
         const report = await pass(loaderFor().all());
+        // a failed rollback is retried for up to one check interval before --once gives up (issue 11 item 2)
+        const pendingRollbacks = await settlePendingRollbacks(loaderFor().all(), {
+          store,
+          applyPending: (r) => serializer.run(r.name, () => runner.applyPending(r, { force: true })),
+          logger,
+        });
         await wiring.drain(5_000);
-        return report;
+        return { ...report, pendingRollbacks };
       } finally {
         await release();
       }
@@ -322,11 +339,15 @@ export function createController(opts: ControllerOptions): Controller {
       const rollout = loader?.get(name);
       if (!rollout)
         throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
+      // the check in flight (behind a hung query, maybe) gives way to the operator (issue 11 item 4)
+      runner.cancel(name);
       return serializer.run(name, async () => {
-        const result = await applyOperatorCommand(store, rollout, cmd, {
+        const result = await operatorCommand(store, rollout, cmd, {
           ...meta,
           now: now(),
           notify: (names, event) => wiring.notify(names, event),
+          toggleFor: (p) => wiring.toggleFor(p),
+          ...(opts.observer && { observer: opts.observer }),
         });
         if (result.record) lastSeen.set(name, result.record.version);
         logger.info(

@@ -123,7 +123,7 @@ export async function sendWithRetry(
       factor: options.retry.factor,
       randomize: options.retry.randomize,
       signal,
-      unref: true,
+      // ref'd: a retry in flight is work; `run --once` must not exit 0 in the middle of it (issue 11 item 2)
       shouldRetry: ({ error }) => error instanceof TransientFailure,
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
         if (!(error instanceof TransientFailure) || retriesLeft === 0) return;

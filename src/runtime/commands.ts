@@ -8,6 +8,7 @@ import { openEngineSession } from './engine-adapter.js';
 import type { EngineSession, OperatorCommand, StepOutcome } from './engine-session.js';
 import { stepEntries } from './history-entries.js';
 import { createStepper } from './step.js';
+import { scrubbingStore } from './scrubbing-store.js';
 
 /*
  * pause | resume | approve | abort | promote | retry (DESIGN.md §1), for the
@@ -35,6 +36,8 @@ export interface CommandOptions {
   readonly openSession?: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
   /** whether a controller will apply a pending toggle write (decides what the message promises) */
   readonly controllerRunning?: boolean;
+  /** the caller makes the command's toggle write itself, right away (an abort: abort-first.ts) */
+  readonly callerWrites?: boolean;
   readonly logger?: Logger;
 }
 
@@ -61,14 +64,20 @@ function acceptedMessage(
   summary: RolloutSummary,
   hasIntent: boolean,
   controllerRunning: boolean | undefined,
+  callerWrites = false,
 ): string {
   const where = position(summary);
   const moved = outcome.transitions.length > 0 ? `; now ${where}` : `; still ${where}`;
+  // never promise a write nobody will make (issue 11 item 2b)
   const write = !hasIntent
     ? ''
-    : controllerRunning === false
-      ? '; toggle write pending: no controller is running, it is applied when `stagegate run` starts'
-      : '; toggle write pending: a running controller applies it within a second';
+    : callerWrites
+      ? '; toggle written by this command'
+      : controllerRunning === false
+        ? '; toggle write pending: no controller is running, it is applied when `stagegate run` starts'
+        : controllerRunning === true
+          ? '; toggle write pending: a running controller applies it within a second'
+          : '; toggle write pending: applied by the controller when it next polls the state';
   return `${cmd} accepted for ${rollout}${moved}${write}`;
 }
 
@@ -95,6 +104,8 @@ export async function applyOperatorCommand(
 ): Promise<CommandResult> {
   const open = opts.openSession ?? openEngineSession;
   const log = opts.logger ?? silentLogger();
+  // `reason` and `by` end up in history; scrubbed on the way in like the runner's writes
+  store = scrubbingStore(store);
   const stepper = createStepper({ store, toggleFor: NO_TOGGLES, openSession: open, now: () => opts.now });
   const record = await store.load(rollout.name);
   let refusal: string | null = null;
@@ -134,6 +145,7 @@ export async function applyOperatorCommand(
     summary,
     step.record?.intent != null,
     opts.controllerRunning,
+    opts.callerWrites,
   );
   await stepper.append(rollout.name, [
     historyEntry({

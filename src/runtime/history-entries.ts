@@ -9,6 +9,7 @@ import {
 } from '../ports/history.js';
 import type { RolloutSummary } from '../ports/state-store.js';
 import type { Rollout } from '../rollout/types.js';
+import { scrubDeep } from '../secrets/scrubber.js';
 import type { JudgedCriterion } from './check-log.js';
 import type { StepOutcome } from './engine-session.js';
 
@@ -84,7 +85,7 @@ export function stepEntries(
   outcome: StepOutcome,
   at: number,
 ): HistoryEntry[] {
-  return [...transitionEntries(outcome, at), ...stageEntries(before, after, outcome, at)];
+  return scrubDeep([...transitionEntries(outcome, at), ...stageEntries(before, after, outcome, at)]);
 }
 
 export function checkResults(rollout: Rollout, results: readonly JudgedCriterion[]): CheckResult[] {
@@ -115,24 +116,28 @@ export interface CheckFacts {
   readonly errors?: readonly ErrorCount[] | null;
 }
 
+// Every entry that quotes a provider (measurement errors, reasons, error messages) is scrubbed as it is built:
+// history is served by an unauthenticated endpoint and ends up in release reports (issue 11, secrets).
 export function checkEntry(rollout: Rollout, f: CheckFacts): CheckEntry {
-  return historyEntry({
-    type: 'check',
-    at: f.at,
-    stage: f.summary.stage,
-    percent: f.summary.percent,
-    detail: {
-      state: f.summary.state,
-      measurements: f.measurements,
-      results: checkResults(rollout, f.results),
-      decision: f.decision ? { action: f.decision.action, reasons: f.decision.reasons } : null,
-      toggle: f.toggle,
-      exposure: f.exposure,
-      durationMs: f.durationMs,
-      errors: f.errors ?? null,
-      postLaunch: f.postLaunch ?? null,
-    },
-  });
+  return scrubDeep(
+    historyEntry({
+      type: 'check',
+      at: f.at,
+      stage: f.summary.stage,
+      percent: f.summary.percent,
+      detail: {
+        state: f.summary.state,
+        measurements: f.measurements,
+        results: checkResults(rollout, f.results),
+        decision: f.decision ? { action: f.decision.action, reasons: f.decision.reasons } : null,
+        toggle: f.toggle,
+        exposure: f.exposure,
+        durationMs: f.durationMs,
+        errors: f.errors ?? null,
+        postLaunch: f.postLaunch ?? null,
+      },
+    }),
+  );
 }
 
 export function stageErrorsEntry(
@@ -141,5 +146,7 @@ export function stageErrorsEntry(
   errors: readonly ErrorCount[],
   at: number,
 ): HistoryEntry {
-  return historyEntry({ type: 'stage-errors', at, stage, from: window.from, to: window.to, errors });
+  return scrubDeep(
+    historyEntry({ type: 'stage-errors', at, stage, from: window.from, to: window.to, errors }),
+  );
 }

@@ -35,6 +35,8 @@ export interface MeasureOptions {
   readonly settleMs?: number;
   /** the whole check's budget for metrics */
   readonly timeoutMs?: number;
+  /** cancels every query in flight (an operator command: issue 11 item 4) */
+  readonly signal?: AbortSignal;
 }
 
 export interface CheckOptions extends MeasureOptions {
@@ -71,6 +73,7 @@ async function ask(
   asks: readonly Ask[],
   providerFor: ProviderFor,
   timeoutMs: number | undefined,
+  cancel?: AbortSignal,
 ): Promise<Record<string, Measurement>> {
   const out: Record<string, Measurement> = {};
   const batches = new Map<MetricsProvider, MetricRequest[]>();
@@ -87,7 +90,8 @@ async function ask(
       { id: metric.name, query: metric.query, window },
     ]);
   }
-  const signal = AbortSignal.timeout(timeoutMs ?? 60_000);
+  const timeout = AbortSignal.timeout(timeoutMs ?? 60_000);
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   await Promise.all(
     [...batches].map(async ([provider, requests]) => {
       let answers: Measurement[];
@@ -130,7 +134,7 @@ export async function measureRollout(
     if (isEmptyWindow(window)) out[metric.name] = EMPTY_WINDOW;
     else asks.push({ metric, window });
   }
-  return { ...out, ...(await ask(asks, providerFor, opts.timeoutMs)) };
+  return { ...out, ...(await ask(asks, providerFor, opts.timeoutMs, opts.signal)) };
 }
 
 /** One check: derived metrics by increment, the others over their window. */
@@ -151,7 +155,7 @@ export async function measureCheck(
     if (!isEmptyWindow(window)) asks.push({ metric, window });
     else if (!derived) measurements[metric.name] = EMPTY_WINDOW;
   }
-  const answers = await ask(asks, providerFor, opts.timeoutMs);
+  const answers = await ask(asks, providerFor, opts.timeoutMs, opts.signal);
   const ledger: Record<string, MetricLedger> = {};
   const increments: Record<string, Increment> = {};
   for (const metric of Object.values(rollout.metrics)) {

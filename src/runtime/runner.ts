@@ -6,9 +6,15 @@ import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
 import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
 import { formatExposure } from '../ports/toggle-exposure.js';
+import { readToggleConfirmed, untilAborted } from './check-reads.js';
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
 import { createCheckIns } from './check-in.js';
+import { createSafetyNet } from './off-anyway.js';
+import { confirmingOff } from './confirmed-off.js';
+import { createRetryClock } from './retry-clock.js';
+import { scrubbingStore } from './scrubbing-store.js';
+import type { MonotonicClock } from '../ports/clock.js';
 import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
@@ -45,6 +51,8 @@ export interface RunnerDeps {
   readonly notify: (names: readonly string[], event: RolloutEvent) => void;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** retry waits within this process (retry-clock.ts); default performance.now */
+  readonly monotonic?: MonotonicClock;
   readonly observer?: ControllerObserver;
   /** every record this runner saved: the controller tells its own writes from an operator's */
   readonly onSaved?: (record: RolloutRecord) => void;
@@ -74,8 +82,13 @@ export interface CheckReport {
 
 export interface Runner {
   check(rollout: Rollout): Promise<CheckReport>;
-  /** applies the record's pending toggle write, if any and if due (operator commands, rollback retries) */
-  applyPending(rollout: Rollout): Promise<boolean>;
+  /** cancels the check of `name` in flight, if any: it ends before its TICK (an operator command is waiting) */
+  cancel(name: string): void;
+  /**
+   * applies the record's pending toggle write, if any and if due (operator commands, rollback retries);
+   * `force`: without waiting for the retry time (`run --once`'s last attempts before it exits)
+   */
+  applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
 }
 
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
@@ -83,22 +96,16 @@ const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollbac
 
 export function createRunner(deps: RunnerDeps): Runner {
   const now = deps.now ?? Date.now;
-  const { store } = deps;
-  const stepper = createStepper({ ...deps, now });
+  // records and history are scrubbed on the way in, whoever built them
+  const store = scrubbingStore(deps.store);
+  deps = { ...deps, store };
+  // every write toward off is confirmed by its answer and a read-back (confirmed-off.ts)
+  const toggleFor = (provider: string): ToggleProvider => confirmingOff(deps.toggleFor(provider));
+  const stepper = createStepper({ ...deps, toggleFor, now });
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
-
-  async function readToggle(rollout: Rollout, log: Logger): Promise<ToggleState | null> {
-    try {
-      return await deps.toggleFor(rollout.toggle.provider).read(rollout.toggle.feature);
-    } catch (err) {
-      log.warn(
-        { feature: rollout.toggle.feature, error: describeError(err) },
-        'toggle read failed, drift not checked',
-      );
-      return null;
-    }
-  }
+  const safety = createSafetyNet({ ...deps, toggleFor, now });
+  const retries = createRetryClock(now, deps.monotonic);
 
   async function open(
     rollout: Rollout,
@@ -126,6 +133,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   ): Promise<{ position: Position; notices: RolloutEventType[] }> {
     const report = await stepper.applyIntent(rollout, from, log, lead);
     if (!report) return { position: from, notices: [] };
+    if (report.failure === null) retries.forget(report.intent.id);
+    else retries.failed(report.intent.id, report.at);
     announcer.write(rollout, report, log);
     return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
   }
@@ -166,17 +175,31 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
   }
 
+  const inFlight = new Map<string, AbortController>();
+
   async function check(rollout: Rollout): Promise<CheckReport> {
+    const cancel = new AbortController();
+    inFlight.set(rollout.name, cancel);
+    try {
+      return await checkOnce(rollout, cancel.signal);
+    } finally {
+      if (inFlight.get(rollout.name) === cancel) inFlight.delete(rollout.name);
+    }
+  }
+
+  async function checkOnce(rollout: Rollout, signal: AbortSignal): Promise<CheckReport> {
     const started = now();
     const log = deps.logger.child({ rollout: rollout.name });
-    const opened = await open(rollout, log);
-    const idle = (record: RolloutRecord | undefined): CheckReport => ({
+    const idle = (record: RolloutRecord | undefined, action: string | null = null): CheckReport => ({
       rollout: rollout.name,
       checked: false,
       record,
-      action: null,
+      action,
       facts: null,
     });
+    // a toggle written off while the store was failing: its state is saved before anything else happens
+    if (!(await safety.flush(rollout, stepper, log))) return idle(undefined, 'unsaved');
+    const opened = await open(rollout, log);
     if (!opened.position) return idle(opened.record);
     let current: Position = opened.position;
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
@@ -184,9 +207,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     const notices: RolloutEventType[] = [];
     const attempted = new Set<string>();
     const pendingBefore = current.session.intent();
-    if (pendingBefore && stepper.due(current.session)) {
+    if (pendingBefore && retries.due(current.session)) {
       attempted.add(pendingBefore.id);
-      const written = await writeIntent(rollout, current, log);
+      const from = current;
+      const written = await safety.guard(rollout, from, log, () => writeIntent(rollout, from, log));
+      if (!written) return idle(undefined, 'off-anyway');
       current = written.position;
       notices.push(...written.notices);
     }
@@ -202,31 +227,45 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
 
     const stageStart = current.session.stageStart(started);
-    const [toggle, measured] = await Promise.all([
-      readToggle(rollout, log),
-      current.session.wantsMeasurements()
-        ? measureCheck(rollout, deps.metricsFor, {
-            now: started,
-            stageStart,
-            ledger: current.session.ledger?.(),
-            ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
-          })
-        : Promise.resolve(null),
-    ]);
+    const read = await untilAborted(
+      signal,
+      Promise.all([
+        readToggleConfirmed(deps.toggleFor(rollout.toggle.provider), rollout, before.percent, log, signal),
+        current.session.wantsMeasurements()
+          ? measureCheck(rollout, deps.metricsFor, {
+              now: started,
+              stageStart,
+              signal,
+              ledger: current.session.ledger?.(),
+              ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+            })
+          : Promise.resolve(null),
+      ]),
+    );
+    // whatever a provider is doing: the command waiting for this rollout goes first
+    if (read === null) {
+      log.info({ ms: now() - started }, 'check cancelled for an operator command');
+      return idle(current.record, 'cancelled');
+    }
+    const [toggle, measured] = read;
     const measurements: Record<string, Measurement> = measured?.measurements ?? {};
     const tickAt = now();
-    const ticked = await stepper.commit(
-      rollout,
-      current,
-      (s) =>
-        s.tick({
-          now: tickAt,
-          measurements,
-          toggle,
-          ...(measured && { increments: measured.increments, ledger: measured.ledger }),
-        }),
-      { log, specHash: 'rollout' },
+    const from = current;
+    const ticked = await safety.guard(rollout, from, log, () =>
+      stepper.commit(
+        rollout,
+        from,
+        (s) =>
+          s.tick({
+            now: tickAt,
+            measurements,
+            toggle,
+            ...(measured && { increments: measured.increments, ledger: measured.ledger }),
+          }),
+        { log, specHash: 'rollout' },
+      ),
     );
+    if (!ticked) return idle(undefined, 'off-anyway');
     const decision = ticked.outcome.decision;
     notices.push(...ticked.outcome.notices.map((n) => n.type));
     const facts = { at: tickAt, measurements, decision, notices };
@@ -266,8 +305,15 @@ export function createRunner(deps: RunnerDeps): Runner {
 
     let after: Position = ticked;
     const pending = ticked.session.intent();
-    if (pending && !attempted.has(pending.id) && stepper.due(ticked.session)) {
-      const written = await writeIntent(rollout, ticked, log, lead);
+    if (pending && !attempted.has(pending.id) && retries.due(ticked.session)) {
+      const written = await safety.guard(
+        rollout,
+        ticked,
+        log,
+        () => writeIntent(rollout, ticked, log, lead),
+        lead,
+      );
+      if (!written) return { ...idle(undefined, 'off-anyway'), checked: true, facts };
       after = written.position;
       notices.push(...written.notices);
     } else {
@@ -285,13 +331,15 @@ export function createRunner(deps: RunnerDeps): Runner {
     };
   }
 
-  async function applyPending(rollout: Rollout): Promise<boolean> {
+  async function applyPending(rollout: Rollout, opts: { readonly force?: boolean } = {}): Promise<boolean> {
     const log = deps.logger.child({ rollout: rollout.name });
+    if (!(await safety.flush(rollout, stepper, log))) return false;
     const { position } = await open(rollout, log);
-    if (!position || !stepper.due(position.session)) return false;
-    await writeIntent(rollout, position, log);
+    if (!position || position.session.intent() === null) return false;
+    if (opts.force !== true && !retries.due(position.session)) return false;
+    await safety.guard(rollout, position, log, () => writeIntent(rollout, position, log));
     return true;
   }
 
-  return { check, applyPending };
+  return { check, applyPending, cancel: (name) => inFlight.get(name)?.abort() };
 }

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ROLLOUT_STATES, type RolloutSummary } from '../ports/state-store.js';
+import type { MonotonicClock } from '../ports/clock.js';
+import { CHECKED_STATES, CheckAges } from './check-age.js';
 
 /*
  * Prometheus metrics (`GET /metrics`). The controller reports what happens
@@ -31,6 +33,8 @@ export { noopMetrics } from '../ports/observer.js';
 export interface StagegateMetricsOptions {
   /** process metrics (CPU, memory, event loop, GC); default true */
   readonly defaultMetrics?: boolean;
+  /** the monotonic clock check ages are measured on (tests inject one) */
+  readonly clock?: MonotonicClock;
 }
 
 // Provider calls range from a few ms (local Flipper) to Datadog's 10 s timeout.
@@ -110,10 +114,38 @@ export class StagegateMetrics implements MetricsRecorder {
     registers: [this.registry],
   });
 
+  /** when each rollout was last checked by this process (monotonic): /readyz reads it too */
+  readonly checkAges: CheckAges;
+
+  /** the rollouts whose age is exported: the ones in a checked state at the last scrape */
+  private readonly aged = new Set<string>();
+
+  private readonly lastCheckAge = new Gauge({
+    name: 'stagegate_last_check_age_seconds',
+    help: 'Seconds since this process last checked the rollout (since it first saw it, before its first check); only rollouts in a checked state',
+    labelNames: ['rollout'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.lastCheckAge.reset();
+      for (const rollout of this.aged) {
+        const age = this.checkAges.ageSeconds(rollout);
+        if (age !== undefined) this.lastCheckAge.set({ rollout }, age);
+      }
+    },
+  });
+
+  private readonly checkInterval = new Gauge({
+    name: 'stagegate_check_interval_seconds',
+    help: 'The interval the rollout is checked at (absent for cron schedules): alert on age > 2 × interval',
+    labelNames: ['rollout'] as const,
+    registers: [this.registry],
+  });
+
   /** label sets written per rollout, so stale ones can be removed */
   private readonly seen = new Map<string, { metrics: Set<string>; thresholds: Set<string> }>();
 
   constructor(opts: StagegateMetricsOptions = {}) {
+    this.checkAges = new CheckAges(opts.clock);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'stagegate_' });
   }
 
@@ -127,6 +159,7 @@ export class StagegateMetrics implements MetricsRecorder {
 
   recordCheck(check: CheckObservation): void {
     const { rollout } = check;
+    this.checkAges.checked(rollout);
     this.checks.inc({ rollout, result: check.decision });
     const seen = this.seenFor(rollout);
     for (const [metric, m] of Object.entries(check.measurements)) {
@@ -162,6 +195,18 @@ export class StagegateMetrics implements MetricsRecorder {
     this.percent.set({ rollout }, summary.percent);
     for (const state of ROLLOUT_STATES) this.state.set({ rollout, state }, state === summary.state ? 1 : 0);
     this.seenFor(rollout);
+    if (CHECKED_STATES.has(summary.state)) {
+      this.checkAges.seen(rollout);
+      this.aged.add(rollout);
+    } else {
+      this.aged.delete(rollout);
+    }
+  }
+
+  /** a rollout's check interval (from the spec its record carries); undefined for a cron schedule */
+  recordCheckInterval(rollout: string, seconds: number | undefined): void {
+    if (seconds === undefined) this.checkInterval.remove({ rollout });
+    else this.checkInterval.set({ rollout }, seconds);
   }
 
   recordProviderRequest(request: ProviderRequestObservation): void {
@@ -203,6 +248,9 @@ export class StagegateMetrics implements MetricsRecorder {
       }
     }
     this.seen.delete(rollout);
+    this.checkAges.forget(rollout);
+    this.aged.delete(rollout);
+    this.checkInterval.remove({ rollout });
   }
 
   private seenFor(rollout: string): { metrics: Set<string>; thresholds: Set<string> } {

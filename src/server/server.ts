@@ -3,6 +3,7 @@ import type { ServerDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './http-errors.js';
 import { useJsonBodies } from './json-body.js';
 import { registerCommandRoutes } from './routes/commands.js';
+import { registerScrubHook } from './routes/scrub-answers.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
 import { registerUiRoutes } from './routes/ui.js';
@@ -42,6 +43,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     );
   });
 
+  registerScrubHook(app);
   registerHealthRoutes(app, { ...deps, logger: log });
   registerRolloutRoutes(app, { ...deps, logger: log });
   registerCommandRoutes(app, { ...deps, logger: log });

@@ -125,7 +125,8 @@ describe('operator commands notify from the CLI', () => {
     const w = await workspace({ [name]: rolloutYaml({ name }) });
     // one pass starts it (the canary write), then the controller is gone
     expect((await runCli(w, ['run', '--once'])).code).toBe(0);
-    const aborted = await runCli(w, ['abort', name, '--by', 'oncall']);
+    // not an abort: an abort writes the toggle off itself (test/faults/abort-first.test.ts)
+    const aborted = await runCli(w, ['promote', name, '--by', 'oncall']);
     expect(aborted.code).toBe(0);
     expect(aborted.stdout).toMatch(/toggle write pending: no controller is running/);
     expect(aborted.stdout).not.toMatch(/a running controller applies it/);

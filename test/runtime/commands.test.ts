@@ -159,7 +159,7 @@ describe('applyOperatorCommand', () => {
     // the controller's pending write survived the command
     expect(rec?.intent?.percent).toBe(5);
     expect(result.message).toBe(
-      'pause accepted for r1; now paused; toggle write pending: a running controller applies it within a second',
+      'pause accepted for r1; now paused; toggle write pending: applied by the controller when it next polls the state',
     );
   });
 });

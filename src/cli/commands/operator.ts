@@ -1,10 +1,15 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyOperatorCommand } from '../../runtime/commands.js';
+import { applyAbort } from '../../runtime/abort-first.js';
+import { checkOperatorInput } from '../../rollout/operator-input.js';
+import { createToggleProvider } from '../../providers/toggles/factory.js';
+import type { ToggleProvider } from '../../ports/toggle-provider.js';
+import type { Config } from '../../config/schema.js';
 import { OPERATOR_COMMANDS, type OperatorCommand } from '../../runtime/engine-session.js';
 import { createCommandNotifications, createStore } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
-import { createLogger, silentLogger } from '../../log.js';
+import { createLogger, silentLogger, type Logger } from '../../log.js';
 import { loadConfig } from '../../config/loader.js';
 import { formatProblem } from '../../rollout/errors.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
@@ -14,10 +19,12 @@ import type { Rollout } from '../../rollout/types.js';
 
 /*
  * `stagegate pause|resume|approve|abort|promote|retry <name> [--reason ..] [--by ..]`.
- * Applied through the state store (no lock, no provider): a running
- * controller picks the change up within a second and makes any toggle write
- * it implies; without one, the next `stagegate run` does, and the command
- * says so on stderr. Refused commands
+ * Applied through the state store (no lock): a running controller picks the
+ * change up within a second and makes any toggle write it implies; without
+ * one, the next `stagegate run` does, and the command says so on stderr.
+ * Except `abort`: it writes the toggle off itself, first, then records it
+ * (runtime/abort-first.ts), whether or not a controller runs; when the state
+ * cannot be saved it still prints what it did and exits 3. Refused commands
  * exit 1 with the reason; both outcomes are recorded in history.
  *
  * The events the command itself causes (a pause) are sent from this process
@@ -51,6 +58,16 @@ async function lastValid(store: StateStore, name: string): Promise<Rollout | und
   return spec !== undefined && spec.name === name ? spec : undefined;
 }
 
+/** the abort's own toggle write: the provider the rollout names, built from the config like `run` does */
+function togglesFrom(config: Config, logger: Logger): (provider: string) => ToggleProvider {
+  return (provider) => {
+    const entry = config.toggles[provider];
+    if (!entry)
+      throw new StagegateError('E_CONFIG_INVALID', `toggle provider "${provider}" is not configured`);
+    return createToggleProvider(provider, entry, { env: process.env, logger });
+  };
+}
+
 function defaultUser(): string {
   try {
     return userInfo().username;
@@ -70,6 +87,9 @@ export function register(program: Command): void {
       .option('--json', 'print the result as JSON')
       .action(async (rolloutName: string, _opts: unknown, cmd: Command) => {
         const opts = cmd.optsWithGlobals<OperatorOptions>();
+        // the API's validator: a newline in --by forged lines in the release report
+        const input = checkOperatorInput({ by: opts.by, reason: opts.reason }, defaultUser());
+        if (!input.ok) throw new StagegateError('E_USAGE', `invalid ${input.problems.join('; ')}`);
         const config = await loadConfig(opts.config);
         const { rollouts, problems } = await loadRolloutsDir(config.rolloutsDir);
         const store = createStore(config, silentLogger());
@@ -99,14 +119,24 @@ export function register(program: Command): void {
           rollout.notify.length > 0
             ? createCommandNotifications(config, rollout.notify, { env: process.env, logger })
             : undefined;
-        const result = await applyOperatorCommand(store, rollout, name, {
-          by: opts.by ?? defaultUser(),
-          reason: opts.reason ?? null,
+        const commandOpts = {
+          by: input.value.by,
+          reason: input.value.reason,
           now: Date.now(),
+          logger,
           ...(controllerRunning !== undefined && { controllerRunning }),
           ...(notifications && { notify: notifications.notify }),
-        });
+        };
+        const result =
+          name === 'abort'
+            ? await applyAbort(store, rollout, { ...commandOpts, toggleFor: togglesFrom(config, logger) })
+            : { ...(await applyOperatorCommand(store, rollout, name, commandOpts)), stateError: null };
         await notifications?.drain(NOTIFY_WAIT_MS);
+        if (result.stateError !== null) {
+          // the toggle write was made (or tried) first; the bookkeeping is what failed
+          process.stdout.write(`${result.message}\n`);
+          throw new StagegateError('E_STORE_UNAVAILABLE', `state not saved: ${result.stateError}`);
+        }
         if (opts.json) {
           const { accepted, message, summary } = result;
           process.stdout.write(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createWiring } from '../../controller/wiring.js';
 import { StagegateError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import type { Controller, PassReport } from '../../controller/controller.js';
+import { createLogger, type Logger } from '../../log.js';
 import { loadConfig } from '../../config/loader.js';
 import { missingEnvironment, startupWarnings } from '../../config/required-env.js';
 import { prettyLogStream } from '../pretty-log.js';
@@ -18,8 +19,40 @@ import { createReplicatedController } from '../../compose/leadership-wiring.js';
  * runs until SIGTERM or SIGINT, then finishes the checks in flight, drains
  * notifications and releases the state lock before exiting 0. With --once it
  * checks every rollout once and exits 0 when every rollout was checked (or
- * had finished), 1 when a check failed or a rollout file is invalid.
+ * had finished), 3 when a rollback's toggle write still failed after one
+ * check interval of retries (at most 60 s), 1 when a check failed or a
+ * rollout file is invalid.
  */
+
+/**
+ * `--once`: the pass, held open by a ref'd handle until it is over (issue 11 item 2: with only unref'd
+ * retry timers left, Node used to exit 0 mid-pass and leave the lock behind). A rollback still pending
+ * after its retry window is exit 3 (E_ROLLBACK_PENDING), before a failed check or a bad file (exit 1).
+ */
+async function runOncePass(controller: Pick<Controller, 'runOnce'>, logger: Logger): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let report: PassReport;
+  try {
+    report = await controller.runOnce();
+  } finally {
+    clearInterval(keepAlive);
+  }
+  logger.info({ ...report, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'pass complete');
+  const pending = report.pendingRollbacks ?? [];
+  if (pending.length > 0) {
+    throw new StagegateError(
+      'E_ROLLBACK_PENDING',
+      `rollback pending: the toggle write for ${pending.join(', ')} kept failing; recorded, the next run retries it`,
+      { rollouts: pending },
+    );
+  }
+  if (report.failed.length > 0 || report.problems > 0) {
+    throw new StagegateError(
+      'E_SPEC_INVALID',
+      `pass incomplete: ${report.failed.length} check(s) failed${report.failed.length > 0 ? ` (${report.failed.join(', ')})` : ''}, ${report.problems} problem(s) in rollout files`,
+    );
+  }
+}
 
 interface RunOptions {
   readonly config: string;
@@ -62,17 +95,7 @@ export function register(program: Command): void {
       });
 
       if (opts.once) {
-        const report = await controller.runOnce();
-        logger.info(
-          { ...report, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
-          'pass complete',
-        );
-        if (report.failed.length > 0 || report.problems > 0) {
-          throw new StagegateError(
-            'E_SPEC_INVALID',
-            `pass incomplete: ${report.failed.length} check(s) failed${report.failed.length > 0 ? ` (${report.failed.join(', ')})` : ''}, ${report.problems} problem(s) in rollout files`,
-          );
-        }
+        await runOncePass(controller, logger);
         return;
       }
 

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { scanStore, storeHealth } from '../../ports/state-store.js';
 import type { ServerDeps } from '../deps.js';
+import { intervalSecondsOf, overdueProblems } from '../check-age.js';
 
 /*
  * Liveness, readiness and the Prometheus scrape. /healthz answers as long as
  * the event loop does (a restart fixes nothing else); /readyz says whether
- * this instance can do its job: state store reachable, config loaded.
+ * this instance can do its job: state store reachable and writing, config
+ * loaded, and no rollout overdue for its check (check-age.ts).
  */
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -32,6 +34,9 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): vo
     try {
       const scan = await withTimeout(scanStore(deps.store), storeTimeoutMs, 'state store');
       records = scan.problems.map((p) => `${p.name}: ${p.message}`);
+      // a process that is up but checks nothing is not ready: checks overdue by more than two intervals
+      const loaded = deps.loadedRollouts ? new Set(deps.loadedRollouts()) : undefined;
+      problems.push(...overdueProblems(scan.records, deps.metrics.checkAges, loaded));
     } catch (err) {
       problems.push(`state store unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -46,7 +51,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): vo
     // state and percent come from the store, so CLI commands show up without a check
     try {
       const records = await withTimeout(deps.store.list(), storeTimeoutMs, 'state store');
-      for (const record of records) deps.metrics.recordSummary(record.name, record.summary);
+      for (const record of records) {
+        deps.metrics.recordSummary(record.name, record.summary);
+        deps.metrics.recordCheckInterval(record.name, intervalSecondsOf(record));
+      }
     } catch (err) {
       deps.logger.warn(
         { err: err instanceof Error ? err.message : String(err) },

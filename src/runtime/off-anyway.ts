@@ -1,0 +1,210 @@
+import { StagegateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { historyEntry, type HistoryEntry } from '../ports/history.js';
+import type { RolloutEvent } from '../ports/notifier.js';
+import type { ControllerObserver } from '../ports/observer.js';
+import type { RolloutRecord } from '../ports/state-store.js';
+import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { Rollout } from '../rollout/types.js';
+import type { EngineSession, StepOutcome } from './engine-session.js';
+import { stepEntries } from './history-entries.js';
+import { describeError, isConflict, type Stepper } from './step.js';
+
+/*
+ * Safety before bookkeeping (issue 11 item 1). The usual order is "save the
+ * intent, then write the toggle" so that a crash re-applies the write; but
+ * when the save itself fails (ENOSPC, EROFS, a store that is down), that
+ * order would leave a breached rollout's toggle on. So for a write toward off
+ * (a rollback, an abort) whose save failed:
+ *   1. log at fatal, write the toggle off anyway (idempotent: doing it twice
+ *      is harmless, not doing it is the failure);
+ *   2. feed the result to the engine, notify what it raised (rolled_back, or
+ *      rollback_failed);
+ *   3. keep the unsaved position in memory and retry the save before every
+ *      later check of that rollout (which does nothing else until it lands);
+ *      the history it could not append goes with it, in order.
+ * A conflict is not a failing store (someone saved meanwhile): never here.
+ */
+
+export interface SafetyNetDeps {
+  readonly toggleFor: (provider: string) => ToggleProvider;
+  readonly notify: (names: readonly string[], event: RolloutEvent) => void;
+  readonly now: () => number;
+  readonly observer?: ControllerObserver;
+}
+
+interface Unsaved {
+  readonly previous: RolloutRecord | undefined;
+  readonly session: EngineSession;
+  readonly entries: HistoryEntry[];
+  readonly since: number;
+}
+
+export interface OffAnywayResult {
+  readonly state: ToggleState | null;
+  readonly error: string | null;
+  readonly outcome: StepOutcome;
+}
+
+export interface SafetyNet {
+  /** whether `err`, thrown by saving `session`'s step, calls for writing the toggle off anyway */
+  applies(err: unknown, session: EngineSession): boolean;
+  offAnyway(
+    rollout: Rollout,
+    from: { record: RolloutRecord | undefined; session: EngineSession },
+    cause: unknown,
+    log: Logger,
+    lead?: readonly HistoryEntry[],
+  ): Promise<OffAnywayResult>;
+  /** retries the save of an unsaved position; true when nothing is left unsaved for this rollout */
+  flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean>;
+  unsaved(name: string): boolean;
+  /** `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null */
+  guard<T>(
+    rollout: Rollout,
+    from: { record: RolloutRecord | undefined; session: EngineSession },
+    log: Logger,
+    fn: () => Promise<T>,
+    lead?: readonly HistoryEntry[],
+  ): Promise<T | null>;
+}
+
+const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+
+export function errnoOf(err: unknown): string | null {
+  const errno = err instanceof StagegateError ? err.details.errno : undefined;
+  return typeof errno === 'string' ? errno : null;
+}
+
+export function writeIsTowardOff(session: EngineSession): boolean {
+  return session.intent()?.action === 'disable';
+}
+
+export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
+  const pending = new Map<string, Unsaved>();
+
+  async function offAnyway(
+    rollout: Rollout,
+    from: { record: RolloutRecord | undefined; session: EngineSession },
+    cause: unknown,
+    log: Logger,
+    lead: readonly HistoryEntry[] = [],
+  ): Promise<OffAnywayResult> {
+    const { session } = from;
+    const intent = session.intent();
+    if (!intent) throw cause;
+    log.fatal(
+      { error: describeError(cause), errno: errnoOf(cause), intent: intent.action },
+      'state not saved: writing the toggle off anyway',
+    );
+    const before = session.summary();
+    const entries: HistoryEntry[] = [
+      ...lead,
+      historyEntry({ type: 'toggle-intent', at: deps.now(), intent }),
+    ];
+    let state: ToggleState | null = null;
+    let error: string | null = null;
+    try {
+      state = await deps
+        .toggleFor(rollout.toggle.provider)
+        .disable(rollout.toggle.feature, intent.mode ?? rollout.toggle.onRollback);
+    } catch (err) {
+      error = describeError(err);
+    }
+    const at = deps.now();
+    deps.observer?.recordToggleWrite({ rollout: rollout.name, action: intent.action, ok: state !== null });
+    entries.push(
+      historyEntry({
+        type: 'toggle-result',
+        at,
+        intentId: intent.id,
+        ok: state !== null,
+        percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+        error,
+      }),
+    );
+    const outcome = state ? session.toggleApplied(at, state) : session.toggleFailed(at, error ?? 'unknown');
+    const after = session.summary();
+    entries.push(...stepEntries(before, after, outcome, at));
+    for (const event of outcome.notices) deps.notify(rollout.notify, event);
+    for (const t of outcome.transitions)
+      if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
+    if (!state && !outcome.notices.some((n) => n.type === 'rollback_failed')) {
+      deps.notify(rollout.notify, {
+        type: 'rollback_failed',
+        rollout: rollout.name,
+        feature: rollout.toggle.feature,
+        stage: after.stage,
+        percent: after.percent,
+        at,
+        reason: `state store failing (${describeError(cause)}) and the toggle write failed: ${error ?? 'unknown'}`,
+        readings: [],
+      });
+    }
+    const known = pending.get(rollout.name);
+    pending.set(rollout.name, {
+      previous: known?.previous ?? from.record,
+      session,
+      entries: [...(known?.entries ?? []), ...entries],
+      since: known?.since ?? at,
+    });
+    if (state) {
+      log.fatal(
+        { percent: effectivePercent(state, rollout.toggle.gate), state: after.state },
+        'toggle written off; state still unsaved, retrying the save',
+      );
+    } else {
+      log.fatal({ error }, 'toggle write failed and state unsaved: toggle may still be on');
+    }
+    return { state, error, outcome };
+  }
+
+  async function flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean> {
+    const unsaved = pending.get(rollout.name);
+    if (!unsaved) return true;
+    try {
+      // on a conflict, commit redoes on the stored version: that record is kept (the toggle is off either way)
+      await stepper.commit(rollout, { record: unsaved.previous, session: unsaved.session }, () => EMPTY, {
+        log,
+        specHash: 'rollout',
+      });
+    } catch (err) {
+      log.error(
+        { error: describeError(err), errno: errnoOf(err), since: new Date(unsaved.since).toISOString() },
+        'state still unsaved, check skipped',
+      );
+      return false;
+    }
+    pending.delete(rollout.name);
+    await stepper
+      .append(rollout.name, unsaved.entries)
+      .catch((err: unknown) =>
+        log.error(
+          { error: describeError(err), entries: unsaved.entries.length },
+          'history of the unsaved steps lost',
+        ),
+      );
+    log.warn({ since: new Date(unsaved.since).toISOString() }, 'state saved after the store recovered');
+    return true;
+  }
+
+  const applies = (err: unknown, session: EngineSession): boolean =>
+    !isConflict(err) && writeIsTowardOff(session);
+
+  return {
+    applies,
+    async guard(rollout, from, log, fn, lead = []) {
+      try {
+        return await fn();
+      } catch (err) {
+        // the session is the one the failed save was for: the tick (or command) has already run on it
+        if (!applies(err, from.session)) throw err;
+        await offAnyway(rollout, from, err, log, lead);
+        return null;
+      }
+    },
+    offAnyway,
+    flush,
+    unsaved: (name) => pending.has(name),
+  };
+}

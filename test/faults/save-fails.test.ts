@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
+import type { RolloutEvent } from '../../src/ports/notifier.js';
+import { storeHealth } from '../../src/ports/state-store.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
+import { openEngineSession } from '../../src/runtime/engine-adapter.js';
+import { createRunner } from '../../src/runtime/runner.js';
+import { FileStateStore } from '../../src/store/file-store.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
+
+/*
+ * Issue 11 item 1 on a real full disk (a 1 MiB tmpfs, then remounted
+ * read-only): a breach whose record cannot be saved still turns the toggle
+ * off, logs at fatal and notifies; later checks retry the save (and do
+ * nothing else) until the disk has room again, then the record says
+ * rolled_back and history has the write, in order.
+ */
+
+const rollout = parseRolloutText(
+  rolloutYaml({
+    name: 'disk',
+    stages: [
+      { name: 'canary', percent: 5, minDuration: '10m' },
+      { name: 'full', percent: 100, minDuration: '1s' },
+    ],
+  }),
+  'rollouts/disk.yaml',
+);
+const FEATURE = rollout.toggle.feature;
+
+let dir: string;
+let mnt: string;
+let logLines: Record<string, unknown>[];
+let notified: RolloutEvent[];
+let errorsPerSecond: number;
+let clock: number;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stagegate-savefail-'));
+  mnt = join(dir, 'mnt');
+  await mkdir(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+  logLines = [];
+  notified = [];
+  errorsPerSecond = 1;
+  clock = Date.UTC(2026, 0, 5, 12);
+});
+afterEach(async () => {
+  execFileSync('umount', ['-l', mnt]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+function setup(toggles: MemoryToggleProvider) {
+  const store = new FileStateStore({ dir: join(mnt, 'state'), lockWaitMs: 60_000 });
+  const metrics: MetricsProvider = {
+    name: 'fake',
+    query: async () => ({ kind: 'value', value: 0 }),
+    queryMany: async (reqs: readonly MetricRequest[]): Promise<Measurement[]> =>
+      reqs.map((r) =>
+        r.id === 'error_rate'
+          ? {
+              kind: 'ratio',
+              value: errorsPerSecond / 100,
+              numerator: errorsPerSecond * 600,
+              denominator: 60_000,
+            }
+          : { kind: 'value', value: 60_000 },
+      ),
+  };
+  const destination = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        logLines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const runner = createRunner({
+    store,
+    metricsFor: () => metrics,
+    toggleFor: () => toggles,
+    openSession: openEngineSession,
+    notify: (_n, e) => notified.push(e),
+    logger: createLogger({ level: 'info', destination }),
+    now: () => clock,
+  });
+  return { store, runner };
+}
+
+describe('the record cannot be saved during a breach', () => {
+  it('disk full: the toggle goes off anyway, fatal + notified, the save is retried until it lands', async () => {
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
+    const { store, runner } = setup(toggles);
+    await runner.check(rollout);
+    expect((await store.load('disk'))?.summary).toMatchObject({ state: 'running', percent: 5 });
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
+
+    // fill the disk, then breach
+    await writeFile(join(mnt, 'ballast'), Buffer.alloc(2 * 1024 * 1024)).catch(() => undefined);
+    errorsPerSecond = 60;
+    clock += 60_000;
+    const report = await runner.check(rollout);
+    expect(report.action).toBe('off-anyway');
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(0);
+    const fatal = logLines.filter((l) => l.level === 60).map((l) => l.msg);
+    expect(fatal).toEqual([
+      'state not saved: writing the toggle off anyway',
+      'toggle written off; state still unsaved, retrying the save',
+    ]);
+    expect(logLines.find((l) => l.level === 60)).toMatchObject({ errno: 'ENOSPC' });
+    expect(notified.map((e) => e.type)).toContain('rolled_back');
+    expect(storeHealth(store)).toMatchObject({ ok: false, errno: 'ENOSPC' });
+    // the stored record is the one before the breach: nothing could be written
+    expect((await store.load('disk'))?.summary.state).toBe('running');
+
+    // still full: the next check only retries the save, it neither measures nor writes
+    toggles.setPercent = async () => {
+      throw new Error('must not write while the state is unsaved');
+    };
+    clock += 60_000;
+    expect((await runner.check(rollout)).action).toBe('unsaved');
+    expect(logLines.at(-1)).toMatchObject({ msg: 'state still unsaved, check skipped', errno: 'ENOSPC' });
+
+    // room again: the save lands, history has the write in causal order
+    await rm(join(mnt, 'ballast'));
+    clock += 60_000;
+    await runner.check(rollout);
+    const rec = await store.load('disk');
+    expect(rec?.summary.state).toBe('rolled_back');
+    expect(rec?.intent).toBeNull();
+    const types = (await store.history('disk')).map((e) => e.type);
+    const intentAt = types.lastIndexOf('toggle-intent');
+    expect(types.slice(intentAt, intentAt + 2)).toEqual(['toggle-intent', 'toggle-result']);
+    expect(types.lastIndexOf('check')).toBeLessThan(intentAt);
+    expect(logLines.some((l) => l.msg === 'state saved after the store recovered')).toBe(true);
+  });
+
+  it('read-only disk (EROFS): the same, and a failing toggle write is a rollback_failed alert', async () => {
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
+    const { runner } = setup(toggles);
+    await runner.check(rollout);
+    execFileSync('mount', ['-o', 'remount,ro', mnt]);
+    errorsPerSecond = 60;
+    clock += 60_000;
+    const realDisable = toggles.disable.bind(toggles);
+    toggles.disable = async () => {
+      throw new Error('flipper: connection refused');
+    };
+    await runner.check(rollout);
+    expect(logLines.find((l) => l.level === 60)).toMatchObject({ errno: 'EROFS' });
+    expect(notified.map((e) => e.type)).toContain('rollback_failed');
+    expect(
+      logLines.some((l) => l.msg === 'toggle write failed and state unsaved: toggle may still be on'),
+    ).toBe(true);
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
+    toggles.disable = realDisable;
+  });
+});

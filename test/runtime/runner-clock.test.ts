@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { StagegateError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
+import { openEngineSession } from '../../src/runtime/engine-adapter.js';
+import { createRunner } from '../../src/runtime/runner.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
+
+/*
+ * Issue 11 "clocks": a failed rollback's retry wait is measured on the
+ * monotonic clock within the process. Injected clocks: the wall clock steps
+ * back an hour or forward a day; only monotonic time decides.
+ */
+
+const rollout = parseRolloutText(
+  rolloutYaml({
+    name: 'clk',
+    stages: [
+      { name: 'canary', percent: 5, minDuration: '10m' },
+      { name: 'full', percent: 100, minDuration: '1s' },
+    ],
+  }),
+  'rollouts/clk.yaml',
+);
+
+async function failedRollback() {
+  const store = new MemoryStateStore();
+  const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });
+  let errors = 1;
+  const metrics: MetricsProvider = {
+    name: 'fake',
+    query: async () => ({ kind: 'value', value: 0 }),
+    queryMany: async (reqs: readonly MetricRequest[]): Promise<Measurement[]> =>
+      reqs.map((r) =>
+        r.id === 'error_rate'
+          ? { kind: 'ratio', value: errors / 100, numerator: errors * 600, denominator: 60_000 }
+          : { kind: 'value', value: 60_000 },
+      ),
+  };
+  const clocks = { wall: Date.UTC(2026, 0, 5, 12), mono: 5_000 };
+  const runner = createRunner({
+    store,
+    metricsFor: () => metrics,
+    toggleFor: () => toggles,
+    openSession: openEngineSession,
+    notify: () => undefined,
+    logger: silentLogger(),
+    now: () => clocks.wall,
+    monotonic: () => clocks.mono,
+  });
+  await runner.check(rollout);
+  const disable = toggles.disable.bind(toggles);
+  let attempts = 0;
+  toggles.disable = async (f, m) => {
+    attempts++;
+    if (attempts === 1) throw new StagegateError('E_PROVIDER_UNREACHABLE', 'flipper: connection refused');
+    return disable(f, m);
+  };
+  errors = 60;
+  clocks.wall += 60_000;
+  clocks.mono += 60_000;
+  await runner.check(rollout);
+  const rec = await store.load('clk');
+  expect(rec?.summary.state).toBe('rolling_back');
+  return { store, runner, clocks, attempts: () => attempts };
+}
+
+describe('a failed rollback’s retry wait', () => {
+  it('a wall step back an hour does not stall it: the retry runs once the backoff passed on the monotonic clock', async () => {
+    const { store, runner, clocks, attempts } = await failedRollback();
+    clocks.wall -= 3_600_000;
+    clocks.mono += 1_000;
+    expect(await runner.applyPending(rollout)).toBe(false); // backoff (15 s) not over yet
+    clocks.mono += 15_000;
+    expect(await runner.applyPending(rollout)).toBe(true);
+    expect(attempts()).toBe(2);
+    expect((await store.load('clk'))?.summary.state).toBe('rolled_back');
+  });
+
+  it('a wall step forward a day does not fire it early', async () => {
+    const { runner, clocks, attempts } = await failedRollback();
+    clocks.wall += 86_400_000;
+    clocks.mono += 1_000;
+    expect(await runner.applyPending(rollout)).toBe(false);
+    expect(attempts()).toBe(1);
+  });
+});
