@@ -134,7 +134,9 @@ export const ROLLOUT_GRAPH = {
       on: {
         TICK: [
           {
-            guard: 'mustRollBackUnlessDrift',
+            // a pause never stops protection, not even a drift pause: a person owns the
+            // toggle's percent, but a breach still turns it off (issue 11)
+            guard: 'mustRollBack',
             target: 'rollingBack',
             actions: ['recordCheck', 'planRollback'],
           },

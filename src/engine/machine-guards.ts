@@ -52,6 +52,5 @@ export function guardsFor(kit: Kit) {
     mustCompleteByEnabling: (a: Args) => g.mustComplete(a) && g.enablesOnComplete(),
     firstWaitForApproval: (a: Args) => g.waitsForApproval(a) && !g.approvalRequested(a),
     completionTookEffect: (a: Args) => g.writeCompletes(a) && g.writeTookEffect(a),
-    mustRollBackUnlessDrift: (a: Args) => !g.pausedForDrift(a) && g.mustRollBack(a),
   };
 }

@@ -191,7 +191,7 @@ export class RolloutEngine {
    */
   wantsMeasurements(): boolean {
     const s = this.state();
-    if (s === 'paused') return this.context().pause?.kind !== 'drift';
+    if (s === 'paused') return true;
     return s === 'running.observing' || s === 'running.awaitingApproval' || s === 'running.applying';
   }
 

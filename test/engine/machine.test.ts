@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutEngine } from '../../src/engine/rollout-engine.js';
+import type { EngineEvent } from '../../src/engine/context.js';
 import type { RolloutEventType } from '../../src/ports/notifier.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { toggleState } from '../../src/providers/toggles/toggle-state.js';
@@ -123,11 +124,24 @@ describe('drift: the controller never fights a human', () => {
     expect(reason === null ? null : engine.summary().reason).toBe(reason);
   });
 
-  it('does not roll back while a human owns the toggle', () => {
+  it('never writes the percent back, but a breach still turns a drift-paused toggle off', () => {
     const engine = engineIn('running.observing');
     engine.send(tick(T0 + 10 * MIN, healthy(), toggleAt(30)));
-    for (let i = 1; i <= 4; i++) engine.send(tick(T0 + (10 + i * 5) * MIN, breaching(), toggleAt(30)));
     expect(engine.state()).toBe('paused');
+    expect(engine.wantsMeasurements()).toBe(true);
+    engine.send(tick(T0 + 15 * MIN, healthy(), toggleAt(30)));
+    expect(engine.state()).toBe('paused');
+    expect(engine.intent()).toBeNull();
+    // each check brings 500 new observations at 20% errors: the detector's evidence
+    for (let i = 1; i <= 4 && engine.state() === 'paused'; i++) {
+      const now = T0 + (15 + i * 5) * MIN;
+      engine.send({
+        ...tick(now, breaching(), toggleAt(30)),
+        increments: { error_rate: { from: now - 5 * MIN, to: now, events: 100, trials: 500 } },
+      } as EngineEvent);
+    }
+    expect(engine.state()).toBe('rollingBack');
+    expect(engine.intent()).toMatchObject({ action: 'disable', percent: 0 });
   });
 
   it('RESUME re-applies the stage percent and restarts the stage clock', () => {
@@ -371,14 +385,15 @@ describe('operator commands', () => {
 });
 
 describe('what the runtime asks', () => {
-  it('measures while running and paused, not before the start, after the end or after drift', () => {
+  it('measures while running and paused, drift-paused too; not before the start or after the end', () => {
     expect(engineIn('pending').wantsMeasurements()).toBe(false);
     expect(engineIn('running.observing').wantsMeasurements()).toBe(true);
     expect(engineIn('paused').wantsMeasurements()).toBe(true);
     expect(engineIn('rolledBack').wantsMeasurements()).toBe(false);
     const drifted = engineIn('running.observing');
     drifted.send(tick(T0 + 5 * MIN, healthy(), toggleAt(99)));
-    expect(drifted.wantsMeasurements()).toBe(false);
+    // a drift pause is still protected by the rollback criteria: it measures
+    expect(drifted.wantsMeasurements()).toBe(true);
   });
 
   it('a TICK returns its decision', () => {

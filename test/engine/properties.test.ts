@@ -191,7 +191,7 @@ describe('the percent never decreases except to the rollback value', () => {
 });
 
 describe('a sustained breach always ends in rolledBack', () => {
-  it('from any state the rollout can reach with users exposed, unless a human owns the toggle', () => {
+  it('from any state the rollout can reach with users exposed, drift-paused included', () => {
     fc.assert(
       fc.property(rolloutArb, fc.array(stepArb, { maxLength: 40 }), (rollout, steps) => {
         const engine = RolloutEngine.create(rollout);
@@ -203,12 +203,11 @@ describe('a sustained breach always ends in rolledBack', () => {
         const c = engine.context();
         // users are exposed once a write has landed; a first write that never landed exposed nobody
         const exposed = c.appliedPercent > 0;
-        const humanOwned = c.pause?.kind === 'drift';
         const beforeStart = engine.state() === 'pending' || c.pause?.resumeTo === 'pending';
         // completing: the write that enables the toggle for everyone is due first and ends the rollout
         // (a completed rollout has post-launch check-ins and `abort`, not rollback criteria)
         const completing = engine.intent()?.action === 'enable';
-        fc.pre(exposed && !humanOwned && !beforeStart && !completing && engine.state() !== 'completed');
+        fc.pre(exposed && !beforeStart && !completing && engine.state() !== 'completed');
         const forChecks = rollout.criteria.rollback[0]?.forChecks ?? 1;
         // the runtime keeps checking and applies every due write; the breach never lets up
         for (let i = 0; i < forChecks + 3 && engine.state() !== 'rolledBack'; i++) {
