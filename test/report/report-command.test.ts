@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/report.js';
 import { StagegateError } from '../../src/errors.js';
+import { registerSecret } from '../../src/secrets/scrubber.js';
 import { createStateStore } from '../../src/store/factory.js';
 import { completedHistory, recordFor } from './fixtures.js';
 
@@ -83,6 +84,24 @@ describe('stagegate report', () => {
     expect(out).toContain('- Number of unique users: 3,702\n');
     expect(out).toContain('### 1-month results\n\n- Not yet measured (due 2025-07-20 08:01 GMT-4)\n');
     expect(out).toContain('delete `' + join(dir, 'rollouts', 'ebg.yaml') + '`.');
+  });
+
+  it('prints no secret, even one a provider echoed into the record', async () => {
+    const secret = 'dd-app-key-0f3c9a7e5b1d';
+    const store = createStateStore({ type: 'file', dir: join(dir, 'state') });
+    const rec = await store.load('event-bus-gateway-emails');
+    if (!rec) throw new Error('no record');
+    await store.save(
+      { ...rec, summary: { ...rec.summary, reason: `Datadog 400: bad key ${secret}` } },
+      rec.version,
+    );
+    registerSecret(secret);
+    for (const format of ['md', 'json', 'html']) {
+      out = '';
+      await run('event-bus-gateway-emails', '--format', format);
+      expect(out.length).toBeGreaterThan(100);
+      expect(out).not.toContain(secret);
+    }
   });
 
   it('--format json prints the model', async () => {

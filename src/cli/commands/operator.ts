@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyOperatorCommand } from '../../runtime/commands.js';
@@ -134,17 +135,17 @@ export function register(program: Command): void {
         await notifications?.drain(NOTIFY_WAIT_MS);
         if (result.stateError !== null) {
           // the toggle write was made (or tried) first; the bookkeeping is what failed
-          process.stdout.write(`${result.message}\n`);
+          writeOut(`${result.message}\n`);
           throw new StagegateError('E_STORE_UNAVAILABLE', `state not saved: ${result.stateError}`);
         }
         if (opts.json) {
           const { accepted, message, summary } = result;
-          process.stdout.write(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);
+          writeOut(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);
           if (!accepted) process.exitCode = 1;
           return;
         }
         if (!result.accepted) throw new StagegateError('E_COMMAND_REFUSED', result.message);
-        process.stdout.write(`${result.message}\n`);
+        writeOut(`${result.message}\n`);
         if (result.record?.intent && controllerRunning === false) {
           // on call must not believe the toggle moved when nothing is there to move it
           process.stderr.write(

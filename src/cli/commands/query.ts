@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { judgeCriterion, type CriterionResult } from '../../engine/judge.js';
 import { formatConfidence, formatCount, formatInterval, formatValue } from '../../engine/format.js';
@@ -85,7 +86,7 @@ export function register(program: Command): void {
           logger: silentLogger(),
         });
       });
-      process.stdout.write(
+      writeOut(
         opts.json
           ? `${JSON.stringify({ ...(toJson(report) as object), toggle }, null, 2)}\n`
           : `${renderTable(report)}\ntoggle: ${formatOnlineRow(toggle)}\n`,

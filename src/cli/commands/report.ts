@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
 import {
@@ -89,6 +90,6 @@ export function register(program: Command): void {
           : opts.format === 'html'
             ? renderReportHtml(model, series, historyMarkers(history))
             : renderReportMarkdown(model, series);
-      process.stdout.write(text);
+      writeOut(text);
     });
 }

@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
@@ -59,7 +60,7 @@ async function flip(control: string | undefined, name: string, args: readonly st
   const body = (await res.json().catch(() => ({}))) as { message?: string; error?: { message?: string } };
   if (!res.ok)
     throw new StagegateError('E_USAGE', `sandbox refused ${name}: ${body.error?.message ?? res.status}`);
-  process.stdout.write(`${body.message ?? name}\n`);
+  writeOut(`${body.message ?? name}\n`);
 }
 
 export function register(program: Command): void {
@@ -91,7 +92,7 @@ export function register(program: Command): void {
       });
       if (opts.writeConfig !== undefined)
         await writeFile(opts.writeConfig, sandboxConfigFile(session, opts.rollouts));
-      process.stdout.write(
+      writeOut(
         `stagegate sandbox: traffic for ${rollouts.map((r) => r.name).join(', ') || 'no rollouts'}
   Datadog  ${session.datadog.url}
   Flipper  ${session.flipper.url}

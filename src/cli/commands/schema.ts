@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { rolloutJsonSchemaText } from '../../rollout/json-schema.js';
 
@@ -7,6 +8,6 @@ export function register(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of rollout files (for # yaml-language-server: $schema=...)')
     .action(() => {
-      process.stdout.write(rolloutJsonSchemaText());
+      writeOut(rolloutJsonSchemaText());
     });
 }

@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { createTask } from 'node-cron';
 import { formatValue } from '../../engine/format.js';
@@ -206,7 +207,7 @@ export function register(program: Command): void {
           nextCheck: schedule.next,
           autoApprove: opts.autoApprove === true,
         });
-        process.stdout.write(
+        writeOut(
           opts.json
             ? `${JSON.stringify(timelineJson(rollout, result), null, 2)}\n`
             : renderTimeline(rollout, result, opts.metrics),

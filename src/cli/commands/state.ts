@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -78,7 +79,7 @@ export function register(program: Command): void {
       const pool = createPool({ url: pgState.url, max: 1 });
       try {
         const result = await migrate(pool, pgState.schema);
-        process.stdout.write(
+        writeOut(
           `schema ${pgState.schema} at migration ${result.version} (${result.applied.length === 0 ? 'nothing to apply' : `applied ${result.applied.join(', ')}`})\n`,
         );
       } finally {
@@ -100,7 +101,7 @@ export function register(program: Command): void {
       try {
         const dump = await exportState(store);
         const text = `${JSON.stringify(dump, null, 2)}\n`;
-        if (opts.out === undefined) process.stdout.write(text);
+        if (opts.out === undefined) writeOut(text);
         else {
           await writeFile(resolve(opts.out), text);
           process.stderr.write(`exported ${summary(dump.counts, dump.checksum)} to ${opts.out}\n`);
@@ -133,7 +134,7 @@ export function register(program: Command): void {
       const store = createStateStore(target, { logger: silentLogger() });
       try {
         const result = await importState(dump, store);
-        process.stdout.write(`imported ${summary(result.counts, result.checksum)}: verified\n`);
+        writeOut(`imported ${summary(result.counts, result.checksum)}: verified\n`);
       } finally {
         await closeStore(store);
       }
@@ -148,10 +149,10 @@ export function register(program: Command): void {
       const pgState = postgresOnly((await config()).state);
       const lease = await describeLease(pgState);
       if (cmd.optsWithGlobals<{ json?: boolean }>().json) {
-        process.stdout.write(`${JSON.stringify(lease)}\n`);
+        writeOut(`${JSON.stringify(lease)}\n`);
         return;
       }
-      process.stdout.write(`${leaseHolderLine(lease, Date.now())}\n`);
+      writeOut(`${leaseHolderLine(lease, Date.now())}\n`);
     });
 }
 

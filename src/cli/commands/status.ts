@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import type { Command } from 'commander';
 import { formatStatusTable, statusRows, type StatusRow } from '../../controller/status-view.js';
 import { createStore } from '../../controller/wiring.js';
@@ -56,12 +57,12 @@ export function register(program: Command): void {
           `no rollout named "${name}" (neither in the state store nor in ${config.rolloutsDir})`,
         );
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        writeOut(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
-      process.stdout.write(formatStatusTable(rows, Date.now()));
-      process.stdout.write(await leaseStatusLine(config.state));
-      if (name !== undefined) process.stdout.write(await lastCheckText(store, name));
+      writeOut(formatStatusTable(rows, Date.now()));
+      writeOut(await leaseStatusLine(config.state));
+      if (name !== undefined) writeOut(await lastCheckText(store, name));
     });
 }
 
@@ -109,14 +110,14 @@ async function watch(read: () => Promise<StatusRow[]>, intervalMs: number, json:
     try {
       const rows = await read();
       if (tty) {
-        process.stdout.write(screen(formatStatusTable(rows, now), now, intervalMs));
+        writeOut(screen(formatStatusTable(rows, now), now, intervalMs));
       } else {
         const next = changes(seen, rows, now);
         seen = next.seen;
         if (json)
           for (const row of next.changed)
-            process.stdout.write(`${JSON.stringify({ at: new Date(now).toISOString(), ...row })}\n`);
-        else for (const line of next.lines) process.stdout.write(`${line}\n`);
+            writeOut(`${JSON.stringify({ at: new Date(now).toISOString(), ...row })}\n`);
+        else for (const line of next.lines) writeOut(`${line}\n`);
       }
     } catch (err) {
       process.stderr.write(

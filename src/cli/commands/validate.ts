@@ -1,3 +1,4 @@
+import { writeOut } from '../output.js';
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/loader.js';
@@ -69,13 +70,11 @@ export function register(program: Command): void {
       }
 
       const format = opts.format === 'github' ? githubAnnotation : formatProblem;
-      for (const p of problems) process.stdout.write(`${format(p)}\n`);
+      for (const p of problems) writeOut(`${format(p)}\n`);
       // warnings are printed but do not fail validation
       for (const w of result.warnings) {
         const line = format(w);
-        process.stdout.write(
-          `${opts.format === 'github' ? line.replace(/^::error /, '::warning ') : line}\n`,
-        );
+        writeOut(`${opts.format === 'github' ? line.replace(/^::error /, '::warning ') : line}\n`);
       }
       const warned = result.warnings.length > 0 ? `, ${plural(result.warnings.length, 'warning')}` : '';
       process.stderr.write(
@@ -103,7 +102,7 @@ export function register(program: Command): void {
 async function reportFeatures(path: string, rollouts: readonly Rollout[]): Promise<0 | 1> {
   const parsed = await readFeaturesFile(path);
   if (!parsed.ok) {
-    for (const p of parsed.problems) process.stdout.write(`${formatProblem(p)}\n`);
+    for (const p of parsed.problems) writeOut(`${formatProblem(p)}\n`);
     return 1;
   }
   const places = new Map<Rollout, { path: string; line: number; col: number }>();
@@ -114,7 +113,7 @@ async function reportFeatures(path: string, rollouts: readonly Rollout[]): Promi
     path,
     (r) => places.get(r) ?? { path: r.name, line: 1, col: 1 },
   );
-  for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
+  for (const f of findings) writeOut(`${formatFinding(f)}\n`);
   return findings.some((f) => f.level === 'error') ? 1 : 0;
 }
 
@@ -134,7 +133,7 @@ async function reportOnline(config: Config, rollouts: readonly Rollout[]): Promi
     return provider;
   };
   const rows = await checkOnline(rollouts, providerFor, logger);
-  for (const row of rows) process.stdout.write(`${formatOnlineRow(row)}\n`);
+  for (const row of rows) writeOut(`${formatOnlineRow(row)}\n`);
   return onlineExitCode(rows);
 }
 
