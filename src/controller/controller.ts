@@ -8,7 +8,7 @@ import { appliedMessage, type CommandResult } from '../runtime/commands.js';
 import { operatorCommand } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createLeaderGate } from './leader-gate.js';
-import { soleLeadership, type Leadership } from '../ports/leadership.js';
+import { soleLeadership, type Leadership, type LeadershipState } from '../ports/leadership.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
 import type { OperatorCommand } from '../runtime/engine-session.js';
 import { createKeyedSerializer } from './keyed-serializer.js';
@@ -89,6 +89,8 @@ export interface Controller {
   ): Promise<CommandResult>;
   /** false while starting or stopping, or when the store cannot be listed */
   ready(): Promise<{ ready: boolean; reason: string | null }>;
+  /** leader or follower, and who holds the lease (a single controller is always the leader) */
+  leadershipState(): LeadershipState;
 }
 
 export function createController(opts: ControllerOptions): Controller {
@@ -368,6 +370,7 @@ export function createController(opts: ControllerOptions): Controller {
         };
       });
     },
+    leadershipState: () => gate.leadership.state(),
     async ready() {
       if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
       try {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { LeadershipState } from '../ports/leadership.js';
 import type { OperatorCommand } from '../ports/operator-command.js';
 import type { RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { AuthConfig } from './auth.js';
@@ -35,6 +36,8 @@ export interface ServerDeps {
   /** extra readiness problems (e.g. "config not loaded"); empty when ready */
   readonly readiness?: () => Promise<readonly string[]> | readonly string[];
   readonly now?: () => number;
+  /** this replica's role and the lease holder, shown by /readyz; absent: a single controller */
+  readonly leadership?: () => LeadershipState;
   /** max request body in bytes; default 4 KiB (commands carry a reason and a name) */
   readonly bodyLimit?: number;
   /** how long /readyz waits for the store; default 2000 ms */

@@ -48,6 +48,11 @@ function fakeController(
     },
     rollouts: () => loaded,
     rollout: (name) => loaded.find((r) => r.name === name),
+    leadershipState: () => ({
+      role: 'follower',
+      self: 'replica-b',
+      lease: { holder: 'replica-a', epoch: 7, expiresAt: Date.parse('2025-06-17T12:00:15Z') },
+    }),
     async command(name, cmd, meta) {
       calls.push({ name, cmd, ...meta });
       if (!loaded.some((r) => r.name === name))
@@ -159,6 +164,26 @@ describe('serverDepsFor (the API on top of the controller)', () => {
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json().problems).toEqual(['controller not ready: starting']);
+  });
+
+  it('/readyz says who acts: this replica is a follower, the lease holder and its epoch', async () => {
+    app = buildServer(
+      serverDepsFor(fakeController(new FakeStore(), []), {
+        metrics: new StagegateMetrics({ defaultMetrics: false }),
+        logger: silentLogger(),
+        config: config({}),
+        env: {},
+      }),
+    );
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().leadership).toEqual({
+      role: 'follower',
+      self: 'replica-b',
+      holder: 'replica-a',
+      epoch: 7,
+      expiresAt: '2025-06-17T12:00:15.000Z',
+    });
   });
 
   it('startControllerServer does nothing when server.enabled is false, listens otherwise', async () => {

@@ -74,7 +74,7 @@ describe('health and metrics', () => {
     const { app } = setup();
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ready', problems: [], records: [] });
+    expect(res.json()).toEqual({ status: 'ready', problems: [], records: [], leadership: null });
   });
 
   it('GET /readyz is 503 with the reason when the store is down', async () => {
@@ -86,6 +86,7 @@ describe('health and metrics', () => {
       status: 'not ready',
       problems: ['state store unreachable: state dir .stagegate is not readable'],
       records: [],
+      leadership: null,
     });
   });
 

@@ -22,6 +22,18 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
+function leadershipView(deps: ServerDeps) {
+  const state = deps.leadership?.();
+  if (!state) return null;
+  return {
+    role: state.role,
+    self: state.self,
+    holder: state.lease.holder,
+    epoch: state.lease.epoch,
+    expiresAt: state.lease.expiresAt === null ? null : new Date(state.lease.expiresAt).toISOString(),
+  };
+}
+
 export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const storeTimeoutMs = deps.storeTimeoutMs ?? 2000;
 
@@ -43,8 +55,11 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): vo
     const health = storeHealth(deps.store);
     if (!health.ok) problems.push(`state store failing: ${health.problem ?? 'writes fail'}`);
     problems.push(...(deps.readiness ? await deps.readiness() : []));
-    if (problems.length > 0) return reply.code(503).send({ status: 'not ready', problems, records });
-    return { status: 'ready', problems: [], records };
+    // a follower is ready (it serves reads and relays commands); the body says who acts
+    const leadership = leadershipView(deps);
+    if (problems.length > 0)
+      return reply.code(503).send({ status: 'not ready', problems, records, leadership });
+    return { status: 'ready', problems: [], records, leadership };
   });
 
   app.get('/metrics', async (_req, reply) => {
