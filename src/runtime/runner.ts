@@ -4,22 +4,22 @@ import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { effectivePercent, type ToggleProvider } from '../ports/toggle-provider.js';
 import { formatExposure } from '../ports/toggle-exposure.js';
 import { readToggleConfirmed, untilAborted } from './check-reads.js';
 import type { Rollout } from '../rollout/types.js';
 import { createAnnouncer } from './announce.js';
+import { logCheckLine } from './check-line.js';
 import { createCheckIns } from './check-in.js';
 import { createSafetyNet } from './off-anyway.js';
 import { confirmingOff } from './confirmed-off.js';
 import { createRetryClock } from './retry-clock.js';
 import { scrubbingStore } from './scrubbing-store.js';
 import type { MonotonicClock } from '../ports/clock.js';
-import { checkLevel, metricFields } from './check-log.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
 import { measureCheck, type ProviderFor } from './measure.js';
-import { createStepper, describeError, type Position, type Step } from './step.js';
+import { createStepper, describeError, type Position } from './step.js';
 import { queryTopErrors } from './top-errors.js';
 
 /*
@@ -139,42 +139,6 @@ export function createRunner(deps: RunnerDeps): Runner {
     return { position: report.step, notices: report.step.outcome.notices.map((n) => n.type) };
   }
 
-  function logCheck(
-    rollout: Rollout,
-    ticked: Step,
-    facts: CheckFacts,
-    toggle: ToggleState | null,
-    ms: number,
-    log: Logger,
-  ): void {
-    const summary = ticked.session.summary();
-    const { decision, measurements } = facts;
-    const heldTooLong = ticked.outcome.notices.some((n) => n.type === 'held_too_long');
-    const action = decision?.action ?? 'none';
-    const line = {
-      stage: summary.stage,
-      percent: summary.percent,
-      state: summary.state,
-      decision: action,
-      reason: decision?.reasons.join('; ') || summary.reason,
-      metrics: metricFields(measurements, decision?.results ?? []),
-      // every gate that exposes users, not only the ramp gate: a hand-set percentage_of_time shows here
-      exposure: toggle ? formatExposure(toggle) : null,
-      ms,
-    };
-    log[checkLevel(action, measurements, heldTooLong)](line, 'check');
-    for (const [metric, m] of Object.entries(measurements)) {
-      if (m.kind === 'error') log.warn({ metric, code: m.code, error: m.message }, 'metrics provider error');
-    }
-    if (heldTooLong) log.warn({ stage: summary.stage, reason: summary.reason }, 'stage held too long');
-    deps.observer?.recordCheck({
-      rollout: rollout.name,
-      decision: action,
-      measurements,
-      criteria: rollout.criteria,
-    });
-  }
-
   const inFlight = new Map<string, AbortController>();
 
   async function check(rollout: Rollout): Promise<CheckReport> {
@@ -276,7 +240,11 @@ export function createRunner(deps: RunnerDeps): Runner {
         ? queryTopErrors(rollout, deps.metricsFor, window, log)
         : Promise.resolve(null);
 
-    logCheck(rollout, ticked, facts, toggle, tickAt - started, log);
+    logCheckLine(
+      { rollout, ticked, decision, measurements, toggle, ms: tickAt - started },
+      log,
+      deps.observer,
+    );
     announcer.step(rollout, ticked, log);
     const summary = ticked.session.summary();
     const lead: HistoryEntry[] = [
