@@ -16,6 +16,8 @@ import {
   type WriteLog,
 } from './failover-replicas.js';
 import { createWorkspace, runCli, type Workspace } from './harness.js';
+// mulberry32, seeded: a failing run is replayed with its seed
+import { prng } from '../../src/bench/decision-quality.js';
 
 /*
  * Failover under SIGKILL and SIGSTOP (issue 14): three `stagegate run`
@@ -46,17 +48,6 @@ const STAGES = PERCENTS.map((p, i) => ({ name: `s${i + 1}`, percent: p, minDurat
 const GOOD = 'fo-good';
 const BAD = 'fo-bad';
 const SEED = Number(process.env.STAGEGATE_FAILOVER_SEED ?? 20261202);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const feature = (name: string) => `${name.replace(/-/g, '_')}_enabled`;

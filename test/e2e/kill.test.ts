@@ -7,6 +7,8 @@ import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flip
 import { queriesFor, rolloutYaml } from '../controller/rollout-yaml.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { ControllerProcess, createWorkspace, type Workspace } from './harness.js';
+// mulberry32, seeded: a failing run is replayed with its seed
+import { prng } from '../../src/bench/decision-quality.js';
 
 /*
  * Crash safety (DESIGN.md §4): SIGKILL the controller at seeded random
@@ -24,18 +26,6 @@ const KILLS = 50;
 const PERCENTS = [1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60, 75, 90, 100];
 const NAMES = ['kill-a', 'kill-b', 'kill-bad'] as const;
 const stages = PERCENTS.map((p, i) => ({ name: `s${i + 1}`, percent: p, minDuration: '1s' }));
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.STAGEGATE_KILL_SEED ?? 20250617);
 let dd: DatadogSandbox;

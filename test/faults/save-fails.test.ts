@@ -9,11 +9,10 @@ import type { Measurement, MetricRequest, MetricsProvider } from '../../src/port
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import { storeHealth } from '../../src/ports/state-store.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { parseRolloutText } from '../../src/rollout/loader.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
 import { createRunner } from '../../src/runtime/runner.js';
 import { FileStateStore } from '../../src/store/file-store.js';
-import { rolloutYaml } from '../controller/rollout-yaml.js';
+import { twoStageRollout } from '../runtime/two-stage.js';
 
 /*
  * Issue 11 item 1 on a real full disk (a 1 MiB tmpfs, then remounted
@@ -23,16 +22,7 @@ import { rolloutYaml } from '../controller/rollout-yaml.js';
  * rolled_back and history has the write, in order.
  */
 
-const rollout = parseRolloutText(
-  rolloutYaml({
-    name: 'disk',
-    stages: [
-      { name: 'canary', percent: 5, minDuration: '10m' },
-      { name: 'full', percent: 100, minDuration: '1s' },
-    ],
-  }),
-  'rollouts/disk.yaml',
-);
+const rollout = twoStageRollout('disk');
 const FEATURE = rollout.toggle.feature;
 
 let dir: string;

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { parseRolloutText } from '../../src/rollout/loader.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
 import { createRunner } from '../../src/runtime/runner.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
-import { rolloutYaml } from '../controller/rollout-yaml.js';
+import { errorRateProvider, twoStageRollout } from './two-stage.js';
 
 /*
  * Issue 11 "clocks": a failed rollback's retry wait is measured on the
@@ -15,31 +13,13 @@ import { rolloutYaml } from '../controller/rollout-yaml.js';
  * back an hour or forward a day; only monotonic time decides.
  */
 
-const rollout = parseRolloutText(
-  rolloutYaml({
-    name: 'clk',
-    stages: [
-      { name: 'canary', percent: 5, minDuration: '10m' },
-      { name: 'full', percent: 100, minDuration: '1s' },
-    ],
-  }),
-  'rollouts/clk.yaml',
-);
+const rollout = twoStageRollout('clk');
 
 async function failedRollback() {
   const store = new MemoryStateStore();
   const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });
   let errors = 1;
-  const metrics: MetricsProvider = {
-    name: 'fake',
-    query: async () => ({ kind: 'value', value: 0 }),
-    queryMany: async (reqs: readonly MetricRequest[]): Promise<Measurement[]> =>
-      reqs.map((r) =>
-        r.id === 'error_rate'
-          ? { kind: 'ratio', value: errors / 100, numerator: errors * 600, denominator: 60_000 }
-          : { kind: 'value', value: 60_000 },
-      ),
-  };
+  const metrics = errorRateProvider(() => errors);
   const clocks = { wall: Date.UTC(2026, 0, 5, 12), mono: 5_000 };
   const runner = createRunner({
     store,

@@ -4,11 +4,10 @@ import type { Measurement, MetricRequest, MetricsProvider } from '../../src/port
 import { exposureOf } from '../../src/ports/toggle-exposure.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { parseRolloutText } from '../../src/rollout/loader.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
 import { createRunner } from '../../src/runtime/runner.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
-import { rolloutYaml } from '../controller/rollout-yaml.js';
+import { twoStageRollout } from './two-stage.js';
 
 /*
  * Issue 11 "one anomalous Flipper read": a 200 with empty gates, once, is not
@@ -16,16 +15,7 @@ import { rolloutYaml } from '../controller/rollout-yaml.js';
  * drifted reads in a row are drift, as before.
  */
 
-const rollout = parseRolloutText(
-  rolloutYaml({
-    name: 'drift',
-    stages: [
-      { name: 'canary', percent: 5, minDuration: '10m' },
-      { name: 'full', percent: 100, minDuration: '1s' },
-    ],
-  }),
-  'rollouts/drift.yaml',
-);
+const rollout = twoStageRollout('drift');
 const FEATURE = rollout.toggle.feature;
 
 const EMPTY_GATES: ToggleState = {

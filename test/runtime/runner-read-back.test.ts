@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { parseRolloutText } from '../../src/rollout/loader.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
 import { createRunner } from '../../src/runtime/runner.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
-import { rolloutYaml } from '../controller/rollout-yaml.js';
+import { errorRateProvider, twoStageRollout } from './two-stage.js';
 
 /*
  * Issue 11 item 7 at the runtime, whatever the provider: a rollback write
@@ -18,16 +16,7 @@ import { rolloutYaml } from '../controller/rollout-yaml.js';
  * confirms it off.
  */
 
-const rollout = parseRolloutText(
-  rolloutYaml({
-    name: 'rb',
-    stages: [
-      { name: 'canary', percent: 5, minDuration: '10m' },
-      { name: 'full', percent: 100, minDuration: '1s' },
-    ],
-  }),
-  'rollouts/rb.yaml',
-);
+const rollout = twoStageRollout('rb');
 const FEATURE = rollout.toggle.feature;
 
 type Lie = 'other-feature' | 'read-back-on' | 'none';
@@ -37,16 +26,7 @@ async function breachWith(lie: Lie) {
   const toggles = new MemoryToggleProvider({ features: [FEATURE] });
   const notified: RolloutEvent[] = [];
   let errors = 1;
-  const metrics: MetricsProvider = {
-    name: 'fake',
-    query: async () => ({ kind: 'value', value: 0 }),
-    queryMany: async (reqs: readonly MetricRequest[]): Promise<Measurement[]> =>
-      reqs.map((r) =>
-        r.id === 'error_rate'
-          ? { kind: 'ratio', value: errors / 100, numerator: errors * 600, denominator: 60_000 }
-          : { kind: 'value', value: 60_000 },
-      ),
-  };
+  const metrics = errorRateProvider(() => errors);
   let clock = Date.UTC(2026, 0, 5, 12);
   const runner = createRunner({
     store,

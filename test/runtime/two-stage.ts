@@ -1,0 +1,37 @@
+import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
+import type { Rollout } from '../../src/rollout/types.js';
+import { rolloutYaml } from '../controller/rollout-yaml.js';
+
+/* The small rollout the runtime fault tests share: a 5% canary of 10 minutes, then 100%. */
+export function twoStageRollout(name: string): Rollout {
+  return parseRolloutText(
+    rolloutYaml({
+      name,
+      stages: [
+        { name: 'canary', percent: 5, minDuration: '10m' },
+        { name: 'full', percent: 100, minDuration: '1s' },
+      ],
+    }),
+    `rollouts/${name}.yaml`,
+  );
+}
+
+/** 60,000 sends per check with `errorPercent()`% of them failed: 1 is healthy, 20 a breach. */
+export function errorRateProvider(errorPercent: () => number): MetricsProvider {
+  return {
+    name: 'fake',
+    query: async () => ({ kind: 'value', value: 0 }),
+    queryMany: async (reqs: readonly MetricRequest[]): Promise<Measurement[]> =>
+      reqs.map((r) =>
+        r.id === 'error_rate'
+          ? {
+              kind: 'ratio',
+              value: errorPercent() / 100,
+              numerator: errorPercent() * 600,
+              denominator: 60_000,
+            }
+          : { kind: 'value', value: 60_000 },
+      ),
+  };
+}
