@@ -18,6 +18,7 @@ import { createRunner, type CheckReport, type Runner } from '../runtime/runner.j
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
 import type { Wiring } from './wiring.js';
+import { steadyWallClock } from '../ports/clock.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -95,7 +96,8 @@ export interface Controller {
 
 export function createController(opts: ControllerOptions): Controller {
   const { wiring, logger } = opts;
-  const now = opts.now ?? Date.now;
+  // wall time that a clock step within the process does not move (minDuration, retries): ports/clock.ts
+  const now = opts.now ?? steadyWallClock();
   const store = wiring.store;
   const serializer = createKeyedSerializer();
   // versions this process saved: any other version in the store was written by someone else

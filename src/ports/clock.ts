@@ -15,3 +15,20 @@ export const monotonicMs: MonotonicClock = () => performance.now();
 export function elapsedMs(started: number, clock: MonotonicClock = monotonicMs): number {
   return Math.max(0, clock() - started);
 }
+
+/**
+ * Wall time that ignores steps within the process: Date.now() read once, then
+ * advanced by the monotonic clock. The engine judges `minDuration`, stage
+ * windows and retry times on the times it is given, so a forward step of a
+ * day (an NTP correction, `date -s`) must not make a stage's minimum pass, nor
+ * a backward step stall a retry. Records written by the process carry this
+ * time; a step shows up after a restart, when it is read again.
+ */
+export function steadyWallClock(
+  wall: () => number = Date.now,
+  mono: MonotonicClock = monotonicMs,
+): () => number {
+  const anchorWall = wall();
+  const anchorMono = mono();
+  return () => anchorWall + Math.max(0, mono() - anchorMono);
+}
