@@ -30,5 +30,6 @@ export function steadyWallClock(
 ): () => number {
   const anchorWall = wall();
   const anchorMono = mono();
-  return () => anchorWall + Math.max(0, mono() - anchorMono);
+  // whole milliseconds, like Date.now(): records and snapshots hold integer epoch ms
+  return () => anchorWall + Math.floor(Math.max(0, mono() - anchorMono));
 }

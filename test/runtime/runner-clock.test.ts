@@ -84,6 +84,9 @@ describe('steadyWallClock: wall time a step within the process does not move', (
     clocks.wall += step;
     clocks.mono += 300_000;
     expect(now()).toBe(1_300_000);
+    // whole milliseconds, like Date.now(): records and snapshots hold integer epoch ms
+    clocks.mono += 0.75;
+    expect(now()).toBe(1_300_000);
   });
 
   it('a wall step forward a day does not let a 10m minDuration pass after 5 minutes', async () => {
