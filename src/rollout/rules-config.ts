@@ -2,7 +2,7 @@ import { didYouMean } from './suggest.js';
 import type { SpecIssue } from './issue.js';
 import { isRecord } from './zod-issues.js';
 import type { Config } from '../config/schema.js';
-import { isCountSource, tryParse, valueOf } from './rules.js';
+import { forEachCriterion, isCountSource, valueOf } from './rules.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 /*
@@ -109,24 +109,17 @@ export function warningIssues(data: unknown): SpecIssue[] {
   });
   if (longest === undefined) return [];
   const warnings: SpecIssue[] = [];
-  const criteria = isRecord(data.criteria) ? data.criteria : undefined;
-  for (const list of ['advance', 'rollback'] as const) {
-    const items = criteria?.[list];
-    if (!Array.isArray(items)) continue;
-    items.forEach((text: unknown, i) => {
-      if (typeof text !== 'string') return;
-      const c = tryParse(text);
-      if (c === undefined || !Object.hasOwn(metrics, c.metric)) return;
-      const metric = metrics[c.metric];
-      const source = valueOf(metric, 'datadog');
-      const window = valueOf(metric, 'window') ?? 'stage';
-      if (window !== 'stage' || !isRecord(source) || !isCountSource(source)) return;
-      warnings.push({
-        path: ['criteria', list, i],
-        at: 'value',
-        message: `warning: ${c.metric} counts over window: stage, and stages[${longest?.index ?? 0}] lasts ${formatDuration(longest?.ms ?? 0)}: the count accumulates for the whole stage; a sliding window (e.g. window: 1d) is usually meant`,
-      });
+  forEachCriterion(data, (c, _text, list, i) => {
+    if (!Object.hasOwn(metrics, c.metric)) return;
+    const metric = metrics[c.metric];
+    const source = valueOf(metric, 'datadog');
+    const window = valueOf(metric, 'window') ?? 'stage';
+    if (window !== 'stage' || !isRecord(source) || !isCountSource(source)) return;
+    warnings.push({
+      path: ['criteria', list, i],
+      at: 'value',
+      message: `warning: ${c.metric} counts over window: stage, and stages[${longest?.index ?? 0}] lasts ${formatDuration(longest?.ms ?? 0)}: the count accumulates for the whole stage; a sliding window (e.g. window: 1d) is usually meant`,
     });
-  }
+  });
   return warnings;
 }

@@ -151,6 +151,40 @@ function referenceRules(data: Record<string, unknown>, issues: Issues): void {
     });
   }
 
+  forEachCriterion(data, (c, text, list, i) => {
+    const path = ['criteria', list, i];
+    if (!metrics || !Object.hasOwn(metrics, c.metric)) {
+      const column = text.indexOf(c.metric) + 1;
+      issues.push({ path, at: 'value', column, message: `unknown metric "${c.metric}"${hint(c.metric)}` });
+      return;
+    }
+    if (list === 'advance' && (c.forChecks > 1 || c.forMs !== undefined)) {
+      // the engine counts breach streaks for rollback only; on advance it would be silently ignored
+      issues.push({
+        path,
+        at: 'value',
+        column: text.search(/\sfor\s/) + 2,
+        message:
+          '"for <n> checks" / "for <duration>" applies to rollback criteria only: advance criteria are judged at each check (a definitely failing one acts after policy.failingFor)',
+      });
+    }
+    const source = valueOf(metrics[c.metric], 'datadog');
+    if (isRecord(source) && 'numerator' in source && !c.percent && Math.abs(c.threshold) > 1) {
+      issues.push({
+        path,
+        at: 'value',
+        column: thresholdColumn(text, c),
+        message: `${c.metric} is a ratio between 0 and 1: did you mean ${c.threshold}%?`,
+      });
+    }
+  });
+}
+
+/** Every criterion that parses, with its text and place (`criteria.<list>[i]`); the schema reports the rest. */
+export function forEachCriterion(
+  data: Record<string, unknown>,
+  visit: (c: Criterion, text: string, list: 'advance' | 'rollback', index: number) => void,
+): void {
   const criteria = isRecord(data.criteria) ? data.criteria : undefined;
   for (const list of ['advance', 'rollback'] as const) {
     const items = criteria?.[list];
@@ -158,32 +192,7 @@ function referenceRules(data: Record<string, unknown>, issues: Issues): void {
     items.forEach((text: unknown, i) => {
       if (typeof text !== 'string') return;
       const c = tryParse(text);
-      if (c === undefined) return; // the schema reports the syntax error
-      const path = ['criteria', list, i];
-      if (!metrics || !Object.hasOwn(metrics, c.metric)) {
-        const column = text.indexOf(c.metric) + 1;
-        issues.push({ path, at: 'value', column, message: `unknown metric "${c.metric}"${hint(c.metric)}` });
-        return;
-      }
-      if (list === 'advance' && (c.forChecks > 1 || c.forMs !== undefined)) {
-        // the engine counts breach streaks for rollback only; on advance it would be silently ignored
-        issues.push({
-          path,
-          at: 'value',
-          column: text.search(/\sfor\s/) + 2,
-          message:
-            '"for <n> checks" / "for <duration>" applies to rollback criteria only: advance criteria are judged at each check (a definitely failing one acts after policy.failingFor)',
-        });
-      }
-      const source = valueOf(metrics[c.metric], 'datadog');
-      if (isRecord(source) && 'numerator' in source && !c.percent && Math.abs(c.threshold) > 1) {
-        issues.push({
-          path,
-          at: 'value',
-          column: thresholdColumn(text, c),
-          message: `${c.metric} is a ratio between 0 and 1: did you mean ${c.threshold}%?`,
-        });
-      }
+      if (c !== undefined) visit(c, text, list, i);
     });
   }
 }

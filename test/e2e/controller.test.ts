@@ -11,6 +11,7 @@ import {
   runCli,
   waitFor,
   type Workspace,
+  freePort,
 } from './harness.js';
 
 /*
@@ -45,19 +46,6 @@ afterEach(async () => {
   await ws?.cleanup();
   ws = undefined;
 });
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function workspace(rollouts: Record<string, string>, logLevel = 'info'): Promise<Workspace> {
   ws = await createWorkspace({ datadogUrl: dd.url, flipperUrl: flipper.url, flipper, rollouts, logLevel });

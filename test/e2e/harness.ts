@@ -93,6 +93,19 @@ function featureOf(yaml: string): string | null {
   }
 }
 
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;

@@ -4,7 +4,7 @@ import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/data
 import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flipper-server.js';
 import { readStateLock } from '../../src/store/state-lock.js';
 import { queriesFor, rolloutYaml } from '../controller/rollout-yaml.js';
-import { createWorkspace, parseLogLines, runCli, type Workspace } from '../e2e/harness.js';
+import { createWorkspace, parseLogLines, runCli, type Workspace, freePort } from '../e2e/harness.js';
 
 /*
  * Issue 11 item 2 through the built CLI: `run --once` with a breaching
@@ -34,18 +34,6 @@ afterEach(async () => {
   await ws?.cleanup();
   ws = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 function traffic(name: string, errorsPerSecond: number): void {
   const q = queriesFor(name);
