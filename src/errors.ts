@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'E_STORE_CORRUPT'
   /** the store cannot write at all (disk full, read-only, out of descriptors): fail fast, typed */
   | 'E_STORE_UNAVAILABLE'
+  /** a record the program built would not decode back (e.g. a fractional epoch): a bug, refused before it is saved */
+  | 'E_RECORD_INVALID'
   /** `run --once` gave up retrying a rollback whose toggle write keeps failing: the toggle may still be on */
   | 'E_ROLLBACK_PENDING'
   | 'E_SNAPSHOT_INVALID'

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { StagegateError } from '../../src/errors.js';
+import { checkRecord, decodeHistoryLine, decodeRecord, encodeRecord } from '../../src/store/record-codec.js';
+import { record } from './helpers.js';
+
+const FRACTIONAL = 1_764_650_000_000.5;
+
+function thrown(fn: () => unknown): StagegateError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StagegateError) return err;
+    throw err;
+  }
+  throw new Error('expected a StagegateError');
+}
+
+describe('encodeRecord', () => {
+  it('round-trips through decodeRecord, keeping unknown keys', () => {
+    const rec = { ...record('checkout', { version: 3 }), futureField: { kept: true } };
+    const decoded = decodeRecord(encodeRecord(rec));
+    expect(decoded).toEqual({ ok: true, value: rec });
+  });
+
+  it.each([
+    ['updatedAt', { updatedAt: FRACTIONAL }],
+    ['summary.lastCheck', { summary: { ...record('x').summary, lastCheck: FRACTIONAL } }],
+    [
+      'intent.at',
+      {
+        intent: {
+          id: 'i1',
+          action: 'set' as const,
+          percent: 2,
+          gate: 'percentage_of_actors' as const,
+          at: FRACTIONAL,
+        },
+      },
+    ],
+  ])('refuses a fractional epoch in %s, naming the field and the value', (field, overrides) => {
+    const err = thrown(() => encodeRecord(record('checkout', overrides)));
+    expect(err.code).toBe('E_RECORD_INVALID');
+    expect(err.details).toMatchObject({ name: 'checkout', field, value: FRACTIONAL });
+    expect(err.message).toContain(`${field}: 1764650000000.5 is not a whole number of epoch milliseconds`);
+    expect(err.message).toContain('rollout checkout');
+  });
+
+  it('refuses a time beyond the safe integers and a non-number', () => {
+    expect(thrown(() => checkRecord(record('a', { updatedAt: 2 ** 60 }))).details.field).toBe('updatedAt');
+    const wrongType = thrown(() =>
+      checkRecord(record('a', { updatedAt: '2025-01-01' as unknown as number })),
+    );
+    expect(wrongType.code).toBe('E_RECORD_INVALID');
+    expect(wrongType.details).toMatchObject({ field: 'updatedAt', value: '2025-01-01' });
+  });
+
+  it('accepts a never-saved record (version 0) but not a negative version', () => {
+    expect(() => checkRecord(record('a', { version: 0, updatedAt: 0 }))).not.toThrow();
+    expect(thrown(() => checkRecord(record('a', { version: -1 }))).details.field).toBe('version');
+  });
+});
+
+describe('decodeRecord', () => {
+  it('refuses (does not round) a fractional epoch written by an older version', () => {
+    const text = JSON.stringify(record('checkout', { version: 1, updatedAt: FRACTIONAL }));
+    const decoded = decodeRecord(text);
+    expect(decoded.ok).toBe(false);
+    if (decoded.ok) return;
+    expect(decoded.problem).toBe('updatedAt: 1764650000000.5 is not a whole number of epoch milliseconds');
+  });
+
+  it('says "not JSON" for a torn file and lists every bad field on one line', () => {
+    const torn = decodeRecord('{"name": "a", ');
+    expect(torn.ok).toBe(false);
+    if (!torn.ok) expect(torn.problem).toMatch(/^not JSON \(/);
+
+    const bad = decodeRecord(
+      JSON.stringify({ ...record('a'), version: 0, summary: { ...record('a').summary, state: 'flying' } }),
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problem).not.toContain('\n');
+    expect(bad.problem).toMatch(/^version: .*; summary\.state: /);
+  });
+});
+
+describe('decodeHistoryLine', () => {
+  it('decodes a current entry and stamps the version', () => {
+    const line = JSON.stringify({ type: 'spec', at: 1, specHash: 'sha256:x', source: null });
+    expect(decodeHistoryLine(line)).toEqual({
+      ok: true,
+      value: { type: 'spec', at: 1, specHash: 'sha256:x', source: null, v: 1 },
+    });
+  });
+
+  it('calls a torn line a torn write and an unknown type not an entry', () => {
+    expect(decodeHistoryLine('{"type":"che')).toEqual({ ok: false, problem: 'not JSON (torn write?)' });
+    const unknown = decodeHistoryLine(JSON.stringify({ type: 'teleport', at: 1 }));
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.problem).toMatch(/^not a history entry: /);
+  });
+});
