@@ -94,11 +94,12 @@ export function lockFencedStore(inner: StateStore, leadership: Leadership): Fenc
     appendHistory: (name, entry) => inner.appendHistory(name, entry),
     history: (name, page) => inner.history(name, page),
     list: () => inner.list(),
-    saveFenced(record: RolloutRecord, v: number, token: FenceToken) {
+    // async: a refused fence is a rejected promise like any other write failure, not a synchronous throw
+    async saveFenced(record: RolloutRecord, v: number, token: FenceToken) {
       check(token);
       return inner.save(record, v);
     },
-    appendHistoryFenced(name: string, entry: HistoryEntry, token: FenceToken) {
+    async appendHistoryFenced(name: string, entry: HistoryEntry, token: FenceToken) {
       check(token);
       return inner.appendHistory(name, entry);
     },
