@@ -1,3 +1,4 @@
+import { checkRecord } from '../ports/record-schema.js';
 import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
 import { scrubDeep } from '../secrets/scrubber.js';
 
@@ -6,14 +7,20 @@ import { scrubDeep } from '../secrets/scrubber.js';
  * records (a summary's reason may quote a provider) and every history entry,
  * whichever module built it. scrubDeep returns the same object when there is
  * nothing to scrub, so the common case costs a walk and no copy.
+ * A record that would not load back (a fractional epoch) is refused here with
+ * E_RECORD_INVALID naming the field: the bug is loud at the save, not a
+ * record that later loads as corrupt and leaves its rollout unwatched.
  */
 
 export function scrubbingStore(store: StateStore): StateStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'save') {
-        return (record: RolloutRecord, expectedVersion: number) =>
-          target.save(scrubDeep(record), expectedVersion);
+        // async: a refusal is a rejected promise, like every other save failure
+        return async (record: RolloutRecord, expectedVersion: number) => {
+          checkRecord(record);
+          return target.save(scrubDeep(record), expectedVersion);
+        };
       }
       if (prop === 'appendHistory') {
         return (name: string, entry: HistoryEntry) => target.appendHistory(name, scrubDeep(entry));

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { StagegateError } from '../../src/errors.js';
 import { historyEntry } from '../../src/ports/history.js';
 import type { HistoryEntry, StateStore } from '../../src/ports/state-store.js';
 import { scrubbingStore } from '../../src/runtime/scrubbing-store.js';
@@ -51,6 +52,17 @@ describe('scrubbingStore', () => {
     ]);
     expect(batches).toHaveLength(1);
     expect(batches[0]?.map((e) => (e.type === 'command' ? e.reason : null))).toEqual([REDACTED, 'plain']);
+  });
+
+  it('refuses a record with a fractional epoch before it reaches the store', async () => {
+    const inner = new MemoryStateStore();
+    const store = scrubbingStore(inner);
+    const err = await store
+      .save(record('checkout', { updatedAt: 1_764_650_000_000.5 }), 0)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StagegateError);
+    expect(err).toMatchObject({ code: 'E_RECORD_INVALID', details: { field: 'updatedAt' } });
+    expect(await inner.load('checkout')).toBeUndefined();
   });
 
   it('passes other members through, bound to the store', async () => {
