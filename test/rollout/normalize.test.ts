@@ -4,6 +4,7 @@ import { loadRolloutFile, parseRolloutText } from '../../src/rollout/loader.js';
 import { normalizeRollout, specHash, toRollout } from '../../src/rollout/normalize.js';
 import { rolloutFileSchema } from '../../src/rollout/schema.js';
 import type { Rollout } from '../../src/rollout/types.js';
+import { problemsIn, rolloutText } from './rollout-text.js';
 
 /*
  * From the file as written to the Rollout the engine reads. Files are read
@@ -229,5 +230,53 @@ describe('toRollout', () => {
     const { specHash: hash, source: _source, ...spec } = r;
     expect(specHash(spec)).toBe(hash);
     expect(toRollout(rolloutFileSchema.parse(base), 'elsewhere.yaml').specHash).toBe(hash);
+  });
+});
+
+// issue 10/11: refused by rules.ts where it does not apply, carried into the Rollout where it does
+describe('noData: zero', () => {
+  it('is accepted for a sum and for logs/rum counts, and reaches the Rollout', () => {
+    const text = rolloutText({
+      metrics: [
+        '  calls:',
+        '    datadog: { query: "sum:calls{*}.as_count()", aggregator: sum }',
+        '    noData: zero',
+        '  events:',
+        '    datadog: { logs: { search: "service:x" } }',
+        '    noData: zero',
+      ].join('\n'),
+    });
+    expect(problemsIn(text)).toEqual([]);
+    const r = parseRolloutText(text, 'r.yaml');
+    expect(r.metrics.calls?.noData).toBe('zero');
+    expect(r.metrics.events?.noData).toBe('zero');
+  });
+
+  it.each([
+    [
+      '    datadog: { numerator: "a", denominator: "b" }',
+      'noData: zero is refused here: a ratio with no data has no denominator: 0 of 0 is not a rate (no data stays no data)',
+    ],
+    [
+      '    datadog: { query: "avg:lat{*}", aggregator: avg }',
+      'noData: zero is refused here: aggregator avg of nothing is not 0: only counts (aggregator sum, logs/rum) may read no data as zero',
+    ],
+  ])('is refused for %s', (source, message) => {
+    const text = rolloutText({ metrics: `  calls:\n${source}\n    noData: zero`, criteria: '  advance: []' });
+    expect(problemsIn(text)).toEqual([`r.yaml:10:13: metrics.calls.noData: ${message}`]);
+  });
+
+  it('leaves the spec hash of files that do not use the new fields alone', () => {
+    const plain = parseRolloutText(rolloutText({}), 'r.yaml');
+    expect(plain.metrics.calls).not.toHaveProperty('noData');
+    expect(plain.policy).not.toHaveProperty('failingForMs');
+    expect(plain.policy).not.toHaveProperty('onFailing');
+  });
+});
+
+describe('policy.failingFor / onFailing', () => {
+  it('reach the Rollout in ms', () => {
+    const r = parseRolloutText(rolloutText({ policy: '{ failingFor: 2h, onFailing: rollback }' }), 'r.yaml');
+    expect(r.policy).toMatchObject({ failingForMs: 7_200_000, onFailing: 'rollback' });
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatProblem } from '../../src/rollout/errors.js';
+import { checkRolloutText } from '../../src/rollout/loader.js';
 import { configReferenceIssues, warningIssues, type ConfigNames } from '../../src/rollout/rules-config.js';
+import { rolloutText } from './rollout-text.js';
 
 const CONFIG = {
   metrics: { datadog: {} },
@@ -190,5 +193,31 @@ describe('warningIssues', () => {
         (w) => w.path,
       ),
     ).toEqual([['criteria', 'advance', 0]]);
+  });
+});
+
+// through the loader: a warning, not a problem, with its position
+describe('validate warns about counts over a long stage', () => {
+  it('warns (not an error) when a count criterion reads window: stage in a stage longer than a day', () => {
+    const check = checkRolloutText(
+      rolloutText({
+        stages: '  - { name: canary, percent: 2, minDuration: 7d }\n  - { name: full, percent: 100 }',
+      }),
+      'r.yaml',
+    );
+    expect(check.problems).toEqual([]);
+    expect(check.rollout).toBeDefined();
+    expect(check.warnings.map(formatProblem)).toEqual([
+      'r.yaml:11:13: criteria.advance[0]: warning: calls counts over window: stage, and stages[0] lasts 7d: the count accumulates for the whole stage; a sliding window (e.g. window: 1d) is usually meant',
+    ]);
+  });
+
+  it('does not warn for a sliding window or short stages', () => {
+    expect(checkRolloutText(rolloutText({}), 'r.yaml').warnings).toEqual([]);
+    const sliding = rolloutText({
+      stages: '  - { name: canary, percent: 2, minDuration: 7d }\n  - { name: full, percent: 100 }',
+      metrics: '  calls:\n    datadog: { query: "q", aggregator: sum }\n    window: 1d',
+    });
+    expect(checkRolloutText(sliding, 'r.yaml').warnings).toEqual([]);
   });
 });

@@ -7,6 +7,9 @@ import {
   NAME_PATTERN,
   rolloutFileSchema,
 } from '../../src/rollout/schema.js';
+import { decide, SEQUENTIAL_DECISIONS, ZERO_COUNTERS } from '../../src/engine/decide.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
+import { problemsIn, rolloutText } from './rollout-text.js';
 
 /*
  * The rollout file's structure and single-value rules, on the schema itself
@@ -165,6 +168,103 @@ describe('metric names', () => {
     const issue = result.error?.issues[0] as { issues?: { message: string }[] } | undefined;
     expect(issue?.issues?.map((i) => i.message)).toEqual([
       'must be lowercase letters, digits and _ (max 64)',
+    ]);
+  });
+});
+
+// issue 10/11, through the loader so the positions are asserted too
+describe('absurd values are refused with a message that says the bound', () => {
+  it.each([
+    [
+      { check: '{ every: 0s }' },
+      'r.yaml:3:17: check.every: check.every of 0 is not allowed: it must be at least 1s',
+    ],
+    [
+      { check: '{ every: 500ms }' },
+      'r.yaml:3:17: check.every: must be a duration like 90s, 15m, 4h, 1h30m or 2d',
+    ],
+    [
+      { check: '{ every: 30d }' },
+      'r.yaml:3:17: check.every: check.every must be at most 1d (got 30d): a typo?',
+    ],
+    [
+      { stages: '  - { name: all, percent: 100, minDuration: 400d }' },
+      'r.yaml:5:45: stages[0].minDuration: minDuration must be at most 365d (got 400d): a typo?',
+    ],
+    [
+      { metrics: '  calls:\n    datadog: { query: "q", aggregator: sum }\n    window: 0m' },
+      'r.yaml:10:13: metrics.calls.window: a window of 0 holds no data: use e.g. 15m, or stage',
+    ],
+    [
+      { criteria: '  rollback: ["calls > 2 for 99999999999999999999 checks"]' },
+      'r.yaml:11:29: criteria.rollback[0]: "for" allows at most 10000 checks; use a duration for long waits',
+    ],
+    [
+      { policy: '{ failingFor: 0s }' },
+      'r.yaml:12:23: policy.failingFor: failingFor of 0 is not allowed: it must be at least 1s',
+    ],
+    [
+      { policy: '{ maxStageDuration: 1000d }' },
+      'r.yaml:12:29: policy.maxStageDuration: maxStageDuration must be at most 365d (got 1000d): a typo?',
+    ],
+    [
+      { policy: '{ onFailing: explode }' },
+      'r.yaml:12:22: policy.onFailing: must be one of pause, rollback, hold, got "explode"',
+    ],
+  ])('%j', (parts, expected) => {
+    expect(problemsIn(rolloutText(parts))).toEqual([expected]);
+  });
+});
+
+describe('metric names that are Object.prototype keys', () => {
+  it('__proto__ is refused as a metric name with a message (a parsed mapping cannot hold it as a key)', () => {
+    const text = rolloutText({
+      metrics: '  __proto__:\n    datadog: { query: "q", aggregator: sum }',
+      criteria: '  advance: []',
+    });
+    expect(problemsIn(text)).toEqual([
+      'r.yaml:8:3: metrics.__proto__: "__proto__" is reserved (JavaScript gives it a meaning of its own): choose another metric name',
+    ]);
+  });
+
+  it.each(['constructor', 'hasownproperty', 'valueof'])(
+    '%s validates, loads as an own key, and is decided on',
+    (name) => {
+      const text = rolloutText({
+        metrics: `  ${name}:\n    datadog: { numerator: "a", denominator: "b" }`,
+        criteria: `  advance: ["${name} < 5%"]\n  rollback: ["${name} > 5%"]`,
+      });
+      expect(problemsIn(text)).toEqual([]);
+      const r = parseRolloutText(text, 'r.yaml');
+      expect(Object.keys(r.metrics)).toEqual([name]);
+      const measurements = Object.fromEntries([
+        [name, { kind: 'ratio' as const, numerator: 1, denominator: 2000, value: 0.0005 }],
+      ]);
+      const d = decide(
+        {
+          rollout: r,
+          now: 10 * 3_600_000,
+          stageIndex: 0,
+          stageStartedAt: 0,
+          stageDeadline: null,
+          approved: false,
+          counters: ZERO_COUNTERS,
+          measurements,
+        },
+        undefined,
+        SEQUENTIAL_DECISIONS,
+      );
+      expect(d.results.map((x) => x.verdict)).toEqual(['ok', 'pass']);
+    },
+  );
+
+  it('toString is refused as a metric name, with a message rather than a crash', () => {
+    const text = rolloutText({
+      metrics: '  toString:\n    datadog: { query: "q", aggregator: sum }',
+      criteria: '  advance: []',
+    });
+    expect(problemsIn(text)).toEqual([
+      'r.yaml:8:3: metrics.toString: must be lowercase letters, digits and _ (max 64)',
     ]);
   });
 });
