@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineStateName } from '../../src/engine/context.js';
 import { ENGINE_STATES, MACHINE_VERSION } from '../../src/engine/context.js';
 import { isOperatorEvent, RolloutEngine } from '../../src/engine/rollout-engine.js';
-import { StagegateError } from '../../src/errors.js';
 import { MIN, T0, healthy, makeRollout, toggleAt } from './rollout-factory.js';
 import { applyDue, engineIn, op, tick } from './engine-helpers.js';
 
@@ -208,18 +207,19 @@ describe('canAccept explains refusals the CLI prints', () => {
 });
 
 describe('isOperatorEvent', () => {
-  it.each([
-    [op('PAUSE', T0), true],
-    [op('RESUME', T0), true],
-    [op('APPROVE', T0), true],
-    [op('ABORT', T0), true],
-    [op('PROMOTE', T0), true],
-    [op('RETRY', T0), true],
-    [tick(T0), false],
-    [{ type: 'TOGGLE_APPLIED', now: T0, state: toggleAt(10) } as EngineEvent, false],
-    [{ type: 'TOGGLE_FAILED', now: T0, error: 'HTTP 502' } as EngineEvent, false],
-  ])('%j is an operator event: %s', (event, expected) => {
-    expect(isOperatorEvent(event)).toBe(expected);
+  it.each(['PAUSE', 'RESUME', 'APPROVE', 'ABORT', 'PROMOTE', 'RETRY'] as const)(
+    '%s is an operator event',
+    (type) => {
+      expect(isOperatorEvent(op(type, T0))).toBe(true);
+    },
+  );
+
+  it.each<EngineEvent>([
+    tick(T0),
+    { type: 'TOGGLE_APPLIED', now: T0, state: toggleAt(10) },
+    { type: 'TOGGLE_FAILED', now: T0, error: 'HTTP 502' },
+  ])('$type is not', (event) => {
+    expect(isOperatorEvent(event)).toBe(false);
   });
 });
 
@@ -265,33 +265,17 @@ describe('send: what one event did', () => {
       lastCheck: T0 + 5 * MIN,
     });
   });
-
-  it('changes nothing for a refused command', () => {
-    const engine = engineIn('running.observing');
-    const before = JSON.stringify(engine.persisted());
-    expect(engine.send(op('RETRY', T0 + 10 * MIN))).toEqual({
-      accepted: false,
-      refusal: 'nothing to retry: running at canary (10%)',
-      transitions: [],
-      notices: [],
-      decision: null,
-    });
-    expect(JSON.stringify(engine.persisted())).toBe(before);
-  });
 });
 
 describe('wantsMeasurements', () => {
-  const TABLE: Record<EngineStateName, boolean> = {
-    pending: false,
-    'running.applying': true,
-    'running.observing': true,
-    'running.awaitingApproval': true,
-    paused: true,
-    rollingBack: false,
-    rolledBack: false,
-    completed: false,
-  };
-  it.each(ENGINE_STATES.map((s) => [s, TABLE[s]]))('%s reads measurements: %s', (state, expected) => {
+  // rollback criteria still protect a paused rollout
+  const READS = new Set<EngineStateName>([
+    'running.applying',
+    'running.observing',
+    'running.awaitingApproval',
+    'paused',
+  ]);
+  it.each(ENGINE_STATES.map((s) => [s, READS.has(s)]))('%s reads measurements: %s', (state, expected) => {
     expect(engineIn(state).wantsMeasurements()).toBe(expected);
   });
 });
@@ -305,23 +289,6 @@ describe('persisted and create', () => {
     expect(restored.state()).toBe('running.awaitingApproval');
     expect(restored.context()).toEqual(engine.context());
     expect(restored.canAccept('APPROVE')).toEqual({ ok: true });
-  });
-
-  it.each([
-    ['a state that does not exist', { state: 'exploded' }],
-    ['a newer machine version', { machineVersion: MACHINE_VERSION + 1 }],
-  ])('refuses %s with E_SNAPSHOT_INVALID', (_label, damage) => {
-    const engine = engineIn('running.observing');
-    const stored = { ...engine.persisted(), ...damage };
-    let caught: unknown;
-    try {
-      RolloutEngine.create(engine.rollout, stored);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(StagegateError);
-    expect((caught as StagegateError).code).toBe('E_SNAPSHOT_INVALID');
-    expect((caught as StagegateError).message).toMatch(/^cannot restore the state of rollout test-rollout: /);
   });
 
   it('applies the due intent once and then has nothing due', () => {
