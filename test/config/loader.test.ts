@@ -1,10 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../src/config/loader.js';
 import { ConfigError } from '../../src/rollout/errors.js';
-import { interpolate } from '../../src/config/interpolate.js';
+import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
+
+afterEach(() => resetSecretsForTests());
 
 function configProblems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -15,44 +17,6 @@ function configProblems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   }
   return [];
 }
-
-describe('interpolate', () => {
-  const env = { HOST: 'flipper.internal', EMPTY: '', PORT: '5000' };
-
-  it.each([
-    ['plain text', 'plain text'],
-    ['http://${HOST}:${PORT}/api', 'http://flipper.internal:5000/api'],
-    ['${MISSING:-fallback}', 'fallback'],
-    ['${EMPTY:-fallback}', 'fallback'],
-    ['${HOST:-fallback}', 'flipper.internal'],
-    ['${MISSING:-}', ''],
-    ['$${HOST}', '${HOST}'],
-    ['cost: $5 and $HOST', 'cost: $5 and $HOST'],
-    ['${EMPTY}', ''],
-  ])('%j → %j', (text, value) => {
-    expect(interpolate(text, env)).toEqual({ ok: true, value });
-  });
-
-  it.each([
-    ['${MISSING}', 1, 'environment variable MISSING is not set (or give a default: ${MISSING:-...})'],
-    [
-      'http://${HOST}/${NOPE}/x',
-      16,
-      'environment variable NOPE is not set (or give a default: ${NOPE:-...})',
-    ],
-    [
-      'http://${USER_X}:${PASS_X}@${HOST}/${USER_X}',
-      8,
-      'environment variables USER_X and PASS_X are not set (or give defaults: ${USER_X:-...})',
-    ],
-    ['abc ${HOST', 5, 'unclosed "${": write ${NAME}, or $${ for a literal "${"'],
-    ['${1ABC}', 1, '"${1ABC}" is not a variable reference: write ${NAME} or ${NAME:-default}'],
-    ['${}', 1, '"${}" is not a variable reference: write ${NAME} or ${NAME:-default}'],
-    ['${A B}', 1, '"${A B}" is not a variable reference: write ${NAME} or ${NAME:-default}'],
-  ])('%j fails at column %i', (text, column, message) => {
-    expect(interpolate(text, env)).toEqual({ ok: false, column, message });
-  });
-});
 
 describe('loadConfig', () => {
   it('reads config/stagegate.yaml with no variable set, using the FLIPPER_API_URL default', async () => {
@@ -194,5 +158,34 @@ describe('loadConfig', () => {
       expect(config.rolloutsDir).toBe('deploy/rollouts');
       expect(config.state).toEqual({ type: 'file', dir: 'var/state' });
     });
+  });
+});
+
+// issue 13: loading fills the one scrubber before any message can quote a secret
+describe('loadConfig / parseConfigText register the secrets the config points at', () => {
+  it('the Datadog keys, every *Env value, and a database URL password from the environment', () => {
+    parseConfigText(
+      'toggles: { f: { type: flipper, baseUrl: "http://x", tokenEnv: FLIPPER_API_TOKEN } }\nserver: { tokenEnv: STAGEGATE_API_TOKEN }\n',
+      'c.yaml',
+      {
+        DD_API_KEY: 'dd-api-key-abcdef',
+        DD_APP_KEY: 'dd-app-key-abcdef',
+        FLIPPER_API_TOKEN: 'flipper-tok-123456',
+        STAGEGATE_API_TOKEN: 'api-tok-654321',
+        DATABASE_URL: 'postgres://stagegate:db-pass-777@127.0.0.1:5432/stagegate',
+      },
+    );
+    expect(scrub('dd-api-key-abcdef dd-app-key-abcdef flipper-tok-123456 api-tok-654321 db-pass-777')).toBe(
+      '[redacted] [redacted] [redacted] [redacted] [redacted]',
+    );
+  });
+
+  it('the password of a postgres state url, interpolated or written', () => {
+    parseConfigText('state: { type: postgres, url: "${PG_URL}" }\n', 'c.yaml', {
+      PG_URL: 'postgres://stagegate:pg-pass-4242@127.0.0.1:5432/db',
+    });
+    expect(scrub('password authentication failed: pg-pass-4242')).toBe(
+      'password authentication failed: [redacted]',
+    );
   });
 });

@@ -1,116 +1,119 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchExchange, type ExchangeLimits, type HttpRequest } from '../../src/http/exchange.js';
-import { sendWithRetry, DEFAULT_RETRY_DELAYS } from '../../src/http/http-client.js';
-import { exchange } from '../../src/http/node-http.js';
-import { silentLogger } from '../../src/log.js';
+import {
+  connectTimeoutError,
+  describeUrl,
+  fetchExchange,
+  tooLarge,
+  type ExchangeLimits,
+  type HttpRequest,
+} from '../../src/http/exchange.js';
+import { StagegateError } from '../../src/errors.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
 
 /*
- * The one outbound exchange, both variants (node:http and an injected fetch),
- * against a local server: a redirect is an answer, never followed (the
- * target is never asked); an answer over the cap is an error while reading,
- * not after buffering it; the caller's signal stops an exchange at once.
+ * The exchange through an injected fetch, against a local server: a redirect
+ * is an answer, never followed (the target is never asked); an answer over
+ * the cap is an error while reading, not after buffering it; the caller's
+ * signal stops an exchange at once. node-http.test.ts asserts the same of
+ * the node:http exchange.
  */
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-let server: Server;
-let base: string;
-const hits: string[] = [];
-const routes = new Map<string, Handler>();
-
+let srv: LocalServer;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    const route = routes.get(req.url ?? '');
-    if (route) route(req, res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  routes.set('/redirect', (_req, res) => res.writeHead(302, { location: `${base}/target` }).end());
-  routes.set('/target', (_req, res) => res.writeHead(200).end('followed'));
-  routes.set('/huge', (_req, res) => {
-    // 9 MiB in 64 KiB chunks, no content-length: the cap must act while reading
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < 144) {
-        sent += 1;
-        if (!res.write(chunk)) {
-          res.once('drain', pump);
-          return;
-        }
-      }
-      res.end();
-    };
-    pump();
-  });
-  routes.set('/hang', () => undefined);
-  routes.set('/ok', (_req, res) => res.writeHead(200, { 'x-ratelimit-reset': '5' }).end('{"ok":true}'));
+  srv = await startLocalServer();
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => srv.close());
 
 const limits: ExchangeLimits = { maxBytes: 8 * 1024 * 1024, connectTimeoutMs: 1_000 };
-const get = (path: string): HttpRequest => ({ method: 'GET', url: new URL(`${base}${path}`), headers: {} });
+const send = (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => fetchExchange(fetch, r, s, l);
 
-const variants = [
-  ['node:http', (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => exchange(r, s, l)],
-  ['fetch', (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => fetchExchange(fetch, r, s, l)],
-] as const;
-
-describe.each(variants)('exchange via %s', (_name, send) => {
+describe('fetchExchange (an injected fetch)', () => {
   it('returns a redirect as an answer and never asks its target', async () => {
-    hits.length = 0;
-    const res = await send(get('/redirect'), AbortSignal.timeout(2_000), limits);
+    srv.hits.length = 0;
+    const res = await send(srv.get('/redirect'), AbortSignal.timeout(2_000), limits);
     expect(res.status).toBe(302);
-    expect(hits).toEqual(['/redirect']);
+    expect(srv.hits).toEqual(['/redirect']);
   });
 
   it('stops reading past the cap with E_PROVIDER_TOO_LARGE', async () => {
-    await expect(send(get('/huge'), AbortSignal.timeout(5_000), limits)).rejects.toMatchObject({
+    await expect(send(srv.get('/huge'), AbortSignal.timeout(5_000), limits)).rejects.toMatchObject({
       code: 'E_PROVIDER_TOO_LARGE',
-      message: `GET ${base}/huge answered more than 8388608 bytes: stopped reading`,
+      message: `GET ${srv.base}/huge answered more than 8388608 bytes: stopped reading`,
     });
   });
 
   it('returns headers and body', async () => {
-    const res = await send(get('/ok'), AbortSignal.timeout(2_000), limits);
+    const res = await send(srv.get('/ok'), AbortSignal.timeout(2_000), limits);
     expect(res).toMatchObject({ status: 200, body: '{"ok":true}' });
     expect(res.headers['x-ratelimit-reset']).toBe('5');
   });
 
   it("stops when the caller's signal fires, with its reason", async () => {
     const controller = new AbortController();
-    const pending = send(get('/hang'), controller.signal, limits);
+    const pending = send(srv.get('/hang'), controller.signal, limits);
     setTimeout(() => controller.abort(new Error('operator abort')), 20);
     await expect(pending).rejects.toThrow('operator abort');
   });
 });
 
-describe('sendWithRetry', () => {
-  it('does not retry an answer over the cap', async () => {
-    hits.length = 0;
-    const notes = { status: null, attempts: 0 };
+describe('fetchExchange: beyond the shared guarantees', () => {
+  it('refuses a declared content-length over the cap before reading the body', async () => {
+    srv.routes.set('/declared', (_req, res) =>
+      res.writeHead(200, { 'content-length': '2048' }).end('x'.repeat(2048)),
+    );
     await expect(
-      sendWithRetry(
-        get('/huge'),
-        {
-          timeoutMs: 5_000,
-          retry: { ...DEFAULT_RETRY_DELAYS, retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
-          logger: silentLogger(),
-          logFields: {},
-          secrets: [],
-          maxResponseBytes: 1024,
-        },
-        notes,
-      ),
-    ).rejects.toMatchObject({ code: 'E_PROVIDER_TOO_LARGE' });
-    expect(notes.attempts).toBe(1);
-    expect(hits).toEqual(['/huge']);
+      send(srv.get('/declared'), AbortSignal.timeout(2_000), { maxBytes: 1024 }),
+    ).rejects.toMatchObject({
+      code: 'E_PROVIDER_TOO_LARGE',
+      details: { method: 'GET', url: `${srv.base}/declared`, maxBytes: 1024 },
+    });
+  });
+
+  it('sends the method, headers and body it is given', async () => {
+    let seen = '';
+    srv.routes.set('/echo', (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        seen = `${req.method ?? ''} ${req.headers['x-test'] as string} ${body}`;
+        res.writeHead(204).end();
+      });
+    });
+    const res = await send(
+      { method: 'POST', url: new URL(`${srv.base}/echo`), headers: { 'x-test': 'yes' }, body: '{"a":1}' },
+      AbortSignal.timeout(2_000),
+      limits,
+    );
+    expect(res).toMatchObject({ status: 204, body: '' });
+    expect(seen).toBe('POST yes {"a":1}');
+  });
+});
+
+describe('describeUrl, tooLarge, connectTimeoutError', () => {
+  it.each([
+    [
+      'https://user:pw@flipper.test:8443/api/features/x?token=abc#frag',
+      'https://flipper.test:8443/api/features/x',
+    ],
+    ['http://127.0.0.1:5000/', 'http://127.0.0.1:5000/'],
+    ['https://api.datadoghq.com/api/v2/query/scalar', 'https://api.datadoghq.com/api/v2/query/scalar'],
+  ])('%s is described as %s (no credentials, no query)', (url, expected) => {
+    expect(describeUrl(new URL(url))).toBe(expected);
+  });
+
+  it('tooLarge is a typed error that names the request and the cap', () => {
+    const err = tooLarge({ method: 'DELETE', url: new URL('https://t:s@h.test/a?q=1'), headers: {} }, 10);
+    expect(err).toBeInstanceOf(StagegateError);
+    expect(err.code).toBe('E_PROVIDER_TOO_LARGE');
+    expect(err.message).toBe('DELETE https://h.test/a answered more than 10 bytes: stopped reading');
+  });
+
+  it('connectTimeoutError is named like fetch timeouts', () => {
+    const err = connectTimeoutError(250);
+    expect(err).toMatchObject({
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+      message: 'no connection within 250 ms',
+    });
   });
 });

@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/loader.js';
+import { configSchema, DATADOG_SITES } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/rollout/errors.js';
 import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
 
 /*
- * The secret rules of the config (DESIGN.md §6, issue 11 "Secrets", issue
- * 13): no credentials in provider URLs (and the refusal does not quote them),
- * one source per secret (the variable or the file), and loading registers
- * every secret the config points at with the one scrubber.
+ * The config schema's rules (DESIGN.md §6, issue 11 "Secrets", issue 13): no
+ * credentials in provider URLs (and the refusal does not quote them), one
+ * source per secret (the variable or the file); read through the loader where
+ * the message and its line:col matter, on the schema directly otherwise.
  */
 
 afterEach(() => resetSecretsForTests());
@@ -96,30 +97,76 @@ describe('one source per secret', () => {
   });
 });
 
-describe('loading registers the secrets the config points at', () => {
-  it('the Datadog keys, every *Env value, and a database URL password from the environment', () => {
-    parseConfigText(
-      'toggles: { f: { type: flipper, baseUrl: "http://x", tokenEnv: FLIPPER_API_TOKEN } }\nserver: { tokenEnv: STAGEGATE_API_TOKEN }\n',
-      'c.yaml',
-      {
-        DD_API_KEY: 'dd-api-key-abcdef',
-        DD_APP_KEY: 'dd-app-key-abcdef',
-        FLIPPER_API_TOKEN: 'flipper-tok-123456',
-        STAGEGATE_API_TOKEN: 'api-tok-654321',
-        DATABASE_URL: 'postgres://stagegate:db-pass-777@127.0.0.1:5432/stagegate',
-      },
-    );
-    expect(scrub('dd-api-key-abcdef dd-app-key-abcdef flipper-tok-123456 api-tok-654321 db-pass-777')).toBe(
-      '[redacted] [redacted] [redacted] [redacted] [redacted]',
-    );
+describe('configSchema', () => {
+  it('fills every default from an empty config', () => {
+    expect(configSchema.parse({})).toEqual({
+      rolloutsDir: 'rollouts',
+      state: { type: 'file', dir: '.stagegate' },
+      metrics: {},
+      toggles: {},
+      notifiers: {},
+      server: { enabled: true, host: '127.0.0.1', port: 8080 },
+      log: { level: 'info' },
+    });
   });
 
-  it('the password of a postgres state url, interpolated or written', () => {
-    parseConfigText('state: { type: postgres, url: "${PG_URL}" }\n', 'c.yaml', {
-      PG_URL: 'postgres://stagegate:pg-pass-4242@127.0.0.1:5432/db',
+  it('fills provider defaults', () => {
+    const config = configSchema.parse({
+      metrics: { dd: { type: 'datadog' } },
+      toggles: { f: { type: 'flipper', baseUrl: 'http://127.0.0.1:5000' } },
+      state: { type: 'postgres', url: 'postgres://127.0.0.1/db' },
     });
-    expect(scrub('password authentication failed: pg-pass-4242')).toBe(
-      'password authentication failed: [redacted]',
-    );
+    expect(config.metrics['dd']).toEqual({
+      type: 'datadog',
+      site: 'datadoghq.com',
+      timeoutMs: 10_000,
+      maxRetries: 3,
+    });
+    expect(config.toggles['f']).toMatchObject({ timeoutMs: 5_000, maxRetries: 3, percentageOff: 'post' });
+    expect(config.state).toEqual({
+      type: 'postgres',
+      url: 'postgres://127.0.0.1/db',
+      schema: 'stagegate',
+      leaseSeconds: 15,
+    });
+  });
+
+  it.each(DATADOG_SITES)('accepts the Datadog site %s', (site) => {
+    expect(configSchema.safeParse({ metrics: { dd: { type: 'datadog', site } } }).success).toBe(true);
+  });
+
+  function messages(data: unknown): string[] {
+    const result = configSchema.safeParse(data);
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  }
+
+  it.each([
+    [{ metrics: { dd: { type: 'datadog', site: 'datadoghq.org' } } }, /^metrics\.dd\.site: /],
+    [
+      { toggles: { f: { type: 'flipper', baseUrl: 'http://x', tokenEnv: 'sk-live abc' } } },
+      /^toggles\.f\.tokenEnv: must be the name of an environment variable \(e\.g\. FLIPPER_API_TOKEN\), not the secret itself$/,
+    ],
+    [{ toggles: { f: { type: 'flipper', baseUrl: 'ftp://x' } } }, /^toggles\.f\.baseUrl: /],
+    [
+      { toggles: { f: { type: 'flipper', baseUrl: 'http://x', timeoutMs: 300_001 } } },
+      /^toggles\.f\.timeoutMs: /,
+    ],
+    [{ metrics: { dd: { type: 'datadog', maxRetries: 11 } } }, /^metrics\.dd\.maxRetries: /],
+    [
+      { state: { type: 'postgres', url: 'postgres://x', schema: 'Bad-Name' } },
+      /^state\.schema: must be a lowercase SQL identifier$/,
+    ],
+    [{ state: { type: 'postgres', url: 'postgres://x', leaseSeconds: 0 } }, /^state\.leaseSeconds: /],
+    [{ server: { port: 65536 } }, /^server\.port: /],
+    [{ log: { level: 'verbose' } }, /^log\.level: /],
+    [
+      { notifiers: { w: { type: 'webhook', url: 'http://x', secretFile: '' } } },
+      /^notifiers\.w\.secretFile: must be the path of a file holding the secret$/,
+    ],
+    [{ rolloutDir: 'typo' }, /^: Unrecognized key: "rolloutDir"$/],
+  ])('refuses %j', (data, message) => {
+    const got = messages(data);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatch(message);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineStateName } from '../../src/engine/context.js';
-import { ENGINE_STATES } from '../../src/engine/context.js';
-import { MIN, T0, healthy, toggleAt } from './rollout-factory.js';
-import { engineIn, op, tick } from './engine-helpers.js';
+import { ENGINE_STATES, MACHINE_VERSION } from '../../src/engine/context.js';
+import { isOperatorEvent, RolloutEngine } from '../../src/engine/rollout-engine.js';
+import { MIN, T0, healthy, makeRollout, toggleAt } from './rollout-factory.js';
+import { applyDue, engineIn, op, tick } from './engine-helpers.js';
 
 /*
  * Every state × every event, through the real machine. `refused` is an
@@ -202,5 +203,101 @@ describe('canAccept explains refusals the CLI prints', () => {
   it('accepts what the machine would act on', () => {
     expect(engineIn('running.awaitingApproval').canAccept('APPROVE')).toEqual({ ok: true });
     expect(engineIn('paused').canAccept('RESUME')).toEqual({ ok: true });
+  });
+});
+
+describe('isOperatorEvent', () => {
+  it.each(['PAUSE', 'RESUME', 'APPROVE', 'ABORT', 'PROMOTE', 'RETRY'] as const)(
+    '%s is an operator event',
+    (type) => {
+      expect(isOperatorEvent(op(type, T0))).toBe(true);
+    },
+  );
+
+  it.each<EngineEvent>([
+    tick(T0),
+    { type: 'TOGGLE_APPLIED', now: T0, state: toggleAt(10) },
+    { type: 'TOGGLE_FAILED', now: T0, error: 'HTTP 502' },
+  ])('$type is not', (event) => {
+    expect(isOperatorEvent(event)).toBe(false);
+  });
+});
+
+describe('send: what one event did', () => {
+  it('reports the first TICK as the start decision, one transition and a pending intent', () => {
+    const engine = RolloutEngine.create(makeRollout());
+    const result = engine.send(tick(T0, {}));
+    expect(result).toMatchObject({ accepted: true, refusal: null, notices: [] });
+    expect(result.decision).toMatchObject({ action: 'advance', reasons: ['starting canary (10%)'] });
+    expect(result.transitions).toEqual([
+      {
+        from: 'pending',
+        to: 'running',
+        fromState: 'pending',
+        toState: 'running.applying',
+        // the stage takes effect when its write lands
+        stage: null,
+        percent: 0,
+        reason: 'applying canary (10%)',
+      },
+    ]);
+    expect(engine.intent()).toMatchObject({ action: 'set', percent: 10 });
+  });
+
+  it('reports the landed write, then the decision of the next TICK with no transition', () => {
+    const engine = RolloutEngine.create(makeRollout());
+    engine.send(tick(T0, {}));
+    const landed = engine.send({ type: 'TOGGLE_APPLIED', now: T0, state: toggleAt(10) });
+    expect(landed.transitions.map((t) => t.toState)).toEqual(['running.observing']);
+    expect(landed.notices.map((n) => n.type)).toEqual(['started']);
+    expect(engine.intent()).toBeNull();
+
+    const checked = engine.send(tick(T0 + 5 * MIN, healthy(), toggleAt(10)));
+    expect(checked.transitions).toEqual([]);
+    expect(checked.decision).toMatchObject({ action: 'hold', stageIndex: 0 });
+    expect(engine.lastDecision()).toBe(checked.decision);
+    expect(engine.summary()).toEqual({
+      state: 'running',
+      stage: 'canary',
+      stageIndex: 0,
+      percent: 10,
+      reason: checked.decision?.reasons.join('; ') ?? null,
+      lastCheck: T0 + 5 * MIN,
+    });
+  });
+});
+
+describe('wantsMeasurements', () => {
+  // rollback criteria still protect a paused rollout
+  const READS = new Set<EngineStateName>([
+    'running.applying',
+    'running.observing',
+    'running.awaitingApproval',
+    'paused',
+  ]);
+  it.each(ENGINE_STATES.map((s) => [s, READS.has(s)]))('%s reads measurements: %s', (state, expected) => {
+    expect(engineIn(state).wantsMeasurements()).toBe(expected);
+  });
+});
+
+describe('persisted and create', () => {
+  it('restores an engine into the same state and context', () => {
+    const engine = engineIn('running.awaitingApproval');
+    const stored = JSON.parse(JSON.stringify(engine.persisted())) as unknown;
+    expect(stored).toMatchObject({ machineVersion: MACHINE_VERSION, rollout: 'test-rollout' });
+    const restored = RolloutEngine.create(engine.rollout, stored);
+    expect(restored.state()).toBe('running.awaitingApproval');
+    expect(restored.context()).toEqual(engine.context());
+    expect(restored.canAccept('APPROVE')).toEqual({ ok: true });
+  });
+
+  it('applies the due intent once and then has nothing due', () => {
+    const engine = RolloutEngine.create(makeRollout());
+    engine.send(tick(T0, {}));
+    expect(engine.writeDue(T0)).toMatchObject({ percent: 10 });
+    applyDue(engine, T0);
+    expect(engine.writeDue(T0)).toBeNull();
+    expect(engine.retryAt()).toBeNull();
+    expect(engine.stageStartedAt()).toBe(T0);
   });
 });
