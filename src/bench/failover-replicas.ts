@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
@@ -82,6 +83,8 @@ export interface Replica {
   readonly child: ChildProcess;
   /** the last few KB of its log, for a failure message */
   tail(): string;
+  /** its `lease attempt failed` log lines so far (a takeover slower than the bound says why) */
+  failedAttempts(): number;
 }
 
 export function spawnReplica(configPath: string): Replica {
@@ -90,10 +93,14 @@ export function spawnReplica(configPath: string): Replica {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log = (log + d.toString()).slice(-4_000);
-  });
-  return { child, tail: () => log };
+  let failed = 0;
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (line.includes('"msg":"lease attempt failed"')) failed++;
+      log = `${log}${line}\n`.slice(-4_000);
+    });
+  }
+  return { child, tail: () => log, failedAttempts: () => failed };
 }
 
 export function alive(r: Replica): boolean {

@@ -51,6 +51,8 @@ export interface FailoverResult {
   readonly boundMs: number;
   /** epochs of the leaders that took over, in kill order */
   readonly epochs: readonly number[];
+  /** survivors' `lease attempt failed` log lines between each kill and the new leader's first check */
+  readonly failedAttempts: readonly number[];
   /** the 1-minute load average before and after: the machine is shared */
   readonly load: readonly number[];
 }
@@ -101,6 +103,7 @@ export async function measureFailover(
   const leaseMs: number[] = [];
   const checkMs: number[] = [];
   const epochs: number[] = [];
+  const failedAttempts: number[] = [];
   const load = [loadavg()[0] ?? 0];
   try {
     for (let k = 0; k < opts.kills; k++) {
@@ -117,6 +120,7 @@ export async function measureFailover(
       // any moment of its lease period, so every phase of the renewal cycle is hit
       await sleep(Math.random() * opts.leaseSeconds * 1000);
       const victim = replicas.findIndex((r) => r.child.pid === lease.pid);
+      const failedBefore = replicas.reduce((n, r, i) => (i === victim ? n : n + r.failedAttempts()), 0);
       const killedAt = Date.now();
       replicas[victim]?.child.kill('SIGKILL');
       replicas[victim] = spawnReplica(configPath);
@@ -133,6 +137,10 @@ export async function measureFailover(
         () => firstCheckAfter(db, SCHEMA, lease.epoch),
         replicas,
       );
+      // of the two survivors (the restarted replica's start-up failures count from zero)
+      failedAttempts.push(
+        replicas.reduce((n, r, i) => (i === victim ? n : n + r.failedAttempts()), 0) - failedBefore,
+      );
       leaseMs.push(Math.round(next.acquiredAt - killedAt));
       checkMs.push(Math.round(check.at - killedAt));
       epochs.push(check.epoch);
@@ -147,7 +155,14 @@ export async function measureFailover(
     await Promise.all([dd.close(), flipper.close()]);
     await rm(dir, { recursive: true, force: true });
   }
-  return { leaseMs, checkMs, epochs, load, boundMs: (opts.leaseSeconds + EVERY_SECONDS) * 1000 };
+  return {
+    leaseMs,
+    checkMs,
+    epochs,
+    load,
+    failedAttempts,
+    boundMs: (opts.leaseSeconds + EVERY_SECONDS) * 1000,
+  };
 }
 
 export function summarize(values: readonly number[]): { median: number; max: number; min: number } {
@@ -178,6 +193,7 @@ export function failoverTable(r: FailoverResult, leaseSeconds: number): string {
     row('first check entry by the new leader', r.checkMs),
     '',
     `per kill, lease / first check (ms): ${r.leaseMs.map((l, i) => `${l} / ${r.checkMs[i]}`).join(', ')}; load average ${r.load.map((n) => n.toFixed(1)).join(' → ')}`,
+    `failed lease attempts of the survivors, per kill: ${r.failedAttempts.join(', ')}`,
   ].join('\n');
 }
 

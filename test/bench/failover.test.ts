@@ -32,10 +32,12 @@ describe('failover benchmark', () => {
       boundMs: 3_000,
       epochs: [2, 3],
       load: [1, 1],
+      failedAttempts: [0, 2],
     };
     const out = failoverTable(r, 2);
     expect(out).toMatch(/\| the next replica holds the lease \| 2750 ms \| 3500 ms \| 2000 ms \| NO \|/);
     expect(out).toContain('per kill, lease / first check (ms): 2000 / 2100, 3500 / 3600');
+    expect(out).toContain('failed lease attempts of the survivors, per kill: 0, 2');
   });
 
   it(
