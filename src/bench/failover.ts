@@ -104,6 +104,7 @@ export async function measureFailover(
   const checkMs: number[] = [];
   const epochs: number[] = [];
   const failedAttempts: number[] = [];
+  let skipped = 0;
   const load = [loadavg()[0] ?? 0];
   try {
     for (let k = 0; k < opts.kills; k++) {
@@ -119,6 +120,16 @@ export async function measureFailover(
       );
       // any moment of its lease period, so every phase of the renewal cycle is hit
       await sleep(Math.random() * opts.leaseSeconds * 1000);
+      // a leader that lost its lease meanwhile (a renewal late on a loaded host) is not the one to kill:
+      // its successor's takeover would be counted from before the kill. Pick again.
+      const still = await readLease(db, SCHEMA);
+      if (still?.epoch !== lease.epoch || !still.live) {
+        skipped++;
+        k--;
+        if (skipped > opts.kills)
+          throw new Error('failover bench: the lease keeps changing hands on its own');
+        continue;
+      }
       const victim = replicas.findIndex((r) => r.child.pid === lease.pid);
       const failedBefore = replicas.reduce((n, r, i) => (i === victim ? n : n + r.failedAttempts()), 0);
       const killedAt = Date.now();
