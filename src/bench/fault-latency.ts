@@ -3,6 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/loader.js';
 import { createController } from '../controller/controller.js';
 import { createWiring } from '../controller/wiring.js';
@@ -166,12 +167,20 @@ async function rollbackCheck(i: number, saveFails: boolean): Promise<number> {
   return ms;
 }
 
-export async function run(): Promise<string> {
+export interface FaultLatencyOptions {
+  /** controllers started to abort behind a hung query (default 5) */
+  readonly aborts?: number;
+  /** breaching checks on each store, healthy and failing (default 200) */
+  readonly checks?: number;
+  readonly write?: (text: string) => void;
+}
+
+export async function run(opts: FaultLatencyOptions = {}): Promise<string> {
   const aborts: number[] = [];
-  for (let i = 0; i < 5; i++) aborts.push(await abortOnce(i));
+  for (let i = 0; i < (opts.aborts ?? 5); i++) aborts.push(await abortOnce(i));
   const healthy: number[] = [];
   const failing: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < (opts.checks ?? 200); i++) {
     healthy.push(await rollbackCheck(i, false));
     failing.push(await rollbackCheck(i, true));
   }
@@ -182,8 +191,8 @@ export async function run(): Promise<string> {
     `| none (baseline) | breaching check → toggle off (memory store, memory toggle) | ${stats(healthy)} |`,
     `| record save fails (E_STORE_UNAVAILABLE) | breaching check → toggle off anyway | ${stats(failing)} |`,
   ].join('\n');
-  process.stdout.write(`${out}\n`);
+  (opts.write ?? ((t: string) => process.stdout.write(t)))(`${out}\n`);
   return out;
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) await run();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
