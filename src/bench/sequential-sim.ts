@@ -29,7 +29,6 @@ import { answerFor, Traffic, type Family } from './sequential-traffic.js';
  */
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 export type Policy = 'stagegate' | 'before' | 'point';
 
