@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReportModel, parseCheckDetail, postLaunchLabel } from '../../src/report/index.js';
+import { buildReportModel, parseCheckDetail } from '../../src/report/index.js';
 import { formatTime, formatValue } from '../../src/report/format.js';
 import { stageTimeline } from '../../src/report/stage-timeline.js';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
@@ -7,19 +7,6 @@ import { START, check, recordFor, rollout, transition, write } from './fixtures.
 
 const M = 60_000;
 const obs = { sent: 100, failed: 1, clicks: 40, delivered: 100, calls: 0 };
-
-describe('postLaunchLabel', () => {
-  it.each([
-    [7 * 86_400_000, '1-week'],
-    [14 * 86_400_000, '2-week'],
-    [30 * 86_400_000, '1-month'],
-    [60 * 86_400_000, '2-month'],
-    [10 * 86_400_000, '10d after launch'],
-    [36 * 3_600_000, '1d12h after launch'],
-  ])('%d ms → %s', (ms, label) => {
-    expect(postLaunchLabel(ms)).toBe(label);
-  });
-});
 
 describe('formatting', () => {
   it.each([
