@@ -61,6 +61,14 @@ export function simulateRelease(
   let reached100At: number | null = null;
   let exposedAt: number | null = kind === 'bad' ? 1 : null;
   let usersExposed = 0;
+  // the variables as they stand when the release ends
+  const end = (result: Outcome['result'], checksToRollback: number | null = null): Outcome => ({
+    result,
+    reached100At,
+    checksToRollback,
+    exposed: exposedAt !== null,
+    usersExposed,
+  });
   for (let check = 1; check < 20_000; check++) {
     const now = check * CHECK_MS;
     if (exposedAt === null && kind === 'late' && stageIndex >= STAGE_50) exposedAt = check;
@@ -85,29 +93,11 @@ export function simulateRelease(
     counters = d.nextCounters;
     switch (d.action) {
       case 'rollback':
-        return {
-          result: 'rolled back',
-          reached100At,
-          checksToRollback: exposedAt === null ? null : check - exposedAt + 1,
-          exposed: exposedAt !== null,
-          usersExposed,
-        };
+        return end('rolled back', exposedAt === null ? null : check - exposedAt + 1);
       case 'pause':
-        return {
-          result: 'paused',
-          reached100At,
-          checksToRollback: null,
-          exposed: exposedAt !== null,
-          usersExposed,
-        };
+        return end('paused');
       case 'complete':
-        return {
-          result: 'completed',
-          reached100At,
-          checksToRollback: null,
-          exposed: exposedAt !== null,
-          usersExposed,
-        };
+        return end('completed');
       case 'advance':
         // the machine: the next stage's write lands, its clock and `stage` window restart, streaks and looks reset
         stageIndex += 1;
@@ -121,11 +111,6 @@ export function simulateRelease(
         break;
     }
   }
-  return {
-    result: 'paused',
-    reached100At,
-    checksToRollback: null,
-    exposed: exposedAt !== null,
-    usersExposed,
-  };
+  // never decided within the simulated checks: it would still be held
+  return end('paused');
 }

@@ -3,7 +3,7 @@ import { nextCounters } from '../../src/engine/decide-counters.js';
 import { ZERO_COUNTERS, type DecideInput } from '../../src/engine/decide.js';
 import type { RollbackOutcome } from '../../src/engine/decide-rollback.js';
 import { EMPTY_CUSUM } from '../../src/engine/sequential/cusum.js';
-import { T0, makeRollout } from './rollout-factory.js';
+import { T0, decideInput, makeRollout } from './rollout-factory.js';
 
 /* The counters one check hands to the next (src/engine/decide-counters.ts). */
 
@@ -22,17 +22,7 @@ const ledger = {
 } as unknown as NonNullable<DecideInput['ledger']>;
 
 function input(overrides: Partial<DecideInput> = {}): DecideInput {
-  return {
-    rollout: makeRollout(),
-    now: T0,
-    stageIndex: 0,
-    stageStartedAt: T0,
-    stageDeadline: null,
-    approved: false,
-    counters: ZERO_COUNTERS,
-    measurements: {},
-    ...overrides,
-  };
+  return decideInput(makeRollout(), overrides);
 }
 
 describe('nextCounters', () => {

@@ -67,13 +67,13 @@ describe('Datadog sandbox HTTP API', () => {
       ]),
     );
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
+    // the columns' shape: test/sandbox/datadog-scalar.test.ts; here, that the server answers from its series
+    expect(res.body).toMatchObject({
       data: {
-        type: 'scalar_response',
         attributes: {
           columns: [
-            { name: 'a', type: 'number', values: [1200], meta: { unit: null } },
-            { name: 'b', type: 'number', values: [], meta: { unit: null } },
+            { name: 'a', values: [1200] },
+            { name: 'b', values: [] },
           ],
         },
       },
