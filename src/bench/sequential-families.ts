@@ -6,6 +6,7 @@ import { measureCheck, measureRollout } from '../runtime/measure.js';
 import { simulatePure, type Outcome, type Policy } from './sequential-sim.js';
 import { simulateRuntime } from './sequential-runtime.js';
 import { families, type Family } from './sequential-traffic.js';
+import { median, pct } from './summary-stats.js';
 
 /*
  * The issue-10 families (sequential-traffic.ts): each seeded release through
@@ -15,16 +16,6 @@ import { families, type Family } from './sequential-traffic.js';
  * check; and the Datadog requests per check before (every window asked) and
  * after (increments, windows summed from them).
  */
-
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-const pct = (part: number, whole: number): string =>
-  whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`;
 
 export interface FamilyResult {
   readonly table: string;

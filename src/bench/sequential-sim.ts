@@ -6,12 +6,6 @@ import {
   type MetricLedger,
 } from '../engine/increments.js';
 import {
-  judgeCriterion,
-  type CriterionKind,
-  type CriterionResult,
-  type JudgeOptions,
-} from '../engine/judge.js';
-import {
   EMPTY_CUSUM,
   updateCusum,
   type CusumDesign,
@@ -20,7 +14,8 @@ import {
 } from '../engine/sequential/cusum.js';
 import { rolloutThreshold } from '../engine/sequential/threshold.js';
 import type { Measurement } from '../ports/metrics-provider.js';
-import type { Criterion } from '../rollout/types.js';
+import { pointEstimate } from './bench-judges.js';
+import { checkInput } from './bench-rollout.js';
 import { answerFor, Traffic, type Family } from './sequential-traffic.js';
 
 /*
@@ -34,7 +29,6 @@ import { answerFor, Traffic, type Family } from './sequential-traffic.js';
  */
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 export type Policy = 'stagegate' | 'before' | 'point';
 
@@ -56,17 +50,10 @@ export interface Outcome {
   readonly actions: readonly string[];
 }
 
-function pointJudge(c: Criterion, k: CriterionKind, m: Measurement, o: JudgeOptions): CriterionResult {
-  return m.kind === 'ratio' && m.denominator > 0
-    ? judgeCriterion(c, k, { kind: 'value', value: m.numerator / m.denominator }, o)
-    : judgeCriterion(c, k, m, o);
-}
-
 export function simulatePure(f: Family, policy: Policy, seed: number): Outcome {
   const r = f.rollout;
   const traffic = new Traffic(f, seed);
   const every = r.check.schedule.kind === 'every' ? r.check.schedule.everyMs : 5 * MIN;
-  const maxStage = r.policy.maxStageDurationMs ?? 72 * HOUR;
   const before = f.before.error_rate ?? 0.03;
   const p1 = f.kind === 'regression' ? (f.after.error_rate ?? 0.1) : 0.1;
   const design: CusumDesign = {
@@ -124,21 +111,14 @@ export function simulatePure(f: Family, policy: Policy, seed: number): Outcome {
     }
     ledger = next;
     const input = {
-      rollout: r,
-      now,
-      stageIndex,
-      stageStartedAt: stageStart,
-      stageDeadline: stageStart + maxStage,
-      approved: false,
-      counters,
-      measurements,
+      ...checkInput({ rollout: r, now, stageIndex, stageStart, counters, measurements }),
       ...(policy === 'stagegate' && { increments, ledger }),
     };
     const d =
       policy === 'stagegate'
         ? decide(input, undefined, SEQUENTIAL_DECISIONS)
         : policy === 'point'
-          ? decide(input, pointJudge)
+          ? decide(input, pointEstimate)
           : decide(input);
     counters = d.nextCounters;
     actions.push(d.action);

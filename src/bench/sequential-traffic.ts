@@ -1,7 +1,8 @@
 import type { Measurement } from '../ports/metrics-provider.js';
 import { parseCriterion } from '../rollout/criteria.js';
 import type { MetricSpec, MetricWindow, Rollout, Stage } from '../rollout/types.js';
-import { BENCH_ROLLOUT, binomial, poisson, prng } from './decision-quality.js';
+import { BENCH_ROLLOUT, benchStage } from './bench-rollout.js';
+import { binomial, poisson, prng } from './seeded-random.js';
 
 /*
  * The issue-10 families and their seeded traffic, shared by the pure engine
@@ -28,10 +29,6 @@ export interface Family {
   /** rates before and after the onset, by metric: the error rate, calls per user, success rate */
   readonly before: Readonly<Record<string, number>>;
   readonly after: Readonly<Record<string, number>>;
-}
-
-function stage(name: string, percent: number, minDurationMs: number): Stage {
-  return { name, percent, minDurationMs, minSamples: undefined, approval: false };
 }
 
 const ratio = (name: string, window: MetricWindow): MetricSpec => ({
@@ -70,11 +67,11 @@ function rolloutOf(s: Shape): Rollout {
 }
 
 const FLAGSHIP_STAGES = [
-  stage('canary', 2, 4 * HOUR),
-  ...[25, 50, 75, 100].map((p) => stage(`stage-${p}`, p, 8 * HOUR)),
+  benchStage('canary', 2, 4 * HOUR),
+  ...[25, 50, 75, 100].map((p) => benchStage(`stage-${p}`, p, 8 * HOUR)),
 ];
 const FLAGSHIP_PLAN = 36 * HOUR;
-const LONG_STAGES = [stage('canary', 2, 7 * 24 * HOUR), stage('full', 100, 8 * HOUR)];
+const LONG_STAGES = [benchStage('canary', 2, 7 * 24 * HOUR), benchStage('full', 100, 8 * HOUR)];
 const ERRORS = { error_rate: 0.03 };
 const BAD = { error_rate: 0.1 };
 

@@ -4,6 +4,7 @@ import type { Criterion, Rollout } from '../rollout/types.js';
 import { stageLabel } from './format.js';
 import { judgeRollback } from './decide-rollback.js';
 import { trackFailing } from './decide-failing.js';
+import { nextCounters } from './decide-counters.js';
 import { judgeCriterion, type CriterionKind, type CriterionResult, type JudgeOptions } from './judge.js';
 import { beforeStart } from './decide-start.js';
 import { advanceMeasurement, measurementOf } from './decide-measurements.js';
@@ -192,19 +193,7 @@ export function decide(
   const missing = needed.filter((m) => measurementOf(input, m).kind === 'no-data');
   const errors = errored.length > 0 ? counters.errors + 1 : 0;
   const failing = trackFailing(rollout, advanceResults, counters.failingSince, now);
-  // the sequential fields only when in use, so the classic decisions' counters stay as they were
-  const timed = opts.sequential === true || rollout.criteria.rollback.some((c) => c.forMs !== undefined);
-  const nextCounters: DecisionCounters = {
-    breaches: rollback.breaches,
-    looks: rollback.looks,
-    errors,
-    ...(timed ? { breachSince: rollback.breachSince } : {}),
-    ...(opts.failing === true ? { failingSince: failing.failingSince } : {}),
-    ...(opts.sequential === true ? { detectors: rollback.detectors } : {}),
-    ...(opts.sequential === true && (input.ledger ?? counters.increments) !== undefined
-      ? { increments: input.ledger ?? counters.increments }
-      : {}),
-  };
+  const counted = nextCounters(input, opts, rollback, failing, errors);
 
   // built field by field: object spread in this hot path costs more than the statistics (see the benchmark)
   const make = (
@@ -224,7 +213,7 @@ export function decide(
     results,
     gates,
     samples,
-    nextCounters,
+    nextCounters: counted,
   });
 
   const { gates, samples, elapsed } = stageGates({

@@ -1,50 +1,42 @@
-import { assign, emit, enqueueActions } from 'xstate';
+import { enqueueActions } from 'xstate';
 import type { RolloutEventType } from '../ports/notifier.js';
-import type { EngineEvent, NoticeEmitted, PauseKind, ResumeTarget, WriteTarget } from './context.js';
+import type { EngineEvent, NoticeEmitted, WriteTarget } from './context.js';
 import { initialContext, writeBackoffMs } from './context.js';
-import { formatCount, stageLabel } from './format.js';
+import { stageLabel } from './format.js';
 import {
   describeOperator,
   operatorText,
-  pauseFields,
-  pauseNoticeType,
   reported,
   resetCounters,
-  type Args,
+  say,
+  set,
   type Ctx,
   type Kit,
 } from './machine-kit.js';
+import { pauseActions } from './machine-pause-actions.js';
 import { buildNotice } from './notices.js';
 
 /*
  * The machine's named actions: what each transition assigns to the context
  * and which notices it emits (machine-graph.ts says when each runs). Pure:
- * every value comes from the context and the event.
+ * every value comes from the context and the event. Pausing and resuming:
+ * machine-pause-actions.ts.
  */
 
-const set = (f: (a: Args) => Partial<Ctx>) =>
-  assign<Ctx, EngineEvent, undefined, EngineEvent, never>(({ context, event }) => f({ context, event }));
-
-const say = (f: (a: Args) => NoticeEmitted) =>
-  emit<Ctx, EngineEvent, undefined, EngineEvent, NoticeEmitted>(({ context, event }) =>
-    f({ context, event }),
-  );
-
-function pauseKindOf(cause: string | null | undefined): PauseKind {
-  switch (cause) {
-    case 'errors':
-    case 'no-data':
-    case 'failing':
-      return cause;
-    default:
-      return 'stuck';
-  }
-}
+/** No write in flight, none to retry: what every settled write leaves behind. */
+const WRITE_SETTLED = {
+  write: null,
+  intent: null,
+  attempts: 0,
+  nextAttemptAt: null,
+  lastWriteError: null,
+} as const satisfies Partial<Ctx>;
 
 export function actionsFor(kit: Kit) {
   const { rollout, lastIndex } = kit;
   const stages = rollout.stages;
   return {
+    ...pauseActions(kit),
     recordCheck: set(({ context, event }) => {
       if (event.type !== 'TICK') return {};
       const d = kit.decisionOf(context, event);
@@ -126,11 +118,7 @@ export function actionsFor(kit: Kit) {
         appliedPercent: kit.readsAs(state),
         approved: false,
         approvalRequested: false,
-        write: null,
-        intent: null,
-        attempts: 0,
-        nextAttemptAt: null,
-        lastWriteError: null,
+        ...WRITE_SETTLED,
         counters: resetCounters(context.counters),
         pause: null,
         reason: null,
@@ -168,11 +156,7 @@ export function actionsFor(kit: Kit) {
       const state = reported(event);
       return {
         appliedPercent: state ? kit.readsAs(state) : context.appliedPercent,
-        write: null,
-        intent: null,
-        attempts: 0,
-        nextAttemptAt: null,
-        lastWriteError: null,
+        ...WRITE_SETTLED,
         stageDeadline: null,
         reason: null,
         pause: null,
@@ -189,15 +173,6 @@ export function actionsFor(kit: Kit) {
         reason: `toggle write failed (attempt ${attempts}): ${error}`,
       };
     }),
-    pauseForWrites: set(({ context, event }) => ({
-      ...pauseFields(
-        'toggle',
-        'reapply',
-        `toggle write failed ${context.attempts + 1} times: ${kit.writeMismatch(context, event)}`,
-      ),
-      attempts: context.attempts + 1,
-      lastWriteError: kit.writeMismatch(context, event),
-    })),
     rollbackFailed: set(({ context, event }) => {
       const attempts = context.attempts + 1;
       return {
@@ -220,66 +195,13 @@ export function actionsFor(kit: Kit) {
       const state = reported(event);
       return {
         appliedPercent: state ? kit.readsAs(state) : 0,
-        write: null,
-        intent: null,
-        attempts: 0,
-        nextAttemptAt: null,
-        lastWriteError: null,
+        ...WRITE_SETTLED,
         stageDeadline: null,
       };
     }),
     noticeRolledBack: say(({ context, event }) =>
       kit.noticeFrom('rolled_back', context, event.now, context.reason),
     ),
-    pauseForDrift: set(({ context, event }) => {
-      const drift = event.type === 'TICK' && event.toggle ? kit.driftOf(context, event.toggle) : null;
-      const applied = formatCount(context.appliedPercent);
-      const what =
-        drift?.kind === 'drift' ? drift.reason : `drift: the toggle no longer shows the ${applied}% applied`;
-      return pauseFields('drift', 'reapply', `${what}; paused (resume re-applies ${applied}%)`);
-    }),
-    pauseForDecision: set(({ context }) => {
-      const d = context.lastDecision;
-      return pauseFields(pauseKindOf(d?.cause), 'observing', d?.reasons.join('; ') ?? 'paused');
-    }),
-    pauseByOperator: set(({ context, event }) => {
-      if (event.type !== 'PAUSE') return {};
-      const resumeTo: ResumeTarget =
-        context.stageIndex < 0 && context.write === null
-          ? 'pending'
-          : context.write
-            ? 'reapply'
-            : 'observing';
-      return pauseFields('operator', resumeTo, operatorText('paused', event));
-    }),
-    noticePaused: say(({ context, event }) =>
-      kit.noticeFrom(pauseNoticeType(context.pause?.kind), context, event.now, context.reason),
-    ),
-    resumeObserving: set(({ context, event }) => ({
-      pause: null,
-      reason: event.type === 'RESUME' ? operatorText('resumed', event) : null,
-      stageDeadline: kit.deadlineFrom(event.now),
-      counters: { ...context.counters, errors: 0 },
-    })),
-    resumeReapply: set(({ context, event }) => {
-      const index =
-        context.write?.purpose === 'stage' ? context.write.stageIndex : Math.max(0, context.stageIndex);
-      const why = event.type === 'RESUME' ? operatorText('resumed', event) : 'resumed';
-      const completing = context.write?.purpose === 'complete';
-      const target: WriteTarget =
-        completing && context.write ? { ...context.write, why } : kit.stageWrite(index, why);
-      const percent = completing ? 100 : (stages[index]?.percent ?? 0);
-      return {
-        ...kit.planWrite(context, target, event.now),
-        pause: null,
-        reason: `${why}: re-applying ${formatCount(percent)}%`,
-        counters: { ...context.counters, errors: 0 },
-      };
-    }),
-    resumePending: set(({ event }) => ({
-      pause: null,
-      reason: event.type === 'RESUME' ? operatorText('resumed', event) : null,
-    })),
     approve: set(() => ({ approved: true })),
     retryNow: set(({ event }) => ({ nextAttemptAt: event.now })),
     restart: set(({ context, event }) => ({

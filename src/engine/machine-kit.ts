@@ -1,3 +1,4 @@
+import { assign, emit } from 'xstate';
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { ToggleIntent } from '../ports/state-store.js';
 import { featureMissing } from '../ports/toggle-checks.js';
@@ -39,6 +40,16 @@ export interface Args {
   readonly context: Ctx;
   readonly event: EngineEvent;
 }
+
+/** An assign action built from the guard/action arguments. */
+export const set = (f: (a: Args) => Partial<Ctx>) =>
+  assign<Ctx, EngineEvent, undefined, EngineEvent, never>(({ context, event }) => f({ context, event }));
+
+/** An emit action: the notice built from the guard/action arguments. */
+export const say = (f: (a: Args) => NoticeEmitted) =>
+  emit<Ctx, EngineEvent, undefined, EngineEvent, NoticeEmitted>(({ context, event }) =>
+    f({ context, event }),
+  );
 
 export const EPSILON = 1e-6;
 

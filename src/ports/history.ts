@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  decisionSchema,
+  errorCountSchema,
+  finite,
+  lenientArray,
+  lenientRecord,
+  measurementSchema,
+  resultSchema,
+} from './history-schemas.js';
 import type { Measurement } from './metrics-provider.js';
 import { OPERATOR_COMMANDS, type OperatorCommand } from './operator-command.js';
 import { ROLLOUT_STATES, type RolloutState, type ToggleIntent } from './state-store.js';
@@ -124,59 +133,7 @@ export type HistoryEntryOf<T extends HistoryEntry['type']> = Extract<HistoryEntr
 
 // ---- codec ----
 
-const finite = z.number().refine(Number.isFinite);
 const state = z.enum(ROLLOUT_STATES);
-
-const measurementSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('value'), value: finite }),
-  z.object({ kind: z.literal('ratio'), value: finite, numerator: finite, denominator: finite }),
-  z.object({ kind: z.literal('no-data'), reason: z.string() }),
-  z.object({ kind: z.literal('error'), code: z.string(), message: z.string() }),
-]);
-
-const criterionSchema = z.union([
-  z
-    .string()
-    .transform((text) => ({ text, metric: text.split(/\s/)[0] ?? text, percent: text.includes('%') })),
-  z.object({ text: z.string(), metric: z.string(), percent: z.boolean().default(false) }),
-]);
-
-const resultSchema = z.object({
-  criterion: criterionSchema,
-  kind: z.enum(['advance', 'rollback']),
-  verdict: z.string(),
-  value: finite.nullable().catch(null),
-  interval: z.tuple([finite, finite]).nullable().catch(null),
-  reason: z.string().nullable().catch(null),
-});
-
-const decisionSchema = z.union([
-  z.string().transform((action) => ({ action, reasons: [] as string[] })),
-  z.object({ action: z.string(), reasons: z.array(z.string()).catch([]) }),
-]);
-
-const errorCountSchema = z.object({ message: z.string(), count: z.number().nonnegative() });
-
-/** Drops the elements of a record that do not parse instead of failing the whole. */
-function lenientRecord<T extends z.ZodType>(item: T) {
-  return z.record(z.string(), z.unknown()).transform((raw) => {
-    const out: Record<string, z.output<T>> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      const parsed = item.safeParse(value);
-      if (parsed.success) out[key] = parsed.data;
-    }
-    return out;
-  });
-}
-
-function lenientArray<T extends z.ZodType>(item: T) {
-  return z.array(z.unknown()).transform((raw) =>
-    raw.flatMap((value) => {
-      const parsed = item.safeParse(value);
-      return parsed.success ? [parsed.data] : [];
-    }),
-  );
-}
 
 const checkDetailSchema = z.object({
   state: state.nullable().catch(null),

@@ -2,7 +2,8 @@
  * Release report: `buildReportModel(record, history, rollout?, now?)` → ReportModel,
  * `renderReportMarkdown(model)` / `renderReportJson(model)` → text.
  */
-export { buildReportModel, postLaunchLabel } from './build-model.js';
+export { buildReportModel } from './build-model.js';
+export { postLaunchLabel } from './post-launch.js';
 export { parseCheckDetail, type CheckDetail } from './check-detail.js';
 export type * from './model.js';
 export { renderReportJson } from './render-json.js';

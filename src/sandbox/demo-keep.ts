@@ -19,6 +19,7 @@ export function listeningUrl(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
+/** Resolves on the first SIGINT or SIGTERM (the demo's --keep, and `stagegate sandbox`). */
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {

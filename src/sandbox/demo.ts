@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatStatusTable, statusRows } from '../controller/status-view.js';
-import type { HistoryEntry, StateStore } from '../ports/state-store.js';
+import type { StateStore } from '../ports/state-store.js';
 import { loadRolloutsDir } from '../rollout/loader.js';
 import { FileStateStore } from '../store/file-store.js';
-import { startDatadogSandbox, type DatadogSandbox } from './datadog-server.js';
-import { startFlipperSandbox, type FlipperSandbox } from './flipper-server.js';
+import { startDatadogSandbox } from './datadog-server.js';
+import { startFlipperSandbox } from './flipper-server.js';
 import { listeningUrl, untilSignal } from './demo-keep.js';
+import { FAILING, HEALTHY, PercentTimeline, driveSeries, feature, rolloutYaml } from './demo-scenario.js';
+import { rel, timelineLines } from './demo-timeline.js';
 
 /*
  * `npm run demo`: the real controller (`stagegate run`, the real Datadog
@@ -30,131 +32,8 @@ import { listeningUrl, untilSignal } from './demo-keep.js';
  * exploration, until Ctrl-C.
  */
 
-const HEALTHY = 'demo-checkout-redesign';
-const FAILING = 'demo-email-notifications';
 const TIMEOUT_MS = 100_000;
 const CLI = resolve(import.meta.dirname, '../cli/main.js');
-
-function feature(name: string): string {
-  return `${name.replace(/-/g, '_')}_enabled`;
-}
-
-function queries(name: string): { requests: string; errors: string } {
-  const metric = name.replace(/-/g, '_');
-  return {
-    requests: `sum:demo.${metric}.requests{env:sandbox}.as_count()`,
-    errors: `sum:demo.${metric}.errors{env:sandbox}.as_count()`,
-  };
-}
-
-function rolloutYaml(name: string, description: string): string {
-  const q = queries(name);
-  return `name: ${name}
-description: ${JSON.stringify(description)}
-toggle:
-  provider: flipper
-  feature: ${feature(name)}
-  gate: percentage_of_actors
-  onRollback: zero
-start: immediately
-check:
-  every: 1s
-  timezone: UTC
-stages:
-  - { name: canary, percent: 5, minDuration: 3s, minSamples: 100 }
-  - { name: stage-b, percent: 25, minDuration: 3s }
-  - { name: stage-c, percent: 50, minDuration: 4s }
-  - { name: stage-d, percent: 100, minDuration: 2s }
-samples: requests
-metrics:
-  requests:
-    datadog: { query: "${q.requests}", aggregator: sum }
-    window: stage
-  error_rate:
-    datadog:
-      numerator: "${q.errors}"
-      denominator: "${q.requests}"
-    window: 3s
-criteria:
-  advance:
-    - error_rate < 5%
-  rollback:
-    - error_rate > 10% for 2 checks
-policy:
-  noData: hold
-  maxConsecutiveErrors: 3
-  confidence: 0.95
-`;
-}
-
-/** The toggle's percentage over time, followed on the Flipper sandbox. */
-class PercentTimeline {
-  private readonly points: Array<[number, number]> = [[0, 0]];
-
-  constructor(
-    private readonly flipper: FlipperSandbox,
-    private readonly name: string,
-  ) {}
-
-  sample(now: number): void {
-    const gate = this.flipper.feature(this.name)?.gates.find((g) => g.key === 'percentage_of_actors');
-    const percent = typeof gate?.value === 'string' ? Number(gate.value) : 0;
-    if (this.points.at(-1)?.[1] !== percent) this.points.push([now, percent]);
-  }
-
-  at(t: number): number {
-    let p = 0;
-    for (const [from, percent] of this.points) if (from <= t) p = percent;
-    return p;
-  }
-}
-
-/** Requests per second grow with exposure; the failing feature errors on 30% of requests from 50% on. */
-function driveSeries(
-  dd: DatadogSandbox,
-  name: string,
-  timeline: PercentTimeline,
-  failsFrom: number | null,
-): void {
-  const q = queries(name);
-  const requests = (t: number) => 40 + 4 * timeline.at(t);
-  const errorShare = (t: number) => (failsFrom !== null && timeline.at(t) >= failsFrom ? 0.3 : 0.01);
-  dd.setSeries(q.requests, { perSecond: requests });
-  dd.setSeries(q.errors, { perSecond: (t) => requests(t) * errorShare(t) });
-}
-
-function rel(at: number, start: number): string {
-  return `+${((at - start) / 1000).toFixed(1).padStart(5)}s`;
-}
-
-/** A readable line per transition, toggle write and operator command, from the history. */
-export function timelineLines(name: string, history: readonly HistoryEntry[], start: number): string[] {
-  const out: string[] = [];
-  // a check's entries are appended after the write it decided: in time order, the decision comes first
-  const ordered = history.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
-  for (const { e } of ordered) {
-    switch (e.type) {
-      case 'transition': {
-        const why = e.reason ? ` — ${e.reason}` : '';
-        out.push(
-          `${rel(e.at, start)}  ${name}  ${e.from} → ${e.to} at ${e.stage ?? '-'} (${e.percent}%)${why}`,
-        );
-        break;
-      }
-      case 'toggle-result':
-        out.push(
-          `${rel(e.at, start)}  ${name}  toggle ${e.ok ? `set to ${e.percent}%` : `write FAILED: ${e.error ?? 'unknown'}`}`,
-        );
-        break;
-      case 'command':
-        out.push(`${rel(e.at, start)}  ${name}  ${e.command} by ${e.by}${e.accepted ? '' : ' (refused)'}`);
-        break;
-      default:
-        break;
-    }
-  }
-  return out;
-}
 
 async function finished(store: StateStore): Promise<boolean> {
   const records = await store.list();

@@ -17,7 +17,7 @@ import {
 } from './failover-replicas.js';
 import { createWorkspace, runCli, type Workspace } from './harness.js';
 // mulberry32, seeded: a failing run is replayed with its seed
-import { prng } from '../../src/bench/decision-quality.js';
+import { prng } from '../../src/bench/seeded-random.js';
 
 /*
  * Failover under SIGKILL and SIGSTOP (issue 14): three `stagegate run`

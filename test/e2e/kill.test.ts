@@ -8,7 +8,7 @@ import { queriesFor, rolloutYaml } from '../controller/rollout-yaml.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { ControllerProcess, createWorkspace, type Workspace } from './harness.js';
 // mulberry32, seeded: a failing run is replayed with its seed
-import { prng } from '../../src/bench/decision-quality.js';
+import { prng } from '../../src/bench/seeded-random.js';
 
 /*
  * Crash safety (DESIGN.md §4): SIGKILL the controller at seeded random

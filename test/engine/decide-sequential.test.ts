@@ -10,10 +10,10 @@ import type { Increment } from '../../src/engine/sequential/cusum.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import {
-  HOUR,
   MIN,
   NO_DATA,
   T0,
+  decideInput,
   makeRollout,
   ratio,
   ratioMetric,
@@ -28,17 +28,7 @@ import {
  */
 
 function base(rollout: Rollout, o: Partial<DecideInput> = {}): DecideInput {
-  return {
-    rollout,
-    now: T0 + 2 * HOUR,
-    stageIndex: 0,
-    stageStartedAt: T0,
-    stageDeadline: null,
-    approved: false,
-    counters: ZERO_COUNTERS,
-    measurements: {},
-    ...o,
-  };
+  return decideInput(rollout, o);
 }
 
 /** Checks every 5 minutes from T0, each feeding the previous decision's counters into the next. */

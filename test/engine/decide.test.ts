@@ -10,6 +10,7 @@ import {
   T0,
   breaching,
   healthy,
+  decideInput,
   makeRollout,
   ratio,
   ratioMetric,
@@ -22,17 +23,7 @@ const WEEKDAYS = { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as const, startMinu
 const SATURDAY_NOON = Date.parse('2025-06-21T16:00:00Z');
 
 function input(o: Partial<DecideInput> = {}, rollout: Rollout = makeRollout()): DecideInput {
-  return {
-    rollout,
-    now: T0 + 2 * HOUR,
-    stageIndex: 0,
-    stageStartedAt: T0,
-    stageDeadline: null,
-    approved: false,
-    counters: ZERO_COUNTERS,
-    measurements: healthy(),
-    ...o,
-  };
+  return decideInput(rollout, { measurements: healthy(), ...o });
 }
 
 function closedGates(i: DecideInput): GateName[] {

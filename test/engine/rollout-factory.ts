@@ -1,3 +1,4 @@
+import { ZERO_COUNTERS, type DecideInput } from '../../src/engine/decide.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { parseCriterion } from '../../src/rollout/criteria.js';
@@ -130,4 +131,19 @@ export function toggleAt(percent: number, feature = 'test_feature'): ToggleState
     actors: [],
     groups: [],
   });
+}
+
+/** decide()'s input two hours into the first stage: no approval, no deadline, no measurements; `o` overrides. */
+export function decideInput(rollout: Rollout, o: Partial<DecideInput> = {}): DecideInput {
+  return {
+    rollout,
+    now: T0 + 2 * HOUR,
+    stageIndex: 0,
+    stageStartedAt: T0,
+    stageDeadline: null,
+    approved: false,
+    counters: ZERO_COUNTERS,
+    measurements: {},
+    ...o,
+  };
 }

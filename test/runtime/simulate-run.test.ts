@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReplayMetricsProvider, loadSeriesFile } from '../../src/providers/metrics/replay.js';
+import { ReplayMetricsProvider } from '../../src/providers/metrics/replay.js';
+import { loadSeriesFile } from '../../src/providers/metrics/replay-series.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { loadRolloutFile } from '../../src/rollout/loader.js';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StagegateError } from '../../errors.js';
 import { loadRolloutsDir } from '../../rollout/loader.js';
 import { writeFile } from 'node:fs/promises';
+import { untilSignal } from '../../sandbox/demo-keep.js';
 import {
   sandboxConfig,
   sandboxConfigFile,
@@ -107,15 +108,7 @@ export STAGEGATE_SANDBOX=${session.controlUrl}
 sandbox ready (Ctrl-C stops it)
 `,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal();
       await session.close();
     });
 }

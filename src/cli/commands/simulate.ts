@@ -7,11 +7,8 @@ import { StagegateError } from '../../errors.js';
 import type { Measurement } from '../../ports/metrics-provider.js';
 import { MemoryToggleProvider } from '../../providers/toggles/memory.js';
 import { MemoryStateStore } from '../../store/memory-store.js';
-import {
-  ReplayMetricsProvider,
-  earliestAbsoluteTime,
-  loadSeriesFile,
-} from '../../providers/metrics/replay.js';
+import { ReplayMetricsProvider } from '../../providers/metrics/replay.js';
+import { earliestAbsoluteTime, loadSeriesFile } from '../../providers/metrics/replay-series.js';
 import { formatDuration } from '../../rollout/duration.js';
 import { loadRolloutFile } from '../../rollout/loader.js';
 import type { Rollout, Schedule } from '../../rollout/types.js';

@@ -1,20 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type * as ddCommon from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js';
-import type * as ddLogsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/LogsApi.js';
-import type * as ddMetricsApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js';
-import type * as ddRumApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/RUMApi.js';
 import type * as ddAuthApi from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/AuthenticationApi.js';
 import type { v2 } from '@datadog/datadog-api-client';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../../../log.js';
 import { staticSecret, type Secret } from '../../../secrets/secret-source.js';
-import { loadAuthLibrary, loadLibrary } from './library.js';
+import { createApis, createAuthApi, type Apis } from './apis.js';
 
 export { preloadDatadogLibrary } from './library.js';
 import { DatadogFailure, DatadogHttpError, classifyFailure, scrubSecrets } from './errors.js';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, headerWaitMs } from '../../../http/retry-after.js';
 import { RateLimitGate, isBudgetLow, parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.js';
-import { FetchHttpLibrary, withCallSignal, type AttemptObserver, type DatadogKeys } from './transport.js';
+import { withCallSignal, type AttemptObserver, type DatadogKeys } from './transport.js';
 
 /*
  * A polite Datadog client: the official API classes for request building,
@@ -30,15 +26,8 @@ import { FetchHttpLibrary, withCallSignal, type AttemptObserver, type DatadogKey
  *     gate reopens (the next check tries again) instead of hanging a check;
  *   - 400/401/403/other 4xx: not retried; the failure says why.
  * Every method resolves with Datadog's answer or rejects with a DatadogFailure.
- * The library is loaded lazily (library.ts).
+ * The API classes are configured on first use (apis.ts).
  */
-
-interface Apis {
-  readonly configuration: ddCommon.Configuration;
-  readonly metrics: ddMetricsApi.MetricsApi;
-  readonly logs: ddLogsApi.LogsApi;
-  readonly rum: ddRumApi.RUMApi;
-}
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -115,39 +104,21 @@ export class DatadogClient implements AttemptObserver {
 
   /** The API classes, configured once on first use. */
   private api(): Promise<Apis> {
-    this.apis ??= loadLibrary().then(({ client, MetricsApi, LogsApi, RUMApi }) => {
-      const baseUrl = this.baseUrl();
-      const configuration = client.createConfiguration({
-        // the transport sets both headers again on every request from the current (rotated) values
-        authMethods: { apiKeyAuth: this.keys.api.get(), appKeyAuth: this.keys.app.get() },
-        httpApi: new FetchHttpLibrary({
-          keys: this.keys,
-          ResponseContext: client.ResponseContext,
-          fetch: this.opts.fetch,
-          timeoutMs: this.opts.timeoutMs,
-          maxResponseBytes: this.opts.maxResponseBytes,
-          observer: this,
-        }),
-        // retries are ours (below): the client's would ignore the gate and the retry budget
-        enableRetry: false,
-        ...(baseUrl ? { baseServer: new client.BaseServerConfiguration(baseUrl, {}) } : {}),
-      });
-      if (!baseUrl) configuration.setServerVariables({ site: this.opts.site });
-      return {
-        configuration,
-        metrics: new MetricsApi(configuration),
-        logs: new LogsApi(configuration),
-        rum: new RUMApi(configuration),
-      };
+    this.apis ??= createApis({
+      site: this.opts.site,
+      baseUrl: this.baseUrl(),
+      keys: this.keys,
+      fetch: this.opts.fetch,
+      timeoutMs: this.opts.timeoutMs,
+      maxResponseBytes: this.opts.maxResponseBytes,
+      observer: this,
     });
     return this.apis;
   }
 
   /** The v1 authentication API, loaded and configured on first use (only after an auth failure). */
   private authApi(): Promise<ddAuthApi.AuthenticationApi> {
-    this.auth ??= Promise.all([this.api(), loadAuthLibrary()]).then(
-      ([{ configuration }, { AuthenticationApi }]) => new AuthenticationApi(configuration),
-    );
+    this.auth ??= createAuthApi(this.api());
     return this.auth;
   }
 

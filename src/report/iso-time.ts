@@ -1,0 +1,5 @@
+/* Epoch ms → the report's ISO 8601 times. */
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : iso(ms);
