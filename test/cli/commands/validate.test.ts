@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flipper-server.js';
+import { startFlipperSandbox, type FlipperSandbox } from '../../../src/sandbox/flipper-server.js';
 
 /*
  * `validate --features` and `validate --online`, and the toggle line of
@@ -12,8 +12,8 @@ import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flip
  * sandbox on loopback. Nothing may be written to the toggle.
  */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
-const FEATURES = resolve(import.meta.dirname, '../fixtures/vets-api/features.yml');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
+const FEATURES = resolve(import.meta.dirname, '../../fixtures/vets-api/features.yml');
 const TOKEN = 'validate-online-token-0123456789';
 const run = promisify(execFile);
 

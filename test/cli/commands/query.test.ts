@@ -4,23 +4,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatConfidence, formatInterval } from '../../src/engine/format.js';
-import { judgeCriterion } from '../../src/engine/judge.js';
-import { parseCriterion } from '../../src/rollout/criteria.js';
-import type { MetricsProvider } from '../../src/ports/metrics-provider.js';
-import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { loadRolloutFile } from '../../src/rollout/loader.js';
-import { simulateRollout } from '../../src/runtime/simulate-run.js';
-import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
-import { eventsKey } from '../../src/sandbox/scenario.js';
-import { createStateStore } from '../../src/store/factory.js';
+import { formatConfidence, formatInterval } from '../../../src/engine/format.js';
+import { judgeCriterion } from '../../../src/engine/judge.js';
+import { parseCriterion } from '../../../src/rollout/criteria.js';
+import type { MetricsProvider } from '../../../src/ports/metrics-provider.js';
+import { MemoryToggleProvider } from '../../../src/providers/toggles/memory.js';
+import { loadRolloutFile } from '../../../src/rollout/loader.js';
+import { simulateRollout } from '../../../src/runtime/simulate-run.js';
+import { startDatadogSandbox, type DatadogSandbox } from '../../../src/sandbox/datadog-server.js';
+import { eventsKey } from '../../../src/sandbox/scenario.js';
+import { createStateStore } from '../../../src/store/factory.js';
 
 /*
  * `stagegate query` spawned from dist/ (build first: npx tsc -p .config/tsconfig.build.json)
  * against the Datadog sandbox.
  */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
 const DD_API_KEY = 'query-test-api-key-0123456789';
 const DD_APP_KEY = 'query-test-app-key-9876543210';
 
