@@ -17,6 +17,7 @@ describe('defaultZeroInner', () => {
     ['abs(default_zero(sum:a{*}))'],
     ['default_zero(sum:a{*}) * 2'],
     ['default_zeros(sum:a{*})'],
+    ['default_zero(sum:a{*}) + default_zero(sum:b{*})'],
   ])('%j is not wrapped', (query) => {
     expect(defaultZeroInner(query)).toBeUndefined();
   });
