@@ -159,15 +159,3 @@ describe('validate --online', () => {
     expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);
   });
 });
-
-describe('query shows the toggle', () => {
-  it('prints the toggle line after the metrics: exists? exposure?', async () => {
-    flipper.setFeature('event_bus_gateway_emails_enabled', { percentageOfActors: 2, percentageOfTime: 0 });
-    flipper.clearRequests();
-    const r = await stagegate(['query', 'rollouts/ebg.yaml'], dir, { FLIPPER_TEST_TOKEN: TOKEN });
-    expect(r.stdout).toContain(
-      'toggle: ebg: flipper event_bus_gateway_emails_enabled: exists, 2% of actors (2% of checks with an actor, 0% without)',
-    );
-    expect(flipper.requests.map((q) => q.method)).toEqual(['GET']);
-  });
-});
