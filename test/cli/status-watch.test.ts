@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusRow } from '../../src/controller/status-view.js';
-import { prettyLine } from '../../src/cli/pretty-log.js';
 import { changes, REDRAW, screen } from '../../src/cli/status-watch.js';
 
 const row = (name: string, over: Partial<StatusRow> = {}): StatusRow => ({
@@ -53,46 +52,5 @@ describe('status --watch changes', () => {
     expect(text.startsWith(REDRAW)).toBe(true);
     expect(text).toContain('every 2s');
     expect(text.endsWith('TABLE\n')).toBe(true);
-  });
-});
-
-describe('run --pretty lines', () => {
-  it('prints a check as one line: rollout, stage, percent, decision, each metric with its verdicts, why', () => {
-    const json = JSON.stringify({
-      level: 30,
-      time: AT,
-      pid: 1,
-      rollout: 'ebg',
-      stage: 'canary',
-      percent: 5,
-      state: 'running',
-      decision: 'hold',
-      reason: '5m of minDuration 4h',
-      metrics: {
-        error_rate: {
-          value: 0.01,
-          interval: [0.004, 0.02],
-          counts: '18/1800',
-          vs: ['error_rate < 5% → pass', 'error_rate > 10% → ok'],
-        },
-        sent: { value: null, missing: 'no data: empty', vs: [] },
-      },
-      ms: 12,
-      msg: 'check',
-    });
-    const line = prettyLine(json);
-    expect(line.split('\n')).toHaveLength(1);
-    expect(line).toBe(
-      '12:00:05.000 INFO  check ebg canary 5% running → hold error_rate=0.01 (18/1800) [pass,ok] sent=no data: empty — 5m of minDuration 4h (12 ms)',
-    );
-  });
-
-  it('prints other records as message and fields, and passes non-JSON through', () => {
-    expect(
-      prettyLine(
-        JSON.stringify({ level: 40, time: AT, msg: 'stage held too long', stage: 'canary', pid: 3 }),
-      ),
-    ).toBe('12:00:05.000 WARN  stage held too long stage=canary');
-    expect(prettyLine('not json')).toBe('not json');
   });
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateSeries, eventsKey, type SeriesSpec } from '../../src/sandbox/scenario.js';
-
-/* The sandbox's series: functions of time summed or aggregated over a window (src/sandbox/scenario.ts). */
+import { evaluateRows, evaluateSeries, eventsKey, type SeriesSpec } from '../../src/sandbox/scenario.js';
 
 const T0 = 1_750_000_000_000;
 const W = { from: T0, to: T0 + 600_000 }; // 10 minutes
@@ -75,5 +73,23 @@ describe('scenario series', () => {
     [['rum', '@type:view', 'count', '@usr.id'], 'rum:@type:view'],
   ])('eventsKey%j = %s', (args, key) => {
     expect(eventsKey(...args)).toBe(key);
+  });
+});
+
+describe('evaluateRows', () => {
+  it('a grouped series answers one row per group, each evaluated on its own', () => {
+    const rows = evaluateRows({ groups: { prod: { perSecond: 1 }, dev: null } }, W.from, W.to, 'sum');
+    expect(rows).toEqual({
+      kind: 'grouped',
+      rows: new Map([
+        ['prod', 600],
+        ['dev', null],
+      ]),
+    });
+  });
+
+  it('an ungrouped or unknown series is a single value (no data when unknown)', () => {
+    expect(evaluateRows({ perSecond: 2 }, W.from, W.to, 'sum')).toEqual({ kind: 'single', value: 1200 });
+    expect(evaluateRows(undefined, W.from, W.to, 'sum')).toEqual({ kind: 'single', value: null });
   });
 });

@@ -111,3 +111,47 @@ export function deps(store: FakeStore, calls: CommandCall[], over: Partial<Serve
     ...over,
   };
 }
+
+/** The store most server tests start from: alpha running with a spec, a stage and one check; beta awaiting approval. */
+export function filledStore(): FakeStore {
+  const store = new FakeStore();
+  store.records.set(
+    'beta',
+    record('beta', { state: 'awaiting_approval', stage: 'stage-e', stageIndex: 4, percent: 75 }),
+  );
+  store.records.set('alpha', record('alpha'));
+  store.entries.set('alpha', [
+    { type: 'spec', at: T0 - 10_000, specHash: 'abc', source: 'rollouts/alpha.yaml' },
+    { type: 'stage', at: T0 - 5_000, event: 'entered', stage: 'canary', percent: 2, why: 'started' },
+    {
+      type: 'check',
+      at: T0,
+      stage: 'canary',
+      percent: 2,
+      detail: {
+        measurements: {
+          error_rate: { kind: 'ratio', value: 0.02, numerator: 2, denominator: 100 },
+          sent: { kind: 'no-data', reason: 'empty series' },
+        },
+        results: [
+          {
+            criterion: { text: 'error_rate < 5%', metric: 'error_rate', percent: true },
+            kind: 'advance',
+            verdict: 'inconclusive',
+            value: 0.02,
+            interval: [0.005, 0.07],
+            reason: 'error_rate 2.0% (0.5%–7.0%) needs < 5%',
+          },
+        ],
+        decision: { action: 'hold', reasons: ['error_rate inconclusive'] },
+        state: 'running',
+        toggle: 2,
+        exposure: '2% of actors',
+        durationMs: 12,
+        errors: null,
+        postLaunch: null,
+      },
+    },
+  ]);
+  return store;
+}

@@ -9,6 +9,17 @@ const WRAPPED = /^\s*default_zero\s*\(([\s\S]*)\)\s*$/;
 
 /** The query inside `default_zero(...)`, or undefined when the query is not wrapped in it. */
 export function defaultZeroInner(query: string): string | undefined {
-  const m = WRAPPED.exec(query);
-  return m?.[1]?.trim();
+  const inner = WRAPPED.exec(query)?.[1];
+  // `default_zero(a) + default_zero(b)` also starts and ends with the parentheses, but is not wrapped
+  return inner !== undefined && balanced(inner) ? inner.trim() : undefined;
+}
+
+/** Every parenthesis closed, none closed before it opened. */
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (const c of text) {
+    if (c === '(') depth += 1;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }

@@ -5,7 +5,6 @@ import {
   datadogErrorText,
   scrubSecrets,
 } from '../../../../src/providers/metrics/datadog/errors.js';
-import { isBudgetLow, parseRateLimitHeaders } from '../../../../src/providers/metrics/datadog/rate-limit.js';
 
 const ctx = { operation: 'metrics query', timeoutMs: 10_000 };
 const http = (status: number, body = '') => new DatadogHttpError(status, {}, body);
@@ -102,37 +101,5 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('k=abcd1234 again abcd1234 and xy', ['abcd1234', 'xy'])).toBe(
       'k=[redacted] again [redacted] and xy',
     );
-  });
-});
-
-describe('parseRateLimitHeaders', () => {
-  it.each([
-    [
-      {
-        'x-ratelimit-limit': '100',
-        'x-ratelimit-period': '10',
-        'x-ratelimit-remaining': '3',
-        'x-ratelimit-reset': '4',
-        'x-ratelimit-name': 'metrics_query',
-      },
-      { limit: 100, period: 10, remaining: 3, reset: 4, name: 'metrics_query' },
-    ],
-    [
-      { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '4' },
-      { limit: 100, period: 4, remaining: 3, reset: 4, name: '' },
-    ],
-    [{ 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '3' }, undefined],
-    [{ 'x-ratelimit-limit': 'lots', 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '4' }, undefined],
-    [{}, undefined],
-  ])('%o', (headers, expected) => {
-    expect(parseRateLimitHeaders(headers)).toEqual(expected);
-  });
-
-  it.each([
-    [100, 10, true],
-    [100, 11, false],
-    [0, 0, false],
-  ])('limit %i remaining %i low=%s', (limit, remaining, low) => {
-    expect(isBudgetLow({ limit, remaining, reset: 1, period: 1, name: 'x' })).toBe(low);
   });
 });

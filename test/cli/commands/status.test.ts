@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStateStore } from '../../src/store/factory.js';
-import { CLI } from '../e2e/harness.js';
-import { recordFor } from '../report/fixtures.js';
-import { REDRAW } from '../../src/cli/status-watch.js';
+import { createStateStore } from '../../../src/store/factory.js';
+import { CLI } from '../../e2e/harness.js';
+import { recordFor } from '../../report/fixtures.js';
+import { REDRAW } from '../../../src/cli/status-watch.js';
 
 /*
  * `stagegate status --watch` through the built CLI: on a pipe, one line per

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flipper-server.js';
+import { startFlipperSandbox, type FlipperSandbox } from '../../../src/sandbox/flipper-server.js';
 
 /*
  * `validate --features` and `validate --online`, and the toggle line of
@@ -12,8 +12,8 @@ import { startFlipperSandbox, type FlipperSandbox } from '../../src/sandbox/flip
  * sandbox on loopback. Nothing may be written to the toggle.
  */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
-const FEATURES = resolve(import.meta.dirname, '../fixtures/vets-api/features.yml');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
+const FEATURES = resolve(import.meta.dirname, '../../fixtures/vets-api/features.yml');
 const TOKEN = 'validate-online-token-0123456789';
 const run = promisify(execFile);
 
@@ -157,17 +157,5 @@ describe('validate --online', () => {
       /ebg: flipper event_bus_gateway_emails_enabled: cannot read: E_PROVIDER_UNREACHABLE/,
     );
     expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);
-  });
-});
-
-describe('query shows the toggle', () => {
-  it('prints the toggle line after the metrics: exists? exposure?', async () => {
-    flipper.setFeature('event_bus_gateway_emails_enabled', { percentageOfActors: 2, percentageOfTime: 0 });
-    flipper.clearRequests();
-    const r = await stagegate(['query', 'rollouts/ebg.yaml'], dir, { FLIPPER_TEST_TOKEN: TOKEN });
-    expect(r.stdout).toContain(
-      'toggle: ebg: flipper event_bus_gateway_emails_enabled: exists, 2% of actors (2% of checks with an actor, 0% without)',
-    );
-    expect(flipper.requests.map((q) => q.method)).toEqual(['GET']);
   });
 });

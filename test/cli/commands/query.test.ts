@@ -4,23 +4,24 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatConfidence, formatInterval } from '../../src/engine/format.js';
-import { judgeCriterion } from '../../src/engine/judge.js';
-import { parseCriterion } from '../../src/rollout/criteria.js';
-import type { MetricsProvider } from '../../src/ports/metrics-provider.js';
-import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { loadRolloutFile } from '../../src/rollout/loader.js';
-import { simulateRollout } from '../../src/runtime/simulate-run.js';
-import { startDatadogSandbox, type DatadogSandbox } from '../../src/sandbox/datadog-server.js';
-import { eventsKey } from '../../src/sandbox/scenario.js';
-import { createStateStore } from '../../src/store/factory.js';
+import { formatConfidence, formatInterval } from '../../../src/engine/format.js';
+import { judgeCriterion } from '../../../src/engine/judge.js';
+import { parseCriterion } from '../../../src/rollout/criteria.js';
+import type { MetricsProvider } from '../../../src/ports/metrics-provider.js';
+import { MemoryToggleProvider } from '../../../src/providers/toggles/memory.js';
+import { loadRolloutFile } from '../../../src/rollout/loader.js';
+import { simulateRollout } from '../../../src/runtime/simulate-run.js';
+import { startDatadogSandbox, type DatadogSandbox } from '../../../src/sandbox/datadog-server.js';
+import { startFlipperSandbox } from '../../../src/sandbox/flipper-server.js';
+import { eventsKey } from '../../../src/sandbox/scenario.js';
+import { createStateStore } from '../../../src/store/factory.js';
 
 /*
  * `stagegate query` spawned from dist/ (build first: npx tsc -p .config/tsconfig.build.json)
  * against the Datadog sandbox.
  */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
 const DD_API_KEY = 'query-test-api-key-0123456789';
 const DD_APP_KEY = 'query-test-app-key-9876543210';
 
@@ -278,5 +279,49 @@ describe('stagegate query', () => {
     expect(run.stderr.trim()).toBe(
       'stagegate: DD_APP_KEY is not set: metrics provider "datadog" needs an application key in the environment',
     );
+  });
+});
+
+describe('query shows the toggle', () => {
+  const TOKEN = 'query-toggle-token-0123456789';
+  let flipper: Awaited<ReturnType<typeof startFlipperSandbox>>;
+  let toggleDir: string;
+
+  beforeAll(async () => {
+    toggleDir = await mkdtemp(join(tmpdir(), 'stagegate-query-toggle-'));
+    flipper = await startFlipperSandbox({ token: TOKEN, features: ['event_bus_gateway_emails_enabled'] });
+    await writeFile(
+      join(toggleDir, 'stagegate.yaml'),
+      `state: { type: file, dir: "${join(toggleDir, 'state')}" }
+metrics: { datadog: { type: datadog, baseUrl: "http://127.0.0.1:9", maxRetries: 0 } }
+toggles:
+  flipper: { type: flipper, baseUrl: "${flipper.url}", tokenEnv: FLIPPER_TEST_TOKEN, maxRetries: 0 }
+`,
+    );
+    await writeFile(
+      join(toggleDir, 'ebg.yaml'),
+      `name: ebg
+toggle: { provider: flipper, feature: event_bus_gateway_emails_enabled }
+check: { every: 5m }
+stages: [{ name: canary, percent: 2 }, { name: all, percent: 100 }]
+`,
+    );
+  });
+  afterAll(async () => {
+    await flipper.close();
+    await rm(toggleDir, { recursive: true, force: true });
+  });
+
+  it('prints the toggle line after the metrics: exists? exposure?', async () => {
+    flipper.setFeature('event_bus_gateway_emails_enabled', { percentageOfActors: 2, percentageOfTime: 0 });
+    flipper.clearRequests();
+    const r = await cli(
+      ['--config', join(toggleDir, 'stagegate.yaml'), 'query', join(toggleDir, 'ebg.yaml')],
+      { FLIPPER_TEST_TOKEN: TOKEN },
+    );
+    expect(r.stdout).toContain(
+      'toggle: ebg: flipper event_bus_gateway_emails_enabled: exists, 2% of actors (2% of checks with an actor, 0% without)',
+    );
+    expect(flipper.requests.map((q) => q.method)).toEqual(['GET']);
   });
 });

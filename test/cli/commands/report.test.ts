@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { register } from '../../src/cli/commands/report.js';
-import { StagegateError } from '../../src/errors.js';
-import { registerSecret } from '../../src/secrets/scrubber.js';
-import { createStateStore } from '../../src/store/factory.js';
-import { completedHistory, recordFor } from './fixtures.js';
+import { register } from '../../../src/cli/commands/report.js';
+import { StagegateError } from '../../../src/errors.js';
+import { registerSecret } from '../../../src/secrets/scrubber.js';
+import { createStateStore } from '../../../src/store/factory.js';
+import { completedHistory, recordFor } from '../../report/fixtures.js';
 
 const ROLLOUT_YAML = `name: event-bus-gateway-emails
 description: Notification emails through Event Bus Gateway

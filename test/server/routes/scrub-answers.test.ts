@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { historyEntry } from '../../src/ports/history.js';
-import { parseRolloutText } from '../../src/rollout/loader.js';
-import { checkEntry } from '../../src/runtime/history-entries.js';
-import { registerSecret, resetSecretsForTests } from '../../src/secrets/scrubber.js';
-import { buildServer } from '../../src/server/server.js';
-import { rolloutYaml } from '../controller/rollout-yaml.js';
-import { deps, FakeStore, record, summary, T0 } from './helpers.js';
+import { historyEntry } from '../../../src/ports/history.js';
+import { parseRolloutText } from '../../../src/rollout/loader.js';
+import { checkEntry } from '../../../src/runtime/history-entries.js';
+import { registerSecret, resetSecretsForTests } from '../../../src/secrets/scrubber.js';
+import { buildServer } from '../../../src/server/server.js';
+import { rolloutYaml } from '../../controller/rollout-yaml.js';
+import { deps, FakeStore, record, summary, T0 } from '../helpers.js';
 
 /*
  * Issue 11, secrets: what leaves through the API is scrubbed at the last gate

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * on the example files of docs/simulate.md in test/fixtures/series/.
  */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
-const FIXTURES = resolve(import.meta.dirname, '../fixtures/series');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/series');
 const ROLLOUT = join(FIXTURES, 'ebg-emails.yaml');
 const FROM = '2025-06-17T09:00:00-04:00';
 

@@ -3,14 +3,14 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStateStore } from '../../src/store/file-store.js';
-import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
-import { record, removeDir } from './helpers.js';
-import { usePostgres } from './pg-fixture.js';
+import { FileStateStore } from '../../../src/store/file-store.js';
+import { PostgresStateStore } from '../../../src/store/postgres/postgres-store.js';
+import { record, removeDir } from '../../store/helpers.js';
+import { usePostgres } from '../../store/pg-fixture.js';
 
 /* `stagegate state …` as an operator runs it: the built CLI, a config naming the test database. */
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const CLI = resolve(import.meta.dirname, '../../../dist/cli/main.js');
 const pg = usePostgres();
 let dir: string;
 

@@ -3,8 +3,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolloutYaml } from '../browser/stack.js';
-import { CLI } from '../e2e/harness.js';
+import { rolloutYaml } from '../../browser/stack.js';
+import { CLI } from '../../e2e/harness.js';
 
 /*
  * `stagegate sandbox` end to end: the built CLI starts the servers and prints

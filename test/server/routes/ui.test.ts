@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/server.js';
-import { UI_CSP, exposureText } from '../../src/server/routes/ui.js';
-import { parseCheckDetail, type HistoryEntry } from '../../src/ports/history.js';
-import { check, completedHistory, START } from '../report/fixtures.js';
-import { deps, FakeStore, record, TOKEN, type CommandCall } from './helpers.js';
+import { buildServer } from '../../../src/server/server.js';
+import { UI_CSP, exposureText } from '../../../src/server/routes/ui.js';
+import { parseCheckDetail, type HistoryEntry } from '../../../src/ports/history.js';
+import { check, completedHistory, START } from '../../report/fixtures.js';
+import { deps, FakeStore, record, TOKEN, type CommandCall } from '../helpers.js';
 
 /* The status page's routes, through fastify's inject (the browser tests drive it in Chromium). */
 

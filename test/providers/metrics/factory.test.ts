@@ -4,8 +4,8 @@ import {
   createMetricsProviders,
   metricsProviderNameFor,
   type MetricsProviderConfig,
-} from '../../../../src/providers/metrics/factory.js';
-import { ENV } from './test-kit.js';
+} from '../../../src/providers/metrics/factory.js';
+import { ENV } from './datadog/test-kit.js';
 
 const datadog: MetricsProviderConfig = {
   type: 'datadog',
