@@ -15,6 +15,7 @@ describe('headerWaitMs', () => {
     ['epoch seconds 30 s ahead', String(DATE_S), 30_000],
     ['epoch seconds (fractional)', String(DATE_S - 29.5), 500],
     ['epoch milliseconds 30 s ahead', String(DATE_S * 1000), 30_000],
+    ['epoch seconds in the past', String(DATE_S - 90), 0],
     ['epoch milliseconds in the past', String(NOW - 1), 0],
     ['an HTTP date (RFC 9110 example)', 'Wed, 21 Oct 2015 07:28:00 GMT', 30_000],
     ['an HTTP date in the past', 'Wed, 21 Oct 2015 07:00:00 GMT', 0],
@@ -25,6 +26,7 @@ describe('headerWaitMs', () => {
   it.each([
     ['absent', undefined],
     ['empty', ''],
+    ['only spaces', '  '],
     ['negative', '-1'],
     ['a number with a unit', '10s'],
     ['hex', '0x10'],

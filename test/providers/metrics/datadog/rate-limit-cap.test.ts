@@ -1,14 +1,14 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRequest } from '../../../../src/ports/metrics-provider.js';
-import { cappedWaitMs, headerWaitMs } from '../../../../src/http/retry-after.js';
 import { WINDOW, makeProvider, rateLimitHeaders, scalarAnswer } from './test-kit.js';
 
 /*
  * Issue 11 item 9: one 429 whose X-RateLimit-Reset is an epoch time closed
  * the gate for ~56 years. Every header-driven wait is capped (30 s, or the
  * check interval the runtime passes): asserted on the waits the client asks
- * the injected clock for, not on wall time.
+ * the injected clock for, not on wall time. How a header is read and capped
+ * (headerWaitMs, cappedWaitMs) is test/http/retry-after.test.ts's.
  */
 
 const DD = 'https://api.datadoghq.com';
@@ -22,28 +22,6 @@ const value: MetricRequest = {
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
-
-describe('headerWaitMs reads every form servers send', () => {
-  const now = 1_750_000_000_000;
-  it.each([
-    ['seconds from now', '7', 7_000],
-    ['fractional seconds', '1.5', 1_500],
-    ['epoch seconds', String(now / 1000 + 12), 12_000],
-    ['epoch milliseconds', String(now + 4_000), 4_000],
-    ['an epoch in the past', String(now / 1000 - 60), 0],
-    ['an HTTP date', new Date(now + 9_000).toUTCString(), 9_000],
-    ['blank', ' ', undefined],
-    ['garbage', '-3', undefined],
-    ['absent', undefined, undefined],
-  ])('%s', (_what, raw, expected) => {
-    expect(headerWaitMs(raw, now)).toBe(expected);
-  });
-
-  it('caps what a header asks for', () => {
-    expect(cappedWaitMs(1.7e12, 30_000)).toEqual({ waitMs: 30_000, requestedMs: 1.7e12, capped: true });
-    expect(cappedWaitMs(5_000, 30_000)).toEqual({ waitMs: 5_000, requestedMs: 5_000, capped: false });
-  });
-});
 
 describe('no query waits past the cap', () => {
   it('an epoch X-RateLimit-Reset (the 56-year gate) closes the gate for the cap at most', async () => {
