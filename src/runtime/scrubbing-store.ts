@@ -1,4 +1,4 @@
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions, StateStore } from '../ports/state-store.js';
 import { scrubDeep } from '../secrets/scrubber.js';
 
 /*
@@ -12,8 +12,9 @@ export function scrubbingStore(store: StateStore): StateStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'save') {
-        return (record: RolloutRecord, expectedVersion: number) =>
-          target.save(scrubDeep(record), expectedVersion);
+        // the entries committed with the record (SaveOptions.history) are history too
+        return (record: RolloutRecord, expectedVersion: number, opts?: SaveOptions) =>
+          target.save(scrubDeep(record), expectedVersion, opts && scrubDeep(opts));
       }
       if (prop === 'appendHistory') {
         return (name: string, entry: HistoryEntry) => target.appendHistory(name, scrubDeep(entry));
