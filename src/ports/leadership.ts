@@ -1,4 +1,4 @@
-import type { HistoryEntry, RolloutRecord, StateStore } from './state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions, StateStore } from './state-store.js';
 
 /*
  * Leadership port (DESIGN.md §5, issue 14). With several `stagegate run`
@@ -55,7 +55,12 @@ export interface Leadership {
 /** A store that checks a fence token in the same transaction as the write. */
 export interface FenceableStore extends StateStore {
   /** `save` with the epoch checked atomically: E_FENCED when a newer epoch exists */
-  saveFenced(record: RolloutRecord, expectedVersion: number, token: FenceToken): Promise<RolloutRecord>;
+  saveFenced(
+    record: RolloutRecord,
+    expectedVersion: number,
+    token: FenceToken,
+    opts?: SaveOptions,
+  ): Promise<RolloutRecord>;
   /** `appendHistory` with the same check */
   appendHistoryFenced(name: string, entry: HistoryEntry, token: FenceToken): Promise<void>;
 }

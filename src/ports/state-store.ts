@@ -100,14 +100,25 @@ export interface StoreHealth {
   readonly since: number | null;
 }
 
+/**
+ * What a save carries besides the record: the history entries of the step that
+ * produced it, committed with the record or not at all (issue 14). A conflict
+ * or a fenced refusal appends none of them; a kill after the save loses none.
+ */
+export interface SaveOptions {
+  /** appended after every entry already in the history, in this order */
+  readonly history?: readonly HistoryEntry[];
+}
+
 export interface StateStore {
   /** throws E_STORE_CORRUPT (details.path) when the record exists but cannot be decoded */
   load(name: string): Promise<RolloutRecord | undefined>;
   /**
    * throws StagegateError E_STORE_CONFLICT when the stored version is not `expectedVersion`,
-   * E_STORE_UNAVAILABLE (details.errno) when the disk is full or read-only
+   * E_STORE_UNAVAILABLE (details.errno) when the disk is full or read-only. `opts.history` is
+   * committed atomically with the record: both or neither.
    */
-  save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord>;
+  save(record: RolloutRecord, expectedVersion: number, opts?: SaveOptions): Promise<RolloutRecord>;
   appendHistory(name: string, entry: HistoryEntry): Promise<void>;
   history(name: string, page?: HistoryPage): Promise<HistoryEntry[]>;
   /** every readable record; one unreadable record is left out (see `scan`), never a throw */

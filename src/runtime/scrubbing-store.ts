@@ -1,5 +1,5 @@
 import { checkRecord } from '../ports/record-schema.js';
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions, StateStore } from '../ports/state-store.js';
 import { scrubDeep } from '../secrets/scrubber.js';
 
 /*
@@ -16,10 +16,11 @@ export function scrubbingStore(store: StateStore): StateStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'save') {
-        // async: a refusal is a rejected promise, like every other save failure
-        return async (record: RolloutRecord, expectedVersion: number) => {
+        // async: a refusal is a rejected promise, like every other save failure;
+        // the entries committed with the record (SaveOptions.history) are history too
+        return async (record: RolloutRecord, expectedVersion: number, opts?: SaveOptions) => {
           checkRecord(record);
-          return target.save(scrubDeep(record), expectedVersion);
+          return target.save(scrubDeep(record), expectedVersion, opts && scrubDeep(opts));
         };
       }
       if (prop === 'appendHistory') {

@@ -19,9 +19,13 @@ import { stepEntries } from './history-entries.js';
  *                and redo the step on the new version with the same inputs
  *                (a redo never measures again).
  *   applyIntent: history (what led to the write, then toggle-intent) → the
- *                toggle write → history toggle-result → save the result →
- *                history (what the result caused: transitions, stage moves).
+ *                toggle write → history toggle-result → save the result
+ *                together with what it caused (transitions, stage moves).
  *
+ * A commit's `history` entries are saved in the same atomic write as the
+ * record (StateStore SaveOptions, issue 14): a redo recomputes them, a
+ * conflict or a fenced refusal appends none, and a SIGKILL right after the
+ * save loses none — a stage entered is in the history exactly once.
  * Because the intent is saved before the write and cleared only after the
  * result is saved, a SIGKILL anywhere in between leaves the intent in the
  * record and the next check writes the same absolute value again. History is
@@ -56,6 +60,8 @@ export interface CommitOptions {
   readonly specHash: 'rollout' | 'keep';
   /** after the step: true when there is nothing to save (a refused command) */
   readonly skip?: () => boolean;
+  /** the step's history entries, committed atomically with its record (recomputed on a redo) */
+  readonly history?: (before: RolloutSummary, session: EngineSession, outcome: StepOutcome) => HistoryEntry[];
 }
 
 export interface WriteReport {
@@ -146,7 +152,14 @@ export function createStepper(deps: StepDeps): Stepper {
       const outcome = step(sess);
       if (opts.skip?.()) return { record: rec, session: sess, outcome, before };
       try {
-        const saved = await store.save(toRecord(rollout, sess, rec, opts.specHash, now()), rec?.version ?? 0);
+        const history = opts.history?.(before, sess, outcome) ?? [];
+        const saved = await store.save(
+          toRecord(rollout, sess, rec, opts.specHash, now()),
+          rec?.version ?? 0,
+          {
+            history,
+          },
+        );
         deps.onSaved?.(saved);
         deps.observer?.recordSummary(rollout.name, saved.summary);
         return { record: saved, session: sess, outcome, before };
@@ -213,9 +226,13 @@ export function createStepper(deps: StepDeps): Stepper {
         if (s.intent()?.id !== intent.id) return EMPTY;
         return written ? s.toggleApplied(at, written) : s.toggleFailed(at, error ?? 'unknown error');
       },
-      { log, specHash: 'keep' },
+      {
+        log,
+        specHash: 'keep',
+        // what the result caused (a stage entered) commits with the record that says so
+        history: (before, s, outcome) => stepEntries(before, s.summary(), outcome, at),
+      },
     );
-    await append(rollout.name, stepEntries(next.before, next.session.summary(), next.outcome, at));
     // the engine decides whether the write landed (a write can answer 200 and still read back wrong)
     const stillPending = next.session.intent()?.id === intent.id;
     const failure = error ?? (stillPending ? 'the toggle does not read back the value written' : null);

@@ -6,25 +6,19 @@ import type {
   HistoryEntry,
   HistoryPage,
   RolloutRecord,
+  SaveOptions,
   StateStore,
   StoreHealth,
   StoreProblem,
   StoreScan,
 } from '../ports/state-store.js';
 import { NAME_PATTERN } from '../rollout/schema.js';
-import {
-  DirSync,
-  appendLinesDurable,
-  ensureDir,
-  errnoCode,
-  readTextFile,
-  replaceFileDurable,
-} from './durable-fs.js';
-import { readTailLines } from './history-tail.js';
-import { decodeHistoryLine, decodeRecord } from './record-codec.js';
+import { DirSync, appendLinesDurable, ensureDir, errnoCode, replaceFileDurable } from './durable-fs.js';
+import { commitId, flushPending, readHistory, type PendingHistory } from './file-history.js';
+import { RecordFiles, withoutPending } from './record-file.js';
 import { withRecordLock } from './record-lock.js';
 import { assertRolloutName } from './rollout-name.js';
-import { WriteHealth, corruptRecord, problemOf, storeIoError } from './store-errors.js';
+import { WriteHealth, problemOf, storeIoError } from './store-errors.js';
 
 /*
  * File state store (DESIGN.md §5). Layout under `dir`:
@@ -51,6 +45,22 @@ import { WriteHealth, corruptRecord, problemOf, storeIoError } from './store-err
  * read back under the lock is compared as text with the one this store last
  * read or wrote, so the usual case (no one else wrote) skips decoding it.
  * Several history entries of one check go in one append.
+ *
+ * A save with history (SaveOptions, issue 14) commits the record and its
+ * entries together although they live in two files:
+ *
+ *   1. under the record lock, the stored record's `pendingHistory` (the batch
+ *      its save committed) is flushed first if this store has not seen it
+ *      land (file-history.ts finds how much of it is in the file by its tag);
+ *   2. the new record is written, carrying the new batch as `pendingHistory`
+ *      with a fresh commit id: the rename is the commit point;
+ *   3. the batch is appended, each line tagged [commit id, index].
+ *
+ * A kill before 2 commits nothing; after 2 the batch is in the record, and the
+ * next save or history read (step 1, also under the lock) appends what is
+ * missing of it, never a line twice. `load` never returns `pendingHistory`.
+ * After such a kill the flushed entries land after any plain appends made in
+ * between (a later toggle-intent): complete, and in causal order otherwise.
  */
 
 export interface FileStateStoreOptions {
@@ -63,12 +73,6 @@ export interface FileStateStoreOptions {
   readonly lockWaitMs?: number;
 }
 
-/** a record as this store last read or wrote it */
-interface KnownRecord {
-  readonly text: string;
-  readonly version: number;
-}
-
 export class FileStateStore implements StateStore {
   readonly dir: string;
   private readonly logger: Logger;
@@ -78,7 +82,7 @@ export class FileStateStore implements StateStore {
   private readonly historySync: DirSync;
   /** the store's directories, created (and their entries fsynced) once; reset when one turns out missing */
   private dirs: Promise<void> | undefined;
-  private readonly known = new Map<string, KnownRecord>();
+  private readonly records: RecordFiles;
   private readonly writes = new WriteHealth();
   private tempSeq = 0;
   /** bytes read from history files by paged reads (the proof that a page costs its own size) */
@@ -91,6 +95,7 @@ export class FileStateStore implements StateStore {
     this.lockWaitMs = opts.lockWaitMs ?? 15_000;
     this.rolloutsSync = new DirSync(join(this.dir, 'rollouts'));
     this.historySync = new DirSync(join(this.dir, 'history'));
+    this.records = new RecordFiles((name) => this.recordFile(name));
   }
 
   recordFile(name: string): string {
@@ -111,10 +116,10 @@ export class FileStateStore implements StateStore {
 
   async load(name: string): Promise<RolloutRecord | undefined> {
     assertRolloutName(name);
-    return this.read(name);
+    return this.records.read(name);
   }
 
-  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+  async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     const name = record.name;
     assertRolloutName(name);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
@@ -126,19 +131,22 @@ export class FileStateStore implements StateStore {
     const file = this.recordFile(name);
     try {
       await this.ensureDirs();
-      const lockOpts = { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs, logger: this.logger };
-      const result = await withRecordLock(this.lockFile(name), name, lockOpts, async () => {
-        const stored = await this.storedVersion(name);
-        if (stored !== expectedVersion) {
+      const result = await this.underLock(name, async () => {
+        const stored = await this.records.stored(name);
+        if (stored.version !== expectedVersion) {
           throw new StagegateError(
             'E_STORE_CONFLICT',
-            `state of ${name} changed underneath: stored version is ${stored}, expected ${expectedVersion}; reload and retry`,
-            { name, expectedVersion, storedVersion: stored },
+            `state of ${name} changed underneath: stored version is ${stored.version}, expected ${expectedVersion}; reload and retry`,
+            { name, expectedVersion, storedVersion: stored.version },
           );
         }
-        const saved: RolloutRecord = { ...record, version: expectedVersion + 1 };
-        const text = `${JSON.stringify(saved, null, 2)}\n`;
-        if (stored > 0) {
+        // the batch the replaced record committed must be in the file before the record is gone
+        if (stored.pending !== null && !stored.flushed) await this.flush(name, stored.pending);
+        const saved: RolloutRecord = { ...withoutPending(record), version: expectedVersion + 1 };
+        const entries = opts.history ?? [];
+        const pending = entries.length > 0 ? { commit: commitId(saved.version), entries } : null;
+        const text = `${JSON.stringify(pending ? { ...saved, pendingHistory: pending } : saved, null, 2)}\n`;
+        if (stored.version > 0) {
           // the replaced version stays readable as <name>.prev.json: the way back from a bad record
           const previous = this.previousFile(name);
           await unlink(previous).catch(ignoreMissing);
@@ -147,7 +155,9 @@ export class FileStateStore implements StateStore {
         // one temp name per save in flight: the record lock keeps other saves of this record out
         await replaceFileDurable(file, `${file}.${process.pid}-${++this.tempSeq}.tmp`, text);
         await this.rolloutsSync.sync();
-        this.known.set(name, { text, version: saved.version });
+        this.records.wrote(name, text, saved.version, pending);
+        // committed: a failing append from here on is finished by the next save or history read
+        if (pending) await this.flush(name, pending).catch((err: unknown) => this.flushFailed(name, err));
         return saved;
       });
       this.writes.succeeded();
@@ -192,41 +202,48 @@ export class FileStateStore implements StateStore {
     return typed;
   }
 
-  /**
-   * The whole history, or with `page` the newest entries read backwards from
-   * the end (history-tail.ts): a page costs its own bytes, not the file's.
-   * Paging counts lines, so a torn line skipped here still counts as one.
-   */
+  /** the whole history, or a page from the end (file-history.ts); a committed batch not yet appended first */
   async history(name: string, page?: HistoryPage): Promise<HistoryEntry[]> {
     assertRolloutName(name);
-    const file = this.historyFile(name);
-    let lines: string[];
-    try {
-      if (page === undefined || (page.before === undefined && page.limit === undefined)) {
-        lines = (await readTextFile(file)).split('\n');
-      } else {
-        const tail = await readTailLines(file, page.before ?? 0, page.limit ?? Infinity);
-        this.historyBytesRead += tail.bytesRead;
-        lines = tail.lines;
-      }
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
-      throw storeIoError('read', file, err);
-    }
-    const entries: HistoryEntry[] = [];
-    lines.forEach((line, index) => {
-      if (line.trim() === '') return;
-      const decoded = decodeHistoryLine(line);
-      if (decoded.ok) entries.push(decoded.value);
-      // A crash mid-append leaves a partial last line; the rest of the history is intact.
-      else
-        this.logger.warn(
-          // a line number only when the whole file was read: a page does not know where it starts
-          { file, ...(page === undefined ? { line: index + 1 } : {}), problem: decoded.problem },
-          'skipped unreadable history line',
-        );
+    await this.settle(name);
+    return readHistory(this.historyFile(name), page, this.logger, (n) => {
+      this.historyBytesRead += n;
     });
-    return entries;
+  }
+
+  /**
+   * A save killed between its record and its history append left the batch in
+   * the record: append the rest now. Best effort: the history is read anyway.
+   */
+  private async settle(name: string): Promise<void> {
+    try {
+      const seen = await this.records.stored(name);
+      if (seen.pending === null || seen.flushed) return;
+      await this.ensureDirs();
+      await this.underLock(name, async () => {
+        const stored = await this.records.stored(name);
+        if (stored.pending !== null && !stored.flushed) await this.flush(name, stored.pending);
+      });
+    } catch (err) {
+      this.flushFailed(name, err);
+    }
+  }
+
+  private async flush(name: string, pending: PendingHistory): Promise<void> {
+    await flushPending(this.historyFile(name), pending, this.historySync);
+    this.records.flushed(name, pending.commit);
+  }
+
+  private flushFailed(name: string, err: unknown): void {
+    const typed =
+      err instanceof StagegateError ? err : storeIoError('append to', this.historyFile(name), err);
+    this.writes.failed(typed);
+    this.logger.warn({ rollout: name, error: typed.message }, 'committed history not appended yet');
+  }
+
+  private underLock<T>(name: string, critical: () => Promise<T>): Promise<T> {
+    const lockOpts = { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs, logger: this.logger };
+    return withRecordLock(this.lockFile(name), name, lockOpts, critical);
   }
 
   /** every readable record: one truncated or hand-broken file must not hide all the others */
@@ -253,7 +270,7 @@ export class FileStateStore implements StateStore {
         .filter((n) => NAME_PATTERN.test(n))
         .map(async (name) => {
           try {
-            const rec = await this.read(name);
+            const rec = await this.records.read(name);
             if (rec) records.push(rec);
           } catch (err) {
             problems.push(problemOf(name, this.recordFile(name), err));
@@ -263,48 +280,6 @@ export class FileStateStore implements StateStore {
     records.sort((a, b) => a.name.localeCompare(b.name));
     problems.sort((a, b) => a.name.localeCompare(b.name));
     return { records, problems };
-  }
-
-  private async read(name: string): Promise<RolloutRecord | undefined> {
-    const text = await this.readText(name);
-    if (text === undefined) return undefined;
-    const record = this.decode(name, text);
-    this.known.set(name, { text, version: record.version });
-    return record;
-  }
-
-  /** The stored version, for a save under the record lock: decoded only when the text is not the one last seen. */
-  private async storedVersion(name: string): Promise<number> {
-    const text = await this.readText(name);
-    if (text === undefined) return 0;
-    const known = this.known.get(name);
-    if (known?.text === text) return known.version;
-    const { version } = this.decode(name, text);
-    this.known.set(name, { text, version });
-    return version;
-  }
-
-  private async readText(name: string): Promise<string | undefined> {
-    const file = this.recordFile(name);
-    try {
-      return await readTextFile(file);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw storeIoError('read', file, err);
-      this.known.delete(name);
-      return undefined;
-    }
-  }
-
-  private decode(name: string, text: string): RolloutRecord {
-    const file = this.recordFile(name);
-    const decoded = decodeRecord(text);
-    if (!decoded.ok) {
-      throw corruptRecord(name, file, decoded.problem);
-    }
-    if (decoded.value.name !== name) {
-      throw corruptRecord(name, file, `it names rollout ${JSON.stringify(decoded.value.name)}`);
-    }
-    return decoded.value;
   }
 
   private ensureDirs(): Promise<void> {

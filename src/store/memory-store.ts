@@ -1,5 +1,11 @@
 import { StagegateError } from '../errors.js';
-import type { HistoryEntry, HistoryPage, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type {
+  HistoryEntry,
+  HistoryPage,
+  RolloutRecord,
+  SaveOptions,
+  StateStore,
+} from '../ports/state-store.js';
 import { decodeHistoryLine } from './record-codec.js';
 import { assertRolloutName } from './rollout-name.js';
 
@@ -20,7 +26,7 @@ export class MemoryStateStore implements StateStore {
     return json === undefined ? undefined : (JSON.parse(json) as RolloutRecord);
   }
 
-  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+  async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
       throw new StagegateError(
@@ -40,6 +46,10 @@ export class MemoryStateStore implements StateStore {
     }
     const json = JSON.stringify({ ...record, version: expectedVersion + 1 });
     this.records.set(record.name, json);
+    // still no await since the compare: the record and its entries land together
+    const lines = this.histories.get(record.name) ?? [];
+    for (const entry of opts.history ?? []) lines.push(JSON.stringify(entry));
+    this.histories.set(record.name, lines);
     return JSON.parse(json) as RolloutRecord;
   }
 

@@ -1,6 +1,6 @@
 import { StagegateError } from '../errors.js';
 import type { FenceableStore, FenceToken, Leadership, LeadershipState } from '../ports/leadership.js';
-import type { HistoryEntry, RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions, StateStore } from '../ports/state-store.js';
 import type { StateLock } from './state-lock.js';
 
 /*
@@ -90,14 +90,14 @@ export function lockFencedStore(inner: StateStore, leadership: Leadership): Fenc
     ...(scan && { scan: () => scan.call(inner) }),
     ...(health && { health: () => health.call(inner) }),
     load: (name) => inner.load(name),
-    save: (record, v) => inner.save(record, v),
+    save: (record, v, opts) => inner.save(record, v, opts),
     appendHistory: (name, entry) => inner.appendHistory(name, entry),
     history: (name, page) => inner.history(name, page),
     list: () => inner.list(),
     // async: a refused fence is a rejected promise like any other write failure, not a synchronous throw
-    async saveFenced(record: RolloutRecord, v: number, token: FenceToken) {
+    async saveFenced(record: RolloutRecord, v: number, token: FenceToken, opts?: SaveOptions) {
       check(token);
-      return inner.save(record, v);
+      return inner.save(record, v, opts);
     },
     async appendHistoryFenced(name: string, entry: HistoryEntry, token: FenceToken) {
       check(token);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
-import type { RolloutRecord } from '../../src/ports/state-store.js';
+import type { RolloutRecord, SaveOptions } from '../../src/ports/state-store.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { applyAbort, operatorCommand } from '../../src/runtime/abort-first.js';
@@ -26,13 +26,13 @@ function failingStore(inner: MemoryStateStore, full: { on: boolean }): MemorySta
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'save') {
-        return async (rec: RolloutRecord, v: number) => {
+        return async (rec: RolloutRecord, v: number, opts?: SaveOptions) => {
           events.push(full.on ? 'save failed' : 'save');
           if (full.on)
             throw new StagegateError('E_STORE_UNAVAILABLE', 'cannot write: ENOSPC (disk full)', {
               errno: 'ENOSPC',
             });
-          return target.save(rec, v);
+          return target.save(rec, v, opts);
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;

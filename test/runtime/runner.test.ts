@@ -5,7 +5,7 @@ import { StagegateError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
-import type { HistoryEntry, RolloutRecord } from '../../src/ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions } from '../../src/ports/state-store.js';
 import type { Gate } from '../../src/ports/toggle-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
@@ -42,11 +42,13 @@ function spyStore(inner: MemoryStateStore): MemoryStateStore {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop === 'save') {
-        return async (rec: RolloutRecord, v: number) => {
+        return async (rec: RolloutRecord, v: number, opts?: SaveOptions) => {
           events.push(
             `save v${v} intent=${rec.intent ? `${rec.intent.action}:${rec.intent.percent}` : 'none'}`,
           );
-          return target.save(rec, v);
+          // the entries committed with the record, in the order they land
+          for (const e of opts?.history ?? []) events.push(`history ${e.type}`);
+          return target.save(rec, v, opts);
         };
       }
       if (prop === 'appendHistory') {

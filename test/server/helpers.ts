@@ -6,6 +6,7 @@ import type {
   RolloutSummary,
   StateStore,
   HistoryPage,
+  SaveOptions,
 } from '../../src/ports/state-store.js';
 import type { ApplyCommand, CommandOutcome, OperatorCommandName, ServerDeps } from '../../src/server/deps.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
@@ -23,10 +24,11 @@ export class FakeStore implements StateStore {
     this.guard();
     return this.records.get(name);
   }
-  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+  async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     this.guard();
     const saved = { ...record, version: expectedVersion + 1 };
     this.records.set(record.name, saved);
+    this.entries.set(record.name, [...(this.entries.get(record.name) ?? []), ...(opts.history ?? [])]);
     return saved;
   }
   async appendHistory(name: string, entry: HistoryEntry): Promise<void> {

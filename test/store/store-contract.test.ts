@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
+import type { FenceToken, Leadership } from '../../src/ports/leadership.js';
 import type { HistoryEntry, StateStore } from '../../src/ports/state-store.js';
+import { FencedStore } from '../../src/store/fencing/fenced-store.js';
+import { lockFencedStore } from '../../src/store/state-lock-leadership.js';
 import { FileStateStore } from '../../src/store/file-store.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { migrate } from '../../src/store/postgres/migrate.js';
@@ -35,14 +38,68 @@ afterAll(async () => {
   await stopTestServer();
 });
 
-const stores: [string, () => Promise<StateStore>][] = [
-  ['memory', async () => new MemoryStateStore()],
+/** a store as the leader writes to it, and the takeover that deposes that leader */
+interface Fenced {
+  readonly store: StateStore;
+  depose(): Promise<void>;
+}
+
+/** a leadership whose token is fixed; `deposed` makes fence() refuse like a follower's */
+function fakeLeadership(token: FenceToken, state: { deposed: boolean }): Leadership {
+  return {
+    isLeader: () => !state.deposed,
+    epoch: () => token.epoch,
+    state: () => ({ role: 'leader', self: token.holder, lease: { ...token, expiresAt: null } }),
+    onChange: () => () => undefined,
+    fence: () => {
+      if (state.deposed) throw new StagegateError('E_FENCED', 'not the leader');
+      return token;
+    },
+    confirm: async () => undefined,
+    stop: async () => undefined,
+  };
+}
+
+/** memory and file: fenced through the lock-holder check, as `stagegate run` on a file store */
+function lockFenced(inner: StateStore): Fenced {
+  const state = { deposed: false };
+  const leadership = fakeLeadership({ holder: 'a', epoch: 0 }, state);
+  return {
+    store: new FencedStore(lockFencedStore(inner, leadership), leadership),
+    depose: async () => {
+      state.deposed = true;
+    },
+  };
+}
+
+async function setLease(schema: string, holder: string, epoch: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO "${schema}".lease (id, holder, epoch, expires_at, acquired_at) VALUES (1, $1, $2, now() + interval '1 minute', now())
+     ON CONFLICT (id) DO UPDATE SET holder = $1, epoch = $2`,
+    [holder, epoch],
+  );
+}
+
+interface Subject {
+  readonly store: StateStore;
+  fenced(): Promise<Fenced>;
+}
+
+const stores: [string, () => Promise<Subject>][] = [
+  [
+    'memory',
+    async () => {
+      const store = new MemoryStateStore();
+      return { store, fenced: async () => lockFenced(store) };
+    },
+  ],
   [
     'file',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'stagegate-store-'));
       dirs.push(dir);
-      return new FileStateStore({ dir });
+      const store = new FileStateStore({ dir });
+      return { store, fenced: async () => lockFenced(store) };
     },
   ],
   [
@@ -50,7 +107,16 @@ const stores: [string, () => Promise<StateStore>][] = [
     async () => {
       const schema = `contract_${++schemas}`;
       await migrate(pool, schema);
-      return new PostgresStateStore({ pool, schema });
+      const store = new PostgresStateStore({ pool, schema });
+      return {
+        store,
+        // the database compares the epoch: the deposed leader's token stays what it was
+        fenced: async () => {
+          await setLease(schema, 'a', 1);
+          const leadership = fakeLeadership({ holder: 'a', epoch: 1 }, { deposed: false });
+          return { store: new FencedStore(store, leadership), depose: () => setLease(schema, 'b', 2) };
+        },
+      };
     },
   ],
 ];
@@ -75,7 +141,9 @@ function check(at: number): HistoryEntry {
   });
 }
 
-describe.each(stores)('%s state store contract', (_kind, make) => {
+describe.each(stores)('%s state store contract', (_kind, subject) => {
+  const make = async (): Promise<StateStore> => (await subject()).store;
+
   it('loads nothing for a rollout never saved', async () => {
     const store = await make();
     expect(await store.load('never-saved')).toBeUndefined();
@@ -233,5 +301,56 @@ describe.each(stores)('%s state store contract', (_kind, make) => {
   it.each([-1, 1.5, Number.NaN])('refuses expectedVersion %s with E_USAGE', async (expected) => {
     const store = await make();
     expect(await codeOf(store.save(record('alpha'), expected))).toBe('E_USAGE');
+  });
+});
+
+describe.each(stores)('%s state store: a save with its history (atomic commit)', (_kind, subject) => {
+  const ats = async (store: StateStore): Promise<number[]> => (await store.history('alpha')).map((e) => e.at);
+
+  it('appends the entries after those already there, and load shows no commit bookkeeping', async () => {
+    const { store } = await subject();
+    await store.appendHistory('alpha', check(1));
+    const saved = await store.save(record('alpha'), 0, { history: [check(2), check(3)] });
+    expect(saved).toEqual({ ...record('alpha'), version: 1 });
+    expect(await store.load('alpha')).toEqual({ ...record('alpha'), version: 1 });
+    expect(await store.history('alpha')).toEqual([check(1), check(2), check(3)]);
+    await store.save(record('alpha', { specHash: 'next' }), 1, { history: [check(4)] });
+    expect(await ats(store)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('appends none of the entries of a conflicting save', async () => {
+    const { store } = await subject();
+    await store.save(record('alpha'), 0, { history: [check(1)] });
+    expect(await codeOf(store.save(record('alpha'), 0, { history: [check(2), check(3)] }))).toBe(
+      'E_STORE_CONFLICT',
+    );
+    expect(await ats(store)).toEqual([1]);
+    expect((await store.load('alpha'))?.version).toBe(1);
+  });
+
+  it('appends none of the entries of a save refused as fenced', async () => {
+    const { store, fenced } = await subject();
+    const leader = await fenced();
+    await leader.store.save(record('alpha'), 0, { history: [check(1)] });
+    await leader.depose();
+    expect(await codeOf(leader.store.save(record('alpha'), 1, { history: [check(2)] }))).toBe('E_FENCED');
+    expect(await ats(store)).toEqual([1]);
+    expect((await store.load('alpha'))?.version).toBe(1);
+  });
+
+  it('of racing saves on one version, keeps exactly the winner and its entries', async () => {
+    const { store } = await subject();
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        store.save(record('alpha', { specHash: `w${i}` }), 0, {
+          history: [check(i * 10), check(i * 10 + 1)],
+        }),
+      ),
+    );
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(won).toHaveLength(1);
+    const winner = won[0] ?? -1;
+    expect((await store.load('alpha'))?.specHash).toBe(`w${winner}`);
+    expect(await ats(store)).toEqual([winner * 10, winner * 10 + 1]);
   });
 });

@@ -3,6 +3,7 @@ import type {
   HistoryEntry,
   HistoryPage,
   RolloutRecord,
+  SaveOptions,
   StateStore,
   StoreHealth,
   StoreScan,
@@ -15,7 +16,7 @@ import type {
  * store in the same transaction as the write). History entries about a write
  * toward off are the exception: a rollback is recorded by whoever made it,
  * deposed or not, because fencing must never hide that the toggle went off.
- * Reads pass through.
+ * (They are appended on their own, never inside a save.) Reads pass through.
  */
 
 /** a toggle intent or result that turns exposure down to 0 */
@@ -43,8 +44,9 @@ export class FencedStore implements StateStore {
     return this.inner.load(name);
   }
 
-  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
-    return this.inner.saveFenced(record, expectedVersion, this.leadership.fence());
+  /** the step's entries are fenced with the record: a deposed leader's save leaves no trace */
+  async save(record: RolloutRecord, expectedVersion: number, opts?: SaveOptions): Promise<RolloutRecord> {
+    return this.inner.saveFenced(record, expectedVersion, this.leadership.fence(), opts);
   }
 
   async appendHistory(name: string, entry: HistoryEntry): Promise<void> {

@@ -12,6 +12,8 @@ export class PgListener {
   private readonly handlers = new Map<string, Set<(payload: string) => void>>();
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
+  /** the connection being opened: listeners subscribing meanwhile wait for it instead of opening another */
+  private connecting: Promise<void> | undefined;
 
   constructor(
     private readonly url: string,
@@ -28,7 +30,8 @@ export class PgListener {
       if (this.client) await this.client.query(`LISTEN "${channel}"`).catch(() => undefined);
     }
     set.add(cb);
-    if (!this.client) await this.connect();
+    // two subscribers before the first connect finished would open two connections and hear every NOTIFY twice
+    if (!this.client) await this.open();
     return () => {
       set.delete(cb);
     };
@@ -40,6 +43,13 @@ export class PgListener {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  private open(): Promise<void> {
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
   }
 
   private async connect(): Promise<void> {
@@ -66,7 +76,7 @@ export class PgListener {
     if (err) this.logger?.warn({ err: { message: err.message } }, 'postgres listen connection lost');
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      void this.connect();
+      void this.open();
     }, this.retryMs);
     this.retry.unref();
   }

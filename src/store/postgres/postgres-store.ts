@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { StagegateError } from '../../errors.js';
 import type { FenceableStore, FenceToken } from '../../ports/leadership.js';
 import { decodeHistoryEntry } from '../../ports/history.js';
-import type { HistoryEntry, HistoryPage, RolloutRecord } from '../../ports/state-store.js';
+import type { HistoryEntry, HistoryPage, RolloutRecord, SaveOptions } from '../../ports/state-store.js';
 import { assertRolloutName } from '../rollout-name.js';
 import { inTransaction, storeError } from './pool.js';
 import { quoteSchema } from './sql-ident.js';
@@ -15,6 +15,10 @@ import { quoteSchema } from './sql-ident.js';
  * numbered by the row of `history_heads`, whose row lock orders concurrent
  * appends; a page is read backwards on the (name, pos) key, touching only the
  * rows it returns.
+ *
+ * A save with history (SaveOptions) is one transaction: the record's
+ * version-checked UPDATE and the entries' inserts commit together or not at
+ * all, so a conflict appends nothing and a kill loses nothing.
  *
  * The fenced writes first take a share lock on the lease row and compare its
  * epoch with the token in the same transaction. A takeover updates that row,
@@ -86,20 +90,32 @@ export class PostgresStateStore implements FenceableStore {
     return row === undefined ? undefined : { ...row.record, version: row.version };
   }
 
-  async save(record: RolloutRecord, expectedVersion: number): Promise<RolloutRecord> {
+  async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkExpected(expectedVersion);
-    return this.write(this.pool, record, expectedVersion, 0);
+    const entries = opts.history ?? [];
+    if (entries.length === 0) return this.write(this.pool, record, expectedVersion, 0);
+    try {
+      return await inTransaction(this.pool, (client) =>
+        this.commit(client, record, expectedVersion, entries, 0),
+      );
+    } catch (err) {
+      throw storeError(err, 'save');
+    }
   }
 
   async saveFenced(
     record: RolloutRecord,
     expectedVersion: number,
     token: FenceToken,
+    opts: SaveOptions = {},
   ): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkExpected(expectedVersion);
-    return this.fenced('save', token, (client) => this.write(client, record, expectedVersion, token.epoch));
+    const entries = opts.history ?? [];
+    return this.fenced('save', token, (client) =>
+      this.commit(client, record, expectedVersion, entries, token.epoch),
+    );
   }
 
   async appendHistory(name: string, entry: HistoryEntry): Promise<void> {
@@ -209,6 +225,20 @@ export class PostgresStateStore implements FenceableStore {
       `state of ${record.name} changed underneath: stored version is ${storedVersion}, expected ${expectedVersion}; reload and retry`,
       { name: record.name, expectedVersion, storedVersion },
     );
+  }
+
+  /** the record, then its entries, on one client inside the caller's transaction */
+  private async commit(
+    client: pg.PoolClient,
+    record: RolloutRecord,
+    expectedVersion: number,
+    entries: readonly HistoryEntry[],
+    epoch: number,
+  ): Promise<RolloutRecord> {
+    // the UPDATE first: a conflict throws before any entry is inserted, and the rollback undoes nothing
+    const saved = await this.write(client, record, expectedVersion, epoch);
+    for (const entry of entries) await this.append(client, record.name, entry, epoch);
+    return saved;
   }
 
   private async append(db: Queryable, name: string, entry: HistoryEntry, epoch: number): Promise<void> {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
-import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
-import { createPool } from '../../src/store/postgres/pool.js';
-import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
-import { record } from './helpers.js';
-import { usePostgres } from './pg-fixture.js';
+import { StagegateError } from '../../../src/errors.js';
+import { migrate } from '../../../src/store/postgres/migrate.js';
+import { MIGRATIONS } from '../../../src/store/postgres/migrations.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { PostgresStateStore } from '../../../src/store/postgres/postgres-store.js';
+import { record } from '../helpers.js';
+import { usePostgres } from '../pg-fixture.js';
 
 const pg = usePostgres();
 const latest = Math.max(...MIGRATIONS.map((m) => m.id));

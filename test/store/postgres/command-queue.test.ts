@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PgCommandQueue } from '../../src/store/postgres/command-queue.js';
-import { PgListener } from '../../src/store/postgres/listener.js';
-import { usePostgres } from './pg-fixture.js';
+import { PgCommandQueue } from '../../../src/store/postgres/command-queue.js';
+import { PgListener } from '../../../src/store/postgres/listener.js';
+import { usePostgres } from '../pg-fixture.js';
 
 const pg = usePostgres();
 
@@ -101,5 +101,60 @@ describe('operator commands through postgres', () => {
     } finally {
       await listener.stop();
     }
+  });
+
+  it('still reaches the leader by polling when its LISTEN connection is killed', async () => {
+    const schema = await pg.schema();
+    // a reconnect slower than the test: only the poll can pick the command up
+    const listener = new PgListener(pg.db.url, undefined, 60_000);
+    try {
+      const leaderQueue = new PgCommandQueue(pg.pool, schema, listener);
+      await lease(schema, 'leader', 1);
+      const woken: string[] = [];
+      const stop = await leaderQueue.subscribe(() => woken.push('wake'), 300);
+      const killed = await pg.pool.query<{ ok: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN "sg_commands_%' AND pid <> pg_backend_pid()`,
+      );
+      expect(killed.rows.map((r) => r.ok)).toEqual([true]);
+      try {
+        const id = await new PgCommandQueue(pg.pool, schema).enqueue(pause);
+        const start = Date.now();
+        let taken: number[] = [];
+        while (taken.length === 0 && Date.now() - start < 3_000) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (woken.length > 0)
+            taken = (await leaderQueue.take({ holder: 'leader', epoch: 1 })).map((c) => c.id);
+        }
+        expect(taken).toEqual([id]);
+        expect(Date.now() - start).toBeLessThan(1_000);
+      } finally {
+        stop();
+      }
+    } finally {
+      await listener.stop();
+    }
+  });
+
+  it('keeps commands queued while there is no leader; the next one drains them in order, each once', async () => {
+    const schema = await pg.schema();
+    const queue = new PgCommandQueue(pg.pool, schema);
+    const ids: number[] = [];
+    for (const command of ['pause', 'resume', 'abort'])
+      ids.push(await queue.enqueue({ ...pause, command, rollout: 'alpha' }));
+    // nobody holds the lease: nobody can take them
+    expect(await queue.take({ holder: 'a', epoch: 1 })).toEqual([]);
+    await lease(schema, 'a', 1);
+    const first = await queue.take({ holder: 'a', epoch: 1 });
+    expect(first.map((c) => [c.id, c.command])).toEqual([
+      [ids[0], 'pause'],
+      [ids[1], 'resume'],
+      [ids[2], 'abort'],
+    ]);
+    // a completes the first, then dies: its successor gets the other two only, still in order
+    await queue.complete(ids[0] ?? -1, { accepted: true, message: 'paused' });
+    await lease(schema, 'b', 2);
+    expect((await queue.take({ holder: 'b', epoch: 2 })).map((c) => c.id)).toEqual(ids.slice(1));
+    expect(await queue.take({ holder: 'b', epoch: 2 })).toEqual([]);
   });
 });

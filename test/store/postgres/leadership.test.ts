@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
-import type { Leadership } from '../../src/ports/leadership.js';
-import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
-import { FencedStore } from '../../src/store/fencing/fenced-store.js';
-import { FencedToggleProvider } from '../../src/store/fencing/fenced-toggle.js';
-import { PgLeadership } from '../../src/store/postgres/leadership.js';
-import { readLease } from '../../src/store/postgres/lease-sql.js';
-import { PgListener } from '../../src/store/postgres/listener.js';
-import { createPool } from '../../src/store/postgres/pool.js';
-import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
-import { record } from './helpers.js';
-import { usePostgres } from './pg-fixture.js';
+import { StagegateError } from '../../../src/errors.js';
+import type { Leadership } from '../../../src/ports/leadership.js';
+import { MemoryToggleProvider } from '../../../src/providers/toggles/memory.js';
+import { FencedStore } from '../../../src/store/fencing/fenced-store.js';
+import { FencedToggleProvider } from '../../../src/store/fencing/fenced-toggle.js';
+import { PgLeadership } from '../../../src/store/postgres/leadership.js';
+import { readLease } from '../../../src/store/postgres/lease-sql.js';
+import { PgListener } from '../../../src/store/postgres/listener.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { PostgresStateStore } from '../../../src/store/postgres/postgres-store.js';
+import { record } from '../helpers.js';
+import { usePostgres } from '../pg-fixture.js';
 
 const pg = usePostgres();
 const cleanup: (() => Promise<void>)[] = [];

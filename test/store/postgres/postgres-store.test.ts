@@ -1,11 +1,11 @@
-import { parseCheckDetail } from '../../src/ports/history.js';
+import { parseCheckDetail } from '../../../src/ports/history.js';
 import { describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
-import type { HistoryEntry } from '../../src/ports/state-store.js';
-import { createPool, storeError } from '../../src/store/postgres/pool.js';
-import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
-import { record } from './helpers.js';
-import { usePostgres } from './pg-fixture.js';
+import { StagegateError } from '../../../src/errors.js';
+import type { HistoryEntry } from '../../../src/ports/state-store.js';
+import { createPool, storeError } from '../../../src/store/postgres/pool.js';
+import { PostgresStateStore } from '../../../src/store/postgres/postgres-store.js';
+import { record } from '../helpers.js';
+import { usePostgres } from '../pg-fixture.js';
 
 const pg = usePostgres();
 
@@ -173,5 +173,25 @@ describe('postgres fenced writes', () => {
       client.release();
     }
     expect(await codeOf(s.saveFenced(record('alpha'), 0, { holder: 'a', epoch: 1 }))).toBe('E_FENCED');
+  });
+
+  it('commits a fenced save and its history in one transaction: a takeover in between refuses both', async () => {
+    const schema = await pg.schema();
+    const s = new PostgresStateStore({ pool: pg.pool, schema });
+    await setLease(schema, 'a', 3);
+    await s.saveFenced(record('alpha'), 0, { holder: 'a', epoch: 3 }, { history: [check(1), check(2)] });
+    const rows = await pg.pool.query(
+      `SELECT pos::int AS pos, epoch::int AS epoch FROM "${schema}".history ORDER BY pos`,
+    );
+    expect(rows.rows).toEqual([
+      { pos: 0, epoch: 3 },
+      { pos: 1, epoch: 3 },
+    ]);
+    await setLease(schema, 'b', 4);
+    expect(
+      await codeOf(s.saveFenced(record('alpha'), 1, { holder: 'a', epoch: 3 }, { history: [check(3)] })),
+    ).toBe('E_FENCED');
+    expect((await s.history('alpha')).map((e) => e.at)).toEqual([1, 2]);
+    expect(await s.historyLength('alpha')).toBe(2);
   });
 });
