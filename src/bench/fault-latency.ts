@@ -10,7 +10,7 @@ import { createWiring } from '../controller/wiring.js';
 import { StagegateError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { Measurement, MetricRequest, MetricsProvider } from '../ports/metrics-provider.js';
-import type { RolloutRecord } from '../ports/state-store.js';
+import type { RolloutRecord, SaveOptions } from '../ports/state-store.js';
 import { MemoryToggleProvider } from '../providers/toggles/memory.js';
 import { parseRolloutText } from '../rollout/loader.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
@@ -116,12 +116,12 @@ function failingSaves(inner: MemoryStateStore, state: { failing: boolean }): Mem
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'save') {
-        return async (rec: RolloutRecord, v: number) => {
+        return async (rec: RolloutRecord, v: number, opts?: SaveOptions) => {
           if (state.failing)
             throw new StagegateError('E_STORE_UNAVAILABLE', 'cannot write: ENOSPC (disk full)', {
               errno: 'ENOSPC',
             });
-          return target.save(rec, v);
+          return target.save(rec, v, opts);
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;

@@ -1,3 +1,4 @@
+import { checkRecord } from '../ports/record-schema.js';
 import { link, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StagegateError } from '../errors.js';
@@ -122,6 +123,7 @@ export class FileStateStore implements StateStore {
   async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     const name = record.name;
     assertRolloutName(name);
+    checkRecord(record);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
       throw new StagegateError(
         'E_USAGE',

@@ -1,3 +1,4 @@
+import { checkRecord } from '../ports/record-schema.js';
 import { StagegateError } from '../errors.js';
 import type {
   HistoryEntry,
@@ -28,6 +29,7 @@ export class MemoryStateStore implements StateStore {
 
   async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
+    checkRecord(record);
     if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
       throw new StagegateError(
         'E_USAGE',

@@ -190,6 +190,14 @@ describe.each(stores)('%s state store contract', (_kind, subject) => {
     },
   );
 
+  it('refuses a record with a fractional epoch time (E_RECORD_INVALID) and writes nothing', async () => {
+    const store = await make();
+    const bad = record('alpha', { updatedAt: 1_764_650_000_000.5 });
+    expect(await codeOf(store.save(bad, 0, { history: [] }))).toBe('E_RECORD_INVALID');
+    expect(await store.load('alpha')).toBeUndefined();
+    expect(await store.history('alpha')).toEqual([]);
+  });
+
   it('refuses a first save that expects an existing version', async () => {
     const store = await make();
     expect(await codeOf(store.save(record('alpha'), 1))).toBe('E_STORE_CONFLICT');

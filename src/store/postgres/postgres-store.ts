@@ -1,3 +1,4 @@
+import { checkRecord } from '../../ports/record-schema.js';
 import type pg from 'pg';
 import { StagegateError } from '../../errors.js';
 import type { FenceableStore, FenceToken } from '../../ports/leadership.js';
@@ -92,6 +93,7 @@ export class PostgresStateStore implements FenceableStore {
 
   async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
+    checkRecord(record);
     checkExpected(expectedVersion);
     const entries = opts.history ?? [];
     if (entries.length === 0) return this.write(this.pool, record, expectedVersion, 0);
@@ -111,6 +113,7 @@ export class PostgresStateStore implements FenceableStore {
     opts: SaveOptions = {},
   ): Promise<RolloutRecord> {
     assertRolloutName(record.name);
+    checkRecord(record);
     checkExpected(expectedVersion);
     const entries = opts.history ?? [];
     return this.fenced('save', token, (client) =>
