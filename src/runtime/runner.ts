@@ -19,7 +19,11 @@ import type { MonotonicClock } from '../ports/clock.js';
 import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
 import { measureCheck, type ProviderFor } from './measure.js';
-import { createStepper, describeError, type Position } from './step.js';
+import { createStepper, describeError, ResultUnsavedError, type Position } from './step.js';
+import { createUnsavedRetry } from './unsaved-retry.js';
+import { keepUnsavedAbort } from './unsaved-abort.js';
+import type { CommandMeta } from './engine-session.js';
+import { applyAbortMarker, type AbortMarkers } from './abort-marker.js';
 import { queryTopErrors } from './top-errors.js';
 
 /*
@@ -59,6 +63,12 @@ export interface RunnerDeps {
   /** every record this runner loaded before acting on it */
   readonly onLoaded?: (record: RolloutRecord) => void;
   readonly settleMs?: number;
+  /** runs work on one rollout so it never interleaves with a check (the controller's keyed serializer) */
+  readonly serialize?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
+  /** the unsaved-state save retry's first and longest wait (unsaved-retry.ts); default 1 s and 30 s */
+  readonly unsavedRetryMs?: { readonly baseMs: number; readonly capMs: number };
+  /** markers of CLI aborts whose record could not be saved (abort-marker.ts), applied before the toggle is read */
+  readonly abortMarkers?: AbortMarkers;
 }
 
 /** What one check measured and decided, for `simulate`'s timeline. */
@@ -89,6 +99,17 @@ export interface Runner {
    * `force`: without waiting for the retry time (`run --once`'s last attempts before it exits)
    */
   applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
+  /** rollouts whose toggle was written but whose state is not saved yet (retried on a timer), and since when */
+  unsaved(): { readonly name: string; readonly since: number }[];
+  /** an abort whose save failed after its toggle write (abort-first.ts): kept and its save retried */
+  keepAbort(
+    rollout: Rollout,
+    record: RolloutRecord | undefined,
+    meta: CommandMeta,
+    cause: unknown,
+  ): Promise<boolean>;
+  /** stops the save retry timers */
+  close(): void;
 }
 
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
@@ -104,7 +125,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   const stepper = createStepper({ ...deps, toggleFor, now });
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
-  const safety = createSafetyNet({ ...deps, toggleFor, now });
+  const serialize = deps.serialize ?? (<T>(_name: string, work: () => Promise<T>) => work());
+  const unsavedRetry = createUnsavedRetry({
+    logger: deps.logger,
+    ...deps.unsavedRetryMs,
+    retry: (rollout) =>
+      serialize(rollout.name, () =>
+        safety.flush(rollout, stepper, deps.logger.child({ rollout: rollout.name })),
+      ),
+  });
+  const safety = createSafetyNet({ ...deps, toggleFor, now, onUnsaved: (r) => unsavedRetry.schedule(r) });
   const retries = createRetryClock(now, deps.monotonic);
 
   async function open(
@@ -130,8 +160,24 @@ export function createRunner(deps: RunnerDeps): Runner {
     from: Position,
     log: Logger,
     lead: readonly HistoryEntry[] = [],
-  ): Promise<{ position: Position; notices: RolloutEventType[] }> {
-    const report = await stepper.applyIntent(rollout, from, log, lead);
+  ): Promise<{ position: Position; notices: RolloutEventType[] } | null> {
+    let report;
+    try {
+      report = await stepper.applyIntent(rollout, from, log, lead);
+    } catch (err) {
+      if (!(err instanceof ResultUnsavedError)) throw err;
+      // the toggle moved and the store failed: kept, retried on the timer, and what it caused is notified
+      safety.keep(
+        rollout,
+        { previous: err.previous, session: err.session, entries: err.entries },
+        err.cause,
+        log,
+      );
+      for (const event of err.outcome.notices) deps.notify(rollout.notify, event);
+      for (const t of err.outcome.transitions)
+        if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
+      return null;
+    }
     if (!report) return { position: from, notices: [] };
     if (report.failure === null) retries.forget(report.intent.id);
     else retries.failed(report.intent.id, report.at);
@@ -166,6 +212,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const opened = await open(rollout, log);
     if (!opened.position) return idle(opened.record);
     let current: Position = opened.position;
+    if (deps.abortMarkers)
+      current = await applyAbortMarker(deps.abortMarkers, rollout, current, stepper, log);
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
 
     const notices: RolloutEventType[] = [];
@@ -309,5 +357,20 @@ export function createRunner(deps: RunnerDeps): Runner {
     return true;
   }
 
-  return { check, applyPending, cancel: (name) => inFlight.get(name)?.abort() };
+  return {
+    check,
+    applyPending,
+    cancel: (name) => inFlight.get(name)?.abort(),
+    unsaved: () => safety.pending(),
+    keepAbort: (rollout, record, meta, cause) =>
+      keepUnsavedAbort(
+        { safety, openSession: deps.openSession },
+        rollout,
+        record,
+        meta,
+        cause,
+        deps.logger.child({ rollout: rollout.name }),
+      ),
+    close: () => unsavedRetry.close(),
+  };
 }
