@@ -1,11 +1,12 @@
 import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { RolloutEvent } from '../ports/notifier.js';
 import type { MetricsRecorder } from '../ports/observer.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, type CommandResult } from '../runtime/commands.js';
-import { operatorCommand } from '../runtime/abort-first.js';
+import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';
+import { applyAbort } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createLeaderGate } from './leader-gate.js';
 import { soleLeadership, type Leadership, type LeadershipState } from '../ports/leadership.js';
@@ -19,6 +20,7 @@ import { createScheduler, type Scheduler } from './scheduler.js';
 import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
 import type { Wiring } from './wiring.js';
 import { steadyWallClock } from '../ports/clock.js';
+import { createAbortSpool, spoolDirFor } from './abort-spool.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -50,6 +52,8 @@ export interface ControllerOptions {
   readonly leadership?: Leadership;
   /** called with the state-dir lock once held (its heartbeat is the file store's leadership) */
   readonly onLocked?: (lock: StateLock) => void;
+  /** the temp dir under which unsaved CLI aborts leave their markers (abort-spool.ts); default os.tmpdir() */
+  readonly spoolBase?: string;
 }
 
 export interface PassReport {
@@ -126,6 +130,8 @@ export function createController(opts: ControllerOptions): Controller {
     ...(opts.observer && { observer: opts.observer }),
     onSaved: (rec: RolloutRecord) => lastSeen.set(rec.name, rec.version),
     onLoaded: (rec: RolloutRecord) => noteVersion(rec),
+    serialize: (name, work) => serializer.run(name, work),
+    abortMarkers: createAbortSpool(spoolDirFor(wiring.config, opts.spoolBase)),
   });
 
   /** Logs a record version this process did not write (an operator command), once, whoever sees it first. */
@@ -311,6 +317,7 @@ export function createController(opts: ControllerOptions): Controller {
       await scheduler?.stop();
       loader?.close();
       await serializer.idle();
+      runner.close();
       await wiring.drain(5_000);
       await release();
       running = false;
@@ -325,11 +332,13 @@ export function createController(opts: ControllerOptions): Controller {
         const pendingRollbacks = await settlePendingRollbacks(loaderFor().all(), {
           store,
           applyPending: (r) => serializer.run(r.name, () => runner.applyPending(r, { force: true })),
+          unsaved: (name) => runner.unsaved().some((u) => u.name === name),
           logger,
         });
         await wiring.drain(5_000);
         return { ...report, pendingRollbacks };
       } finally {
+        runner.close();
         await release();
       }
     },
@@ -346,13 +355,35 @@ export function createController(opts: ControllerOptions): Controller {
       // the check in flight (behind a hung query, maybe) gives way to the operator (issue 11 item 4)
       runner.cancel(name);
       return serializer.run(name, async () => {
-        const result = await operatorCommand(store, rollout, cmd, {
+        const at = now();
+        const commandOpts = {
           ...meta,
-          now: now(),
-          notify: (names, event) => wiring.notify(names, event),
-          toggleFor: (p) => wiring.toggleFor(p),
+          now: at,
+          notify: (names: readonly string[], event: RolloutEvent) => wiring.notify(names, event),
+          toggleFor: (p: string) => wiring.toggleFor(p),
           ...(opts.observer && { observer: opts.observer }),
-        });
+        };
+        let result: CommandResult;
+        if (cmd === 'abort') {
+          const aborted = await applyAbort(store, rollout, commandOpts);
+          if (aborted.stateError !== null) {
+            // the toggle is off; the record is not: kept and its save retried, so no check calls the 0% drift
+            const kept = await runner.keepAbort(
+              rollout,
+              aborted.record,
+              { now: at, by: meta.by, reason: meta.reason },
+              new StagegateError('E_STORE_UNAVAILABLE', aborted.stateError),
+            );
+            throw new StagegateError(
+              'E_STORE_UNAVAILABLE',
+              `${aborted.message}${kept ? '; the save is retried until it lands' : ''}`,
+              { stateError: aborted.stateError },
+            );
+          }
+          result = aborted;
+        } else {
+          result = await applyOperatorCommand(store, rollout, cmd, commandOpts);
+        }
         if (result.record) lastSeen.set(name, result.record.version);
         logger.info(
           { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },
@@ -375,6 +406,12 @@ export function createController(opts: ControllerOptions): Controller {
     leadershipState: () => gate.leadership.state(),
     async ready() {
       if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
+      // a toggle written while the store failed is not recorded until its save lands: not ready until then
+      const unsaved = runner.unsaved();
+      if (unsaved.length > 0) {
+        const names = unsaved.map((u) => `${u.name} since ${new Date(u.since).toISOString()}`);
+        return { ready: false, reason: `state store failing: unsaved state of ${names.join(', ')}` };
+      }
       try {
         await store.list();
         return { ready: true, reason: null };
