@@ -1,26 +1,20 @@
 import { StagegateError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import type { RolloutEvent } from '../ports/notifier.js';
-import type { MetricsRecorder } from '../ports/observer.js';
+import type { RolloutRecord } from '../ports/state-store.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, applyOperatorCommand, type CommandResult } from '../runtime/commands.js';
-import { applyAbort } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createLeaderGate } from './leader-gate.js';
-import { soleLeadership, type Leadership, type LeadershipState } from '../ports/leadership.js';
+import { soleLeadership } from '../ports/leadership.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
-import type { OperatorCommand } from '../runtime/engine-session.js';
 import { createKeyedSerializer } from './keyed-serializer.js';
 import type { RolloutChange } from './rollout-diff.js';
 import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
 import { createRunner, type CheckReport, type Runner } from '../runtime/runner.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
-import type { Wiring } from './wiring.js';
 import { steadyWallClock } from '../ports/clock.js';
 import { createAbortSpool, spoolDirFor } from './abort-spool.js';
+import { runOperatorCommand } from './operator-command.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -37,66 +31,8 @@ import { createAbortSpool, spoolDirFor } from './abort-spool.js';
  * notifications drain, the lock is released.
  */
 
-export interface ControllerOptions {
-  readonly wiring: Wiring;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  /** how often the store is polled for operator commands; default 1000 ms */
-  readonly pollMs?: number;
-  /** checks in flight at once during a pass over every rollout; default 16 (see the benchmark) */
-  readonly concurrency?: number;
-  readonly observer?: MetricsRecorder;
-  /** shown to a second controller refused by the lock */
-  readonly owner?: string;
-  /** replicas on one database: only the leader checks and writes (default: always the leader) */
-  readonly leadership?: Leadership;
-  /** called with the state-dir lock once held (its heartbeat is the file store's leadership) */
-  readonly onLocked?: (lock: StateLock) => void;
-  /** the temp dir under which unsaved CLI aborts leave their markers (abort-spool.ts); default os.tmpdir() */
-  readonly spoolBase?: string;
-}
-
-export interface PassReport {
-  readonly rollouts: number;
-  readonly checked: number;
-  /** finished rollouts (completed, rolled back) that needed no check */
-  readonly finished: number;
-  /** checks that failed (store unreachable, state unreadable) */
-  readonly failed: readonly string[];
-  /** rollout files with problems (logged with path:line:col) */
-  readonly problems: number;
-  readonly durationMs: number;
-  /** `runOnce`: rollouts whose rollback write still had not landed when the pass gave up retrying */
-  readonly pendingRollbacks?: readonly string[];
-}
-
-export interface Controller {
-  readonly store: StateStore;
-  /**
-   * takes the state-dir lock (E_STORE_LOCKED naming the holder); `start` takes it too, but `run` takes it
-   * first so that a second controller is refused for the lock, not for an HTTP port already in use
-   */
-  lock(): Promise<void>;
-  /** releases the lock when `start` never ran (the server could not listen) */
-  unlock(): Promise<void>;
-  /** acquires the lock, loads and schedules every rollout, checks each once, starts watching and polling */
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** one check of every rollout, then release (for --once); the lock is taken and released here */
-  runOnce(): Promise<PassReport>;
-  rollouts(): Rollout[];
-  rollout(name: string): Rollout | undefined;
-  /** an operator command applied through the store, with its toggle write applied right away */
-  command(
-    name: string,
-    cmd: OperatorCommand,
-    meta: { by: string; reason: string | null },
-  ): Promise<CommandResult>;
-  /** false while starting or stopping, or when the store cannot be listed */
-  ready(): Promise<{ ready: boolean; reason: string | null }>;
-  /** leader or follower, and who holds the lease (a single controller is always the leader) */
-  leadershipState(): LeadershipState;
-}
+import type { Controller, ControllerOptions, PassReport } from './controller-types.js';
+export type { Controller, ControllerOptions, PassReport } from './controller-types.js';
 
 export function createController(opts: ControllerOptions): Controller {
   const { wiring, logger } = opts;
@@ -348,61 +284,23 @@ export function createController(opts: ControllerOptions): Controller {
     rollout(name) {
       return loader?.get(name);
     },
-    async command(name, cmd, meta) {
-      const rollout = loader?.get(name);
-      if (!rollout)
-        throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
-      // the check in flight (behind a hung query, maybe) gives way to the operator (issue 11 item 4)
-      runner.cancel(name);
-      return serializer.run(name, async () => {
-        const at = now();
-        const commandOpts = {
-          ...meta,
-          now: at,
-          notify: (names: readonly string[], event: RolloutEvent) => wiring.notify(names, event),
-          toggleFor: (p: string) => wiring.toggleFor(p),
+    command: (name, cmd, meta) =>
+      runOperatorCommand(
+        {
+          store,
+          wiring,
+          logger,
+          now,
+          runner,
+          serializer,
+          lastSeen,
+          rollout: (n) => loader?.get(n),
           ...(opts.observer && { observer: opts.observer }),
-        };
-        let result: CommandResult;
-        if (cmd === 'abort') {
-          const aborted = await applyAbort(store, rollout, commandOpts);
-          if (aborted.stateError !== null) {
-            // the toggle is off; the record is not: kept and its save retried, so no check calls the 0% drift
-            const kept = await runner.keepAbort(
-              rollout,
-              aborted.record,
-              { now: at, by: meta.by, reason: meta.reason },
-              new StagegateError('E_STORE_UNAVAILABLE', aborted.stateError),
-            );
-            throw new StagegateError(
-              'E_STORE_UNAVAILABLE',
-              `${aborted.message}${kept ? '; the save is retried until it lands' : ''}`,
-              { stateError: aborted.stateError },
-            );
-          }
-          result = aborted;
-        } else {
-          result = await applyOperatorCommand(store, rollout, cmd, commandOpts);
-        }
-        if (result.record) lastSeen.set(name, result.record.version);
-        logger.info(
-          { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },
-          'operator command',
-        );
-        if (!(result.accepted && result.record?.intent)) return result;
-        // answer with the state after the toggle write, not the one before it
-        await runner.applyPending(rollout);
-        const after = await store.load(name);
-        if (!after) return result;
-        lastSeen.set(name, after.version);
-        return {
-          ...result,
-          record: after,
-          summary: after.summary,
-          message: appliedMessage(cmd, name, after.summary, after.intent !== null),
-        };
-      });
-    },
+        },
+        name,
+        cmd,
+        meta,
+      ),
     leadershipState: () => gate.leadership.state(),
     async ready() {
       if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
