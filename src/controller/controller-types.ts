@@ -7,6 +7,7 @@ import type { CommandResult } from '../runtime/commands.js';
 import type { Leadership, LeadershipState } from '../ports/leadership.js';
 import type { OperatorCommand } from '../runtime/engine-session.js';
 import type { Wiring } from './wiring.js';
+import type { DuplicateName } from './duplicates.js';
 
 /* The controller's options and face (controller.ts implements it). */
 
@@ -67,6 +68,8 @@ export interface Controller {
   ): Promise<CommandResult>;
   /** false while starting or stopping, or when the store cannot be listed */
   ready(): Promise<{ ready: boolean; reason: string | null }>;
+  /** rollout files ignored because another file claims the same name (the kept one runs) */
+  duplicates(): DuplicateName[];
   /** leader or follower, and who holds the lease (a single controller is always the leader) */
   leadershipState(): LeadershipState;
 }

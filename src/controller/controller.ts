@@ -15,6 +15,7 @@ import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
 import { steadyWallClock } from '../ports/clock.js';
 import { createAbortSpool, spoolDirFor } from './abort-spool.js';
 import { runOperatorCommand } from './operator-command.js';
+import { duplicatesOf } from './duplicates.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -302,6 +303,7 @@ export function createController(opts: ControllerOptions): Controller {
         meta,
       ),
     leadershipState: () => gate.leadership.state(),
+    duplicates: () => duplicatesOf(loader?.problems() ?? []),
     async ready() {
       if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
       // a toggle written while the store failed is not recorded until its save lands: not ready until then
