@@ -16,6 +16,7 @@ import { steadyWallClock } from '../ports/clock.js';
 import { createAbortSpool, spoolDirFor } from './abort-spool.js';
 import { runOperatorCommand } from './operator-command.js';
 import { duplicatesOf } from './duplicates.js';
+import { createStorePoll, noteVersionWith } from './store-poll.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -47,7 +48,6 @@ export function createController(opts: ControllerOptions): Controller {
   let loader: RolloutLoader | undefined;
   let scheduler: Scheduler | undefined;
   let poll: NodeJS.Timeout | undefined;
-  let polling = false;
   let running = false;
   let stopping = false;
   // followers load rollouts and serve reads; checks, polls and writes only while leader (leader-gate.ts)
@@ -56,6 +56,7 @@ export function createController(opts: ControllerOptions): Controller {
     if (running && !stopping) void pass(loaderFor().all());
   });
 
+  const noteVersion = noteVersionWith(lastSeen, logger);
   const runner: Runner = createRunner({
     store,
     metricsFor: (p) => wiring.metricsFor(p),
@@ -70,23 +71,6 @@ export function createController(opts: ControllerOptions): Controller {
     serialize: (name, work) => serializer.run(name, work),
     abortMarkers: createAbortSpool(spoolDirFor(wiring.config, opts.spoolBase)),
   });
-
-  /** Logs a record version this process did not write (an operator command), once, whoever sees it first. */
-  function noteVersion(rec: RolloutRecord): void {
-    const seen = lastSeen.get(rec.name);
-    if (seen !== undefined && seen >= rec.version) return;
-    lastSeen.set(rec.name, rec.version);
-    if (seen === undefined) return;
-    logger.info(
-      {
-        rollout: rec.name,
-        version: rec.version,
-        state: rec.summary.state,
-        pendingWrite: rec.intent !== null,
-      },
-      'state changed outside the controller, picked up',
-    );
-  }
 
   function loaderFor(): RolloutLoader {
     loader ??= createRolloutLoader({ dir: wiring.config.rolloutsDir, logger, config: wiring.config });
@@ -177,40 +161,18 @@ export function createController(opts: ControllerOptions): Controller {
     }
   }
 
-  async function pollStore(): Promise<void> {
-    if (polling || stopping || !gate.acting()) return;
-    polling = true;
-    try {
-      for (const rec of await store.list()) {
-        const rollout = loader?.get(rec.name);
-        if (!rollout) continue;
-        const outside = (lastSeen.get(rec.name) ?? rec.version) < rec.version;
-        noteVersion(rec);
-        if (outside && rec.intent !== null && serializer.busy(rec.name)) {
-          // an operator's command (the CLI) is waiting behind a check: cancel it, apply right after
-          runner.cancel(rec.name);
-          void serializer.run(rec.name, () => runner.applyPending(rollout)).catch(() => undefined);
-          continue;
-        }
-        // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
-        if (rec.intent !== null && !serializer.busy(rec.name) && gate.acting()) {
-          void serializer
-            .run(rec.name, () => runner.applyPending(rollout))
-            .catch((err: unknown) => {
-              gate.fenced(err);
-              logger.error(
-                { rollout: rec.name, error: err instanceof Error ? err.message : String(err) },
-                'pending toggle write failed',
-              );
-            });
-        }
-      }
-    } catch (err) {
-      logger.error({ error: err instanceof Error ? err.message : String(err) }, 'state store poll failed');
-    } finally {
-      polling = false;
-    }
-  }
+  // the store poll needs the runner, which needs noteVersion: both are bound here, after the runner
+  const poller = createStorePoll({
+    store,
+    logger,
+    lastSeen,
+    serializer,
+    gate,
+    runner,
+    rollout: (name) => loader?.get(name),
+    stopping: () => stopping,
+  });
+  const pollStore = poller.poll;
 
   return {
     store,

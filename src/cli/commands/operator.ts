@@ -80,6 +80,7 @@ async function unsavedAbort(
   rollout: Rollout,
   meta: { readonly by: string; readonly reason: string | null; readonly now: number },
   result: AbortResult,
+  retried: boolean,
 ): Promise<StagegateError> {
   const off = result.toggleOff === true;
   const stateError = result.stateError ?? 'unknown';
@@ -102,7 +103,7 @@ async function unsavedAbort(
     : `the toggle write failed too: ${rollout.toggle.feature} may still be on`;
   return new StagegateError(
     'E_ROLLBACK_PENDING',
-    `abort of ${rollout.name}: ${toggle}; the record is not saved (${stateError}) after retrying for ${retryWindowMs(rollout) / 1000}s; ${where}`,
+    `abort of ${rollout.name}: ${toggle}; the record is not saved (${stateError}) ${retried ? ` after retrying for ${retryWindowMs(rollout) / 1000}s` : ''}; ${where}`,
     { stateError },
   );
 }
@@ -176,7 +177,8 @@ export function register(program: Command): void {
               })
             : { ...(await applyOperatorCommand(store, rollout, name, commandOpts)), stateError: null };
         await notifications?.drain(NOTIFY_WAIT_MS);
-        if (result.stateError !== null) throw await unsavedAbort(config, rollout, commandOpts, result);
+        if (result.stateError !== null)
+          throw await unsavedAbort(config, rollout, commandOpts, result, controllerRunning !== true);
         if (opts.json) {
           const { accepted, message, summary } = result;
           writeOut(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);
