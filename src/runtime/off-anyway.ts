@@ -71,8 +71,11 @@ export interface SafetyNet {
   unsaved(name: string): boolean;
   /** every rollout with an unsaved position, and since when (epoch ms): readiness fails while any is left */
   pending(): { readonly name: string; readonly since: number }[];
-  /** keeps a position whose save failed after its toggle write; retried like an off-anyway one */
-  keep(rollout: Rollout, position: UnsavedPosition, cause: unknown, log: Logger): void;
+  /**
+   * keeps a position whose save failed after its toggle write, retried like an off-anyway one; `outcome`
+   * (what the write's result caused) is notified and counted here, as the announcer would have
+   */
+  keep(rollout: Rollout, position: UnsavedPosition, cause: unknown, log: Logger, outcome?: StepOutcome): void;
   /** `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null */
   guard<T>(
     rollout: Rollout,
@@ -178,13 +181,26 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     deps.onUnsaved?.(rollout);
   }
 
-  function keep(rollout: Rollout, position: UnsavedPosition, cause: unknown, log: Logger): void {
+  function keep(
+    rollout: Rollout,
+    position: UnsavedPosition,
+    cause: unknown,
+    log: Logger,
+    outcome: StepOutcome = EMPTY,
+  ): void {
+    for (const event of outcome.notices) deps.notify(rollout.notify, event);
+    for (const t of outcome.transitions)
+      if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
     const summary = position.session.summary();
     log.fatal(
       { error: describeError(cause), errno: errnoOf(cause), state: summary.state, percent: summary.percent },
       'toggle written but state not saved, retrying the save',
     );
-    remember(rollout, position, deps.now());
+    remember(
+      rollout,
+      { previous: position.previous, session: position.session, entries: position.entries },
+      deps.now(),
+    );
   }
 
   // the timer and a check may both retry: one save at a time per rollout, the other waits for its answer

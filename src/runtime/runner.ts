@@ -99,16 +99,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       report = await stepper.applyIntent(rollout, from, log, lead);
     } catch (err) {
       if (!(err instanceof ResultUnsavedError)) throw err;
-      // the toggle moved and the store failed: kept, retried on the timer, and what it caused is notified
-      safety.keep(
-        rollout,
-        { previous: err.previous, session: err.session, entries: err.entries },
-        err.cause,
-        log,
-      );
-      for (const event of err.outcome.notices) deps.notify(rollout.notify, event);
-      for (const t of err.outcome.transitions)
-        if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
+      // the toggle moved and the store failed: kept, retried on the timer, what it caused notified
+      safety.keep(rollout, err, err.cause, log, err.outcome);
       return null;
     }
     if (!report) return { position: from, notices: [] };
