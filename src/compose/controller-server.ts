@@ -47,6 +47,7 @@ export function serverDepsFor(
       return { accepted: result.accepted, message: result.message, summary: result.summary };
     },
     loadedRollouts: () => controller.rollouts().map((r) => r.name),
+    duplicates: () => controller.duplicates(),
     leadership: () => controller.leadershipState(),
     readiness: async () => {
       const { ready, reason } = await controller.ready();

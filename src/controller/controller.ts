@@ -1,24 +1,22 @@
 import { StagegateError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { RolloutRecord, StateStore } from '../ports/state-store.js';
-import type { MetricsRecorder } from '../ports/observer.js';
+import type { RolloutRecord } from '../ports/state-store.js';
 import type { Rollout } from '../rollout/types.js';
 import { acquireStateLock, type StateLock } from '../store/state-lock.js';
-import { appliedMessage, type CommandResult } from '../runtime/commands.js';
-import { operatorCommand } from '../runtime/abort-first.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createLeaderGate } from './leader-gate.js';
-import { soleLeadership, type Leadership, type LeadershipState } from '../ports/leadership.js';
+import { soleLeadership } from '../ports/leadership.js';
 import { openEngineSession } from '../runtime/engine-adapter.js';
-import type { OperatorCommand } from '../runtime/engine-session.js';
 import { createKeyedSerializer } from './keyed-serializer.js';
 import type { RolloutChange } from './rollout-diff.js';
 import { createRolloutLoader, type RolloutLoader } from './rollout-loader.js';
 import { createRunner, type CheckReport, type Runner } from '../runtime/runner.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { settlePendingRollbacks } from '../runtime/pending-rollbacks.js';
-import type { Wiring } from './wiring.js';
 import { steadyWallClock } from '../ports/clock.js';
+import { createAbortSpool, spoolDirFor } from './abort-spool.js';
+import { runOperatorCommand } from './operator-command.js';
+import { duplicatesOf } from './duplicates.js';
+import { createStorePoll, noteVersionWith } from './store-poll.js';
 
 /*
  * The long-running controller (`stagegate run`) and the single pass
@@ -35,64 +33,8 @@ import { steadyWallClock } from '../ports/clock.js';
  * notifications drain, the lock is released.
  */
 
-export interface ControllerOptions {
-  readonly wiring: Wiring;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  /** how often the store is polled for operator commands; default 1000 ms */
-  readonly pollMs?: number;
-  /** checks in flight at once during a pass over every rollout; default 16 (see the benchmark) */
-  readonly concurrency?: number;
-  readonly observer?: MetricsRecorder;
-  /** shown to a second controller refused by the lock */
-  readonly owner?: string;
-  /** replicas on one database: only the leader checks and writes (default: always the leader) */
-  readonly leadership?: Leadership;
-  /** called with the state-dir lock once held (its heartbeat is the file store's leadership) */
-  readonly onLocked?: (lock: StateLock) => void;
-}
-
-export interface PassReport {
-  readonly rollouts: number;
-  readonly checked: number;
-  /** finished rollouts (completed, rolled back) that needed no check */
-  readonly finished: number;
-  /** checks that failed (store unreachable, state unreadable) */
-  readonly failed: readonly string[];
-  /** rollout files with problems (logged with path:line:col) */
-  readonly problems: number;
-  readonly durationMs: number;
-  /** `runOnce`: rollouts whose rollback write still had not landed when the pass gave up retrying */
-  readonly pendingRollbacks?: readonly string[];
-}
-
-export interface Controller {
-  readonly store: StateStore;
-  /**
-   * takes the state-dir lock (E_STORE_LOCKED naming the holder); `start` takes it too, but `run` takes it
-   * first so that a second controller is refused for the lock, not for an HTTP port already in use
-   */
-  lock(): Promise<void>;
-  /** releases the lock when `start` never ran (the server could not listen) */
-  unlock(): Promise<void>;
-  /** acquires the lock, loads and schedules every rollout, checks each once, starts watching and polling */
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** one check of every rollout, then release (for --once); the lock is taken and released here */
-  runOnce(): Promise<PassReport>;
-  rollouts(): Rollout[];
-  rollout(name: string): Rollout | undefined;
-  /** an operator command applied through the store, with its toggle write applied right away */
-  command(
-    name: string,
-    cmd: OperatorCommand,
-    meta: { by: string; reason: string | null },
-  ): Promise<CommandResult>;
-  /** false while starting or stopping, or when the store cannot be listed */
-  ready(): Promise<{ ready: boolean; reason: string | null }>;
-  /** leader or follower, and who holds the lease (a single controller is always the leader) */
-  leadershipState(): LeadershipState;
-}
+import type { Controller, ControllerOptions, PassReport } from './controller-types.js';
+export type { Controller, ControllerOptions, PassReport } from './controller-types.js';
 
 export function createController(opts: ControllerOptions): Controller {
   const { wiring, logger } = opts;
@@ -106,7 +48,6 @@ export function createController(opts: ControllerOptions): Controller {
   let loader: RolloutLoader | undefined;
   let scheduler: Scheduler | undefined;
   let poll: NodeJS.Timeout | undefined;
-  let polling = false;
   let running = false;
   let stopping = false;
   // followers load rollouts and serve reads; checks, polls and writes only while leader (leader-gate.ts)
@@ -115,6 +56,7 @@ export function createController(opts: ControllerOptions): Controller {
     if (running && !stopping) void pass(loaderFor().all());
   });
 
+  const noteVersion = noteVersionWith(lastSeen, logger);
   const runner: Runner = createRunner({
     store,
     metricsFor: (p) => wiring.metricsFor(p),
@@ -126,24 +68,9 @@ export function createController(opts: ControllerOptions): Controller {
     ...(opts.observer && { observer: opts.observer }),
     onSaved: (rec: RolloutRecord) => lastSeen.set(rec.name, rec.version),
     onLoaded: (rec: RolloutRecord) => noteVersion(rec),
+    serialize: (name, work) => serializer.run(name, work),
+    abortMarkers: createAbortSpool(spoolDirFor(wiring.config, opts.spoolBase)),
   });
-
-  /** Logs a record version this process did not write (an operator command), once, whoever sees it first. */
-  function noteVersion(rec: RolloutRecord): void {
-    const seen = lastSeen.get(rec.name);
-    if (seen !== undefined && seen >= rec.version) return;
-    lastSeen.set(rec.name, rec.version);
-    if (seen === undefined) return;
-    logger.info(
-      {
-        rollout: rec.name,
-        version: rec.version,
-        state: rec.summary.state,
-        pendingWrite: rec.intent !== null,
-      },
-      'state changed outside the controller, picked up',
-    );
-  }
 
   function loaderFor(): RolloutLoader {
     loader ??= createRolloutLoader({ dir: wiring.config.rolloutsDir, logger, config: wiring.config });
@@ -234,40 +161,18 @@ export function createController(opts: ControllerOptions): Controller {
     }
   }
 
-  async function pollStore(): Promise<void> {
-    if (polling || stopping || !gate.acting()) return;
-    polling = true;
-    try {
-      for (const rec of await store.list()) {
-        const rollout = loader?.get(rec.name);
-        if (!rollout) continue;
-        const outside = (lastSeen.get(rec.name) ?? rec.version) < rec.version;
-        noteVersion(rec);
-        if (outside && rec.intent !== null && serializer.busy(rec.name)) {
-          // an operator's command (the CLI) is waiting behind a check: cancel it, apply right after
-          runner.cancel(rec.name);
-          void serializer.run(rec.name, () => runner.applyPending(rollout)).catch(() => undefined);
-          continue;
-        }
-        // a pending write: an operator command's, or a failed one whose retry may be due (the runner checks when)
-        if (rec.intent !== null && !serializer.busy(rec.name) && gate.acting()) {
-          void serializer
-            .run(rec.name, () => runner.applyPending(rollout))
-            .catch((err: unknown) => {
-              gate.fenced(err);
-              logger.error(
-                { rollout: rec.name, error: err instanceof Error ? err.message : String(err) },
-                'pending toggle write failed',
-              );
-            });
-        }
-      }
-    } catch (err) {
-      logger.error({ error: err instanceof Error ? err.message : String(err) }, 'state store poll failed');
-    } finally {
-      polling = false;
-    }
-  }
+  // the store poll needs the runner, which needs noteVersion: both are bound here, after the runner
+  const poller = createStorePoll({
+    store,
+    logger,
+    lastSeen,
+    serializer,
+    gate,
+    runner,
+    rollout: (name) => loader?.get(name),
+    stopping: () => stopping,
+  });
+  const pollStore = poller.poll;
 
   return {
     store,
@@ -311,6 +216,7 @@ export function createController(opts: ControllerOptions): Controller {
       await scheduler?.stop();
       loader?.close();
       await serializer.idle();
+      runner.close();
       await wiring.drain(5_000);
       await release();
       running = false;
@@ -325,11 +231,13 @@ export function createController(opts: ControllerOptions): Controller {
         const pendingRollbacks = await settlePendingRollbacks(loaderFor().all(), {
           store,
           applyPending: (r) => serializer.run(r.name, () => runner.applyPending(r, { force: true })),
+          unsaved: (name) => runner.unsaved().some((u) => u.name === name),
           logger,
         });
         await wiring.drain(5_000);
         return { ...report, pendingRollbacks };
       } finally {
+        runner.close();
         await release();
       }
     },
@@ -339,42 +247,33 @@ export function createController(opts: ControllerOptions): Controller {
     rollout(name) {
       return loader?.get(name);
     },
-    async command(name, cmd, meta) {
-      const rollout = loader?.get(name);
-      if (!rollout)
-        throw new StagegateError('E_NOT_FOUND', `no rollout named "${name}" in ${wiring.config.rolloutsDir}`);
-      // the check in flight (behind a hung query, maybe) gives way to the operator (issue 11 item 4)
-      runner.cancel(name);
-      return serializer.run(name, async () => {
-        const result = await operatorCommand(store, rollout, cmd, {
-          ...meta,
-          now: now(),
-          notify: (names, event) => wiring.notify(names, event),
-          toggleFor: (p) => wiring.toggleFor(p),
+    command: (name, cmd, meta) =>
+      runOperatorCommand(
+        {
+          store,
+          wiring,
+          logger,
+          now,
+          runner,
+          serializer,
+          lastSeen,
+          rollout: (n) => loader?.get(n),
           ...(opts.observer && { observer: opts.observer }),
-        });
-        if (result.record) lastSeen.set(name, result.record.version);
-        logger.info(
-          { rollout: name, command: cmd, by: meta.by, reason: meta.reason, accepted: result.accepted },
-          'operator command',
-        );
-        if (!(result.accepted && result.record?.intent)) return result;
-        // answer with the state after the toggle write, not the one before it
-        await runner.applyPending(rollout);
-        const after = await store.load(name);
-        if (!after) return result;
-        lastSeen.set(name, after.version);
-        return {
-          ...result,
-          record: after,
-          summary: after.summary,
-          message: appliedMessage(cmd, name, after.summary, after.intent !== null),
-        };
-      });
-    },
+        },
+        name,
+        cmd,
+        meta,
+      ),
     leadershipState: () => gate.leadership.state(),
+    duplicates: () => duplicatesOf(loader?.problems() ?? []),
     async ready() {
       if (!running || stopping) return { ready: false, reason: stopping ? 'stopping' : 'starting' };
+      // a toggle written while the store failed is not recorded until its save lands: not ready until then
+      const unsaved = runner.unsaved();
+      if (unsaved.length > 0) {
+        const names = unsaved.map((u) => `${u.name} since ${new Date(u.since).toISOString()}`);
+        return { ready: false, reason: `state store failing: unsaved state of ${names.join(', ')}` };
+      }
       try {
         await store.list();
         return { ready: true, reason: null };

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { RolloutRecord, RolloutState, StoreProblem } from '../ports/state-store.js';
 import { formatProblem, type Problem } from '../rollout/errors.js';
 import type { Rollout } from '../rollout/types.js';
+import { duplicatesOf } from './duplicates.js';
 
 /*
  * `stagegate status`: the store's records joined with the rollout files, so a
@@ -25,6 +26,8 @@ export interface StatusRow {
   /** a toggle write persisted but not yet confirmed (a running controller applies it within a second) */
   readonly pendingIntent: boolean;
   readonly version: number;
+  /** other files claiming this rollout's name: ignored, `kept` is the file that runs (issue 11 item 4) */
+  readonly duplicates: readonly { readonly ignored: string; readonly kept: string }[];
   /** only on a rollout whose record cannot be read: that rollout's problem, the others are unaffected */
   readonly problem?: { readonly code: string; readonly path: string | null };
 }
@@ -58,6 +61,7 @@ export function statusRows(
       fileProblem: null,
       pendingIntent: false,
       version: 0,
+      duplicates: [],
       problem: { code: p.code, path: p.path },
     });
   }
@@ -77,6 +81,7 @@ export function statusRows(
       fileProblem: problem ? formatProblem(problem) : null,
       pendingIntent: rec.intent !== null,
       version: rec.version,
+      duplicates: [],
     });
   }
   for (const spec of rollouts) {
@@ -93,7 +98,13 @@ export function statusRows(
       fileProblem: null,
       pendingIntent: false,
       version: 0,
+      duplicates: [],
     });
+  }
+  for (const d of duplicatesOf(fileProblems)) {
+    const row = rows.get(d.name);
+    if (row)
+      rows.set(d.name, { ...row, duplicates: [...row.duplicates, { ignored: d.ignored, kept: d.kept }] });
   }
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -111,6 +122,11 @@ function formatCheck(iso: string | null, now: number): string {
 }
 
 function fileNote(r: StatusRow): string {
+  const dups = r.duplicates.map((d) => ` [duplicate name: ${d.ignored} ignored, ${d.kept} kept]`).join('');
+  return fileState(r) + dups;
+}
+
+function fileState(r: StatusRow): string {
   if (r.file !== null) return '';
   if (r.fileProblem !== null)
     return ` [rollout file invalid (${r.fileProblem}), running the last valid version]`;

@@ -10,6 +10,8 @@ export interface Problem {
   readonly line: number;
   readonly col: number;
   readonly message: string;
+  /** set on a file whose `name:` another file already claims: the rollout name and the file kept for it */
+  readonly duplicateOf?: { readonly name: string; readonly kept: string };
 }
 
 /** `path:line:col: message`, the format compilers use, so editors and CI logs can jump to it. */

@@ -153,6 +153,7 @@ export function firstOfEachName(
       path: check.path,
       ...(check.nameAt ?? { line: 1, col: 1 }),
       message: `name: duplicate rollout name "${r.name}" (also in ${first})`,
+      duplicateOf: { name: r.name, kept: first },
     });
   }
   return { rollouts, problems };

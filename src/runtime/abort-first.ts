@@ -11,6 +11,9 @@ import { scrubbingStore } from './scrubbing-store.js';
 import { openEngineSession } from './engine-adapter.js';
 import type { OperatorCommand } from './engine-session.js';
 import { describeError, createStepper } from './step.js';
+import { monotonicMs, type MonotonicClock } from '../ports/clock.js';
+import type { Logger } from '../log.js';
+import type { RolloutRecord } from '../ports/state-store.js';
 
 /*
  * An operator abort writes the toggle off itself, first, then records it
@@ -27,14 +30,33 @@ export interface AbortOptions extends CommandOptions {
   readonly toggleFor: (provider: string) => ToggleProvider;
   /** counts the write and the rollback like the runner's own writes (Prometheus) */
   readonly observer?: ControllerObserver;
+  /** no controller keeps an unsaved abort (the CLI): retry its save for `windowMs` (monotonic), then give up */
+  readonly retrySave?: {
+    readonly windowMs: number;
+    readonly pollMs?: number;
+    readonly clock?: MonotonicClock;
+    readonly sleep?: (ms: number) => Promise<void>;
+  };
 }
 
 export interface AbortResult extends CommandResult {
   /** the state could not be saved (the toggle write was made anyway); null when saved */
   readonly stateError: string | null;
+  /** whether the abort's own write turned the toggle off (confirmed by a read-back); absent when none was made */
+  readonly toggleOff?: boolean;
 }
 
 /** A provider whose `disable` answers what the abort's own write already answered. */
+/** A retry finding its abort saved up to the disable intent: the command result it had. */
+function resumed(rollout: Rollout, record: RolloutRecord): Omit<CommandResult, 'record'> {
+  return {
+    accepted: true,
+    message: `abort accepted for ${rollout.name}; now ${record.summary.state}`,
+    summary: record.summary,
+    outcome: { transitions: [], notices: [], decision: null },
+  };
+}
+
 function replay(real: ToggleProvider, written: ToggleState | null, error: string | null): ToggleProvider {
   return new Proxy(real, {
     get(target, prop, receiver) {
@@ -78,11 +100,56 @@ export async function applyAbort(
     { rollout: rollout.name, by: opts.by, ok: written !== null, error: writeError },
     'abort: toggle written off',
   );
-  const offText = written ? 'toggle written off' : `toggle write failed (${writeError ?? 'unknown'})`;
+  const made = { toggles, written, writeError };
+  const attempt = async (): Promise<AbortResult> => ({
+    ...(await recordAbort(store, rollout, { ...opts, openSession: open, logger: log }, made)),
+    toggleOff: written !== null,
+  });
+  let result = await attempt();
+  const retry = opts.retrySave;
+  if (result.stateError === null || !retry) return result;
+  // no controller will keep this abort: its save is retried here, for a bounded time on the monotonic clock
+  const clock = retry.clock ?? monotonicMs;
+  const sleep = retry.sleep ?? refSleep;
+  const started = clock();
+  while (result.stateError !== null && clock() - started < retry.windowMs) {
+    await sleep(Math.min(retry.pollMs ?? 1_000, Math.max(0, retry.windowMs - (clock() - started))));
+    result = await attempt();
+  }
+  return result;
+}
 
+const refSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Written {
+  readonly toggles: ToggleProvider;
+  readonly written: ToggleState | null;
+  readonly writeError: string | null;
+}
+
+/** The bookkeeping of an abort whose toggle write was made: the command, then the write's result. */
+async function recordAbort(
+  store: StateStore,
+  rollout: Rollout,
+  opts: AbortOptions & {
+    readonly openSession: NonNullable<AbortOptions['openSession']>;
+    readonly logger: Logger;
+  },
+  made: Written,
+): Promise<AbortResult> {
+  const open = opts.openSession;
+  const log = opts.logger;
+  const { toggles, written, writeError } = made;
+  const offText = written ? 'toggle written off' : `toggle write failed (${writeError ?? 'unknown'})`;
+  let record: RolloutRecord | undefined;
   let result: CommandResult;
   try {
-    result = await applyOperatorCommand(store, rollout, 'abort', { ...opts, callerWrites: true });
+    record = await store.load(rollout.name);
+    // a retry after the command was saved and only its result failed: the saved intent is this abort's
+    result =
+      record?.intent?.action === 'disable' && !open(rollout, record).canAccept('abort').ok
+        ? { ...resumed(rollout, record), record }
+        : await applyOperatorCommand(store, rollout, 'abort', { ...opts, callerWrites: true });
   } catch (err) {
     log.fatal(
       { rollout: rollout.name, error: describeError(err) },
@@ -91,7 +158,7 @@ export async function applyAbort(
     return {
       accepted: true,
       message: `abort accepted for ${rollout.name}; ${offText}; the state could not be saved: ${describeError(err)}`,
-      summary: session.summary(),
+      summary: record?.summary ?? open(rollout, record).summary(),
       outcome: { transitions: [], notices: [], decision: null },
       record,
       stateError: describeError(err),

@@ -31,6 +31,16 @@ export interface SafetyNetDeps {
   readonly notify: (names: readonly string[], event: RolloutEvent) => void;
   readonly now: () => number;
   readonly observer?: ControllerObserver;
+  /** a position was left unsaved: its save is retried on a timer (unsaved-retry.ts), not only at check cadence */
+  readonly onUnsaved?: (rollout: Rollout) => void;
+}
+
+/** A position whose toggle write was made but whose record could not be saved (an abort, a write's result). */
+export interface UnsavedPosition {
+  readonly previous: RolloutRecord | undefined;
+  readonly session: EngineSession;
+  /** the history the failed saves could not append, in order */
+  readonly entries: readonly HistoryEntry[];
 }
 
 interface Unsaved {
@@ -59,6 +69,13 @@ export interface SafetyNet {
   /** retries the save of an unsaved position; true when nothing is left unsaved for this rollout */
   flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean>;
   unsaved(name: string): boolean;
+  /** every rollout with an unsaved position, and since when (epoch ms): readiness fails while any is left */
+  pending(): { readonly name: string; readonly since: number }[];
+  /**
+   * keeps a position whose save failed after its toggle write, retried like an off-anyway one; `outcome`
+   * (what the write's result caused) is notified and counted here, as the announcer would have
+   */
+  keep(rollout: Rollout, position: UnsavedPosition, cause: unknown, log: Logger, outcome?: StepOutcome): void;
   /** `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null */
   guard<T>(
     rollout: Rollout,
@@ -141,13 +158,7 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
         readings: [],
       });
     }
-    const known = pending.get(rollout.name);
-    pending.set(rollout.name, {
-      previous: known?.previous ?? from.record,
-      session,
-      entries: [...(known?.entries ?? []), ...entries],
-      since: known?.since ?? at,
-    });
+    remember(rollout, { previous: from.record, session, entries }, at);
     if (state) {
       log.fatal(
         { percent: effectivePercent(state, rollout.toggle.gate), state: after.state },
@@ -159,7 +170,50 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     return { state, error, outcome };
   }
 
-  async function flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean> {
+  function remember(rollout: Rollout, position: UnsavedPosition, at: number): void {
+    const known = pending.get(rollout.name);
+    pending.set(rollout.name, {
+      previous: known?.previous ?? position.previous,
+      session: position.session,
+      entries: [...(known?.entries ?? []), ...position.entries],
+      since: known?.since ?? at,
+    });
+    deps.onUnsaved?.(rollout);
+  }
+
+  function keep(
+    rollout: Rollout,
+    position: UnsavedPosition,
+    cause: unknown,
+    log: Logger,
+    outcome: StepOutcome = EMPTY,
+  ): void {
+    for (const event of outcome.notices) deps.notify(rollout.notify, event);
+    for (const t of outcome.transitions)
+      if (t.to === 'rolled_back') deps.observer?.recordRollback(rollout.name);
+    const summary = position.session.summary();
+    log.fatal(
+      { error: describeError(cause), errno: errnoOf(cause), state: summary.state, percent: summary.percent },
+      'toggle written but state not saved, retrying the save',
+    );
+    remember(
+      rollout,
+      { previous: position.previous, session: position.session, entries: position.entries },
+      deps.now(),
+    );
+  }
+
+  // the timer and a check may both retry: one save at a time per rollout, the other waits for its answer
+  const flushing = new Map<string, Promise<boolean>>();
+  function flush(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean> {
+    const running = flushing.get(rollout.name);
+    if (running) return running;
+    const attempt = flushOnce(rollout, stepper, log).finally(() => flushing.delete(rollout.name));
+    flushing.set(rollout.name, attempt);
+    return attempt;
+  }
+
+  async function flushOnce(rollout: Rollout, stepper: Stepper, log: Logger): Promise<boolean> {
     const unsaved = pending.get(rollout.name);
     if (!unsaved) return true;
     try {
@@ -206,5 +260,7 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     offAnyway,
     flush,
     unsaved: (name) => pending.has(name),
+    pending: () => [...pending].map(([name, u]) => ({ name, since: u.since })),
+    keep,
   };
 }

@@ -22,6 +22,8 @@ export interface PendingRollbackDeps {
   /** the runner's applyPending, forced: the engine's backoff (15 s and up) is longer than the window */
   readonly applyPending: (rollout: Rollout) => Promise<boolean>;
   readonly logger: Logger;
+  /** a rollback written off whose state is not saved yet (off-anyway.ts): pending too, until its save lands */
+  readonly unsaved?: (name: string) => boolean;
   /** monotonic ms; tests inject a fake */
   readonly clock?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -39,9 +41,17 @@ export function retryWindowMs(rollout: Rollout): number {
 
 const refSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function pendingOf(store: StateStore, rollouts: readonly Rollout[]): Promise<Rollout[]> {
+async function pendingOf(
+  store: StateStore,
+  rollouts: readonly Rollout[],
+  unsaved: (name: string) => boolean,
+): Promise<Rollout[]> {
   const out: Rollout[] = [];
   for (const rollout of rollouts) {
+    if (unsaved(rollout.name)) {
+      out.push(rollout);
+      continue;
+    }
     const rec = await store.load(rollout.name).catch(() => undefined);
     if (rec?.intent?.action === 'disable') out.push(rollout);
   }
@@ -56,7 +66,8 @@ export async function settlePendingRollbacks(
   const clock = deps.clock ?? monotonicMs;
   const sleep = deps.sleep ?? refSleep;
   const started = clock();
-  let pending = await pendingOf(deps.store, rollouts);
+  const unsaved = deps.unsaved ?? (() => false);
+  let pending = await pendingOf(deps.store, rollouts, unsaved);
   if (pending.length === 0) return [];
   const windowMs = Math.max(...pending.map(retryWindowMs));
   deps.logger.warn(
@@ -75,7 +86,7 @@ export async function settlePendingRollbacks(
           ),
         );
     }
-    pending = await pendingOf(deps.store, pending);
+    pending = await pendingOf(deps.store, pending, unsaved);
     if (pending.length > 0) await sleep(deps.pollMs ?? 1_000);
   }
   for (const rollout of pending) {

@@ -1,9 +1,8 @@
 import type { Logger } from '../log.js';
 import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { Measurement } from '../ports/metrics-provider.js';
-import type { RolloutEvent, RolloutEventType } from '../ports/notifier.js';
-import type { ControllerObserver } from '../ports/observer.js';
-import type { RolloutRecord, StateStore } from '../ports/state-store.js';
+import type { RolloutEventType } from '../ports/notifier.js';
+import type { RolloutRecord } from '../ports/state-store.js';
 import { effectivePercent, type ToggleProvider } from '../ports/toggle-provider.js';
 import { formatExposure } from '../ports/toggle-exposure.js';
 import { readToggleConfirmed, untilAborted } from './check-reads.js';
@@ -15,11 +14,12 @@ import { createSafetyNet } from './off-anyway.js';
 import { confirmingOff } from './confirmed-off.js';
 import { createRetryClock } from './retry-clock.js';
 import { scrubbingStore } from './scrubbing-store.js';
-import type { MonotonicClock } from '../ports/clock.js';
-import type { CheckDecision, EngineSession } from './engine-session.js';
 import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
-import { measureCheck, type ProviderFor } from './measure.js';
-import { createStepper, describeError, type Position } from './step.js';
+import { measureCheck } from './measure.js';
+import { createStepper, describeError, ResultUnsavedError, type Position } from './step.js';
+import { createUnsavedRetry } from './unsaved-retry.js';
+import { keepUnsavedAbort } from './unsaved-abort.js';
+import { applyAbortMarker } from './abort-marker.js';
 import { queryTopErrors } from './top-errors.js';
 
 /*
@@ -42,54 +42,8 @@ import { queryTopErrors } from './top-errors.js';
  * rollout with `postLaunch` offsets gets a check-in when each falls due.
  */
 
-export interface RunnerDeps {
-  readonly store: StateStore;
-  readonly metricsFor: ProviderFor;
-  readonly toggleFor: (provider: string) => ToggleProvider;
-  readonly openSession: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
-  /** fire-and-forget: never awaited by a check */
-  readonly notify: (names: readonly string[], event: RolloutEvent) => void;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  /** retry waits within this process (retry-clock.ts); default performance.now */
-  readonly monotonic?: MonotonicClock;
-  readonly observer?: ControllerObserver;
-  /** every record this runner saved: the controller tells its own writes from an operator's */
-  readonly onSaved?: (record: RolloutRecord) => void;
-  /** every record this runner loaded before acting on it */
-  readonly onLoaded?: (record: RolloutRecord) => void;
-  readonly settleMs?: number;
-}
-
-/** What one check measured and decided, for `simulate`'s timeline. */
-export interface CheckFacts {
-  readonly at: number;
-  readonly measurements: Readonly<Record<string, Measurement>>;
-  readonly decision: CheckDecision | null;
-  /** every notice of the check and of the writes it made, in order */
-  readonly notices: readonly RolloutEventType[];
-}
-
-export interface CheckReport {
-  readonly rollout: string;
-  /** false when the check did not run (finished rollout, unreadable state) */
-  readonly checked: boolean;
-  readonly record: RolloutRecord | undefined;
-  readonly action: string | null;
-  /** null when no TICK ran (finished, unreadable, post-launch check-in) */
-  readonly facts: CheckFacts | null;
-}
-
-export interface Runner {
-  check(rollout: Rollout): Promise<CheckReport>;
-  /** cancels the check of `name` in flight, if any: it ends before its TICK (an operator command is waiting) */
-  cancel(name: string): void;
-  /**
-   * applies the record's pending toggle write, if any and if due (operator commands, rollback retries);
-   * `force`: without waiting for the retry time (`run --once`'s last attempts before it exits)
-   */
-  applyPending(rollout: Rollout, opts?: { readonly force?: boolean }): Promise<boolean>;
-}
+import type { CheckReport, Runner, RunnerDeps } from './runner-types.js';
+export type { CheckFacts, CheckReport, Runner, RunnerDeps } from './runner-types.js';
 
 /** decisions after which the stage is over: the moment to record the types of errors it logged */
 const STAGE_ENDS: ReadonlySet<string> = new Set(['advance', 'complete', 'rollback']);
@@ -104,7 +58,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   const stepper = createStepper({ ...deps, toggleFor, now });
   const announcer = createAnnouncer(deps);
   const checkIns = createCheckIns({ ...deps, now });
-  const safety = createSafetyNet({ ...deps, toggleFor, now });
+  const serialize = deps.serialize ?? (<T>(_name: string, work: () => Promise<T>) => work());
+  const unsavedRetry = createUnsavedRetry({
+    logger: deps.logger,
+    ...deps.unsavedRetryMs,
+    retry: (rollout) =>
+      serialize(rollout.name, () =>
+        safety.flush(rollout, stepper, deps.logger.child({ rollout: rollout.name })),
+      ),
+  });
+  const safety = createSafetyNet({ ...deps, toggleFor, now, onUnsaved: (r) => unsavedRetry.schedule(r) });
   const retries = createRetryClock(now, deps.monotonic);
 
   async function open(
@@ -130,8 +93,16 @@ export function createRunner(deps: RunnerDeps): Runner {
     from: Position,
     log: Logger,
     lead: readonly HistoryEntry[] = [],
-  ): Promise<{ position: Position; notices: RolloutEventType[] }> {
-    const report = await stepper.applyIntent(rollout, from, log, lead);
+  ): Promise<{ position: Position; notices: RolloutEventType[] } | null> {
+    let report;
+    try {
+      report = await stepper.applyIntent(rollout, from, log, lead);
+    } catch (err) {
+      if (!(err instanceof ResultUnsavedError)) throw err;
+      // the toggle moved and the store failed: kept, retried on the timer, what it caused notified
+      safety.keep(rollout, err, err.cause, log, err.outcome);
+      return null;
+    }
     if (!report) return { position: from, notices: [] };
     if (report.failure === null) retries.forget(report.intent.id);
     else retries.failed(report.intent.id, report.at);
@@ -166,6 +137,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const opened = await open(rollout, log);
     if (!opened.position) return idle(opened.record);
     let current: Position = opened.position;
+    if (deps.abortMarkers)
+      current = await applyAbortMarker(deps.abortMarkers, rollout, current, stepper, log);
     const specChanged = current.record === undefined || current.record.specHash !== rollout.specHash;
 
     const notices: RolloutEventType[] = [];
@@ -309,5 +282,20 @@ export function createRunner(deps: RunnerDeps): Runner {
     return true;
   }
 
-  return { check, applyPending, cancel: (name) => inFlight.get(name)?.abort() };
+  return {
+    check,
+    applyPending,
+    cancel: (name) => inFlight.get(name)?.abort(),
+    unsaved: () => safety.pending(),
+    keepAbort: (rollout, record, meta, cause) =>
+      keepUnsavedAbort(
+        { safety, openSession: deps.openSession },
+        rollout,
+        record,
+        meta,
+        cause,
+        deps.logger.child({ rollout: rollout.name }),
+      ),
+    close: () => unsavedRetry.close(),
+  };
 }

@@ -19,8 +19,8 @@ import { stepEntries } from './history-entries.js';
  *                and redo the step on the new version with the same inputs
  *                (a redo never measures again).
  *   applyIntent: history (what led to the write, then toggle-intent) → the
- *                toggle write → history toggle-result → save the result
- *                together with what it caused (transitions, stage moves).
+ *                toggle write → save the result with its toggle-result entry
+ *                and what it caused (transitions, stage moves), atomically.
  *
  * A commit's `history` entries are saved in the same atomic write as the
  * record (StateStore SaveOptions, issue 14): a redo recomputes them, a
@@ -94,6 +94,23 @@ export interface Stepper {
 
 const MAX_REDO = 5;
 const EMPTY: StepOutcome = { transitions: [], notices: [], decision: null };
+
+/**
+ * A toggle write was made but its result could not be recorded (the store failed after the write). Carries
+ * the position with the result applied, and the history not yet appended, for the safety net (off-anyway.ts).
+ */
+export class ResultUnsavedError extends Error {
+  constructor(
+    cause: unknown,
+    readonly previous: RolloutRecord | undefined,
+    readonly session: EngineSession,
+    readonly outcome: StepOutcome,
+    readonly entries: readonly HistoryEntry[],
+  ) {
+    super(`toggle written, result not saved: ${describeError(cause)}`, { cause });
+    this.name = 'ResultUnsavedError';
+  }
+}
 
 export function isConflict(err: unknown): boolean {
   return err instanceof StagegateError && err.code === 'E_STORE_CONFLICT';
@@ -201,38 +218,52 @@ export function createStepper(deps: StepDeps): Stepper {
       error = describeError(err);
     }
     const at = now();
-    await store.appendHistory(
-      rollout.name,
-      historyEntry({
-        type: 'toggle-result',
-        at,
-        intentId: intent.id,
-        ok: state !== undefined,
-        percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
-        error,
-      }),
-    );
+    const result = historyEntry({
+      type: 'toggle-result',
+      at,
+      intentId: intent.id,
+      ok: state !== undefined,
+      percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+      error,
+    });
     deps.observer?.recordToggleWrite({
       rollout: rollout.name,
       action: intent.action,
       ok: state !== undefined,
     });
     const written = state;
-    const next = await commit(
-      rollout,
-      from,
-      (s) => {
-        // an operator command may have replaced the intent meanwhile: then this result is not its result
-        if (s.intent()?.id !== intent.id) return EMPTY;
-        return written ? s.toggleApplied(at, written) : s.toggleFailed(at, error ?? 'unknown error');
-      },
-      {
+    // the session the result was first applied to (the one a failed save was for), and what it did
+    const first: { step?: { session: EngineSession; outcome: StepOutcome; before: RolloutSummary } } = {};
+    const applyResult = (s: EngineSession): StepOutcome => {
+      const before = s.summary();
+      // an operator command may have replaced the intent meanwhile: then this result is not its result
+      const outcome =
+        s.intent()?.id !== intent.id
+          ? EMPTY
+          : written
+            ? s.toggleApplied(at, written)
+            : s.toggleFailed(at, error ?? 'unknown error');
+      first.step ??= { session: s, outcome, before };
+      return outcome;
+    };
+    // the toggle has moved: a store failing from here on must not leave that unrecorded (issue 11 item 3)
+    let next: Step;
+    try {
+      next = await commit(rollout, from, applyResult, {
         log,
         specHash: 'keep',
-        // what the result caused (a stage entered) commits with the record that says so
-        history: (before, s, outcome) => stepEntries(before, s.summary(), outcome, at),
-      },
-    );
+        // the result and what it caused (a stage entered) commit with the record that says so
+        history: (before, s, outcome) => [result, ...stepEntries(before, s.summary(), outcome, at)],
+      });
+    } catch (err) {
+      if (isConflict(err)) throw err;
+      // the store failed before the result was applied to any session: apply it here instead
+      if (first.step === undefined) applyResult(from.session);
+      const pos = first.step as typeof first.step | undefined;
+      if (!pos) throw err;
+      const entries = [result, ...stepEntries(pos.before, pos.session.summary(), pos.outcome, at)];
+      throw new ResultUnsavedError(err, from.record, pos.session, pos.outcome, entries);
+    }
     // the engine decides whether the write landed (a write can answer 200 and still read back wrong)
     const stillPending = next.session.intent()?.id === intent.id;
     const failure = error ?? (stillPending ? 'the toggle does not read back the value written' : null);

@@ -33,6 +33,12 @@ export interface ServerDeps {
   readonly auth: AuthConfig;
   /** names of the rollout files currently loaded (shown as `pending` before their first save) */
   readonly loadedRollouts?: () => readonly string[];
+  /** rollout files ignored for a duplicate name: GET /api/rollouts shows them, /readyz warns */
+  readonly duplicates?: () => readonly {
+    readonly name: string;
+    readonly ignored: string;
+    readonly kept: string;
+  }[];
   /** extra readiness problems (e.g. "config not loaded"); empty when ready */
   readonly readiness?: () => Promise<readonly string[]> | readonly string[];
   readonly now?: () => number;

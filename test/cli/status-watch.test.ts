@@ -14,6 +14,7 @@ const row = (name: string, over: Partial<StatusRow> = {}): StatusRow => ({
   fileProblem: null,
   pendingIntent: false,
   version: 1,
+  duplicates: [],
   ...over,
 });
 const AT = Date.parse('2025-06-17T12:00:05Z');

@@ -75,6 +75,7 @@ function controller(store: StateStore, events: string[]): Controller {
     runOnce: unused,
     rollouts: () => loaded,
     rollout: (name) => loaded.find((r) => r.name === name),
+    duplicates: () => [],
     leadershipState: () => ({ role: 'leader', self: 'x', lease: { holder: 'x', epoch: 1, expiresAt: null } }),
     ready: async () => ({ ready: true, reason: null }),
     async command(name, cmd, meta) {

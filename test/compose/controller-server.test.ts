@@ -35,6 +35,7 @@ function fakeController(
   store: FakeStore,
   calls: Call[],
   ready = { ready: true, reason: null as string | null },
+  duplicates: ReturnType<Controller['duplicates']> = [],
 ): Controller {
   const loaded: Rollout[] = [rollout];
   return {
@@ -48,6 +49,7 @@ function fakeController(
     },
     rollouts: () => loaded,
     rollout: (name) => loaded.find((r) => r.name === name),
+    duplicates: () => duplicates,
     leadershipState: () => ({
       role: 'follower',
       self: 'replica-b',
@@ -164,6 +166,28 @@ describe('serverDepsFor (the API on top of the controller)', () => {
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json().problems).toEqual(['controller not ready: starting']);
+  });
+
+  it('a duplicate rollout name: GET /api/rollouts shows the ignored and the kept file, /readyz warns (200)', async () => {
+    const dup = { name: rollout.name, ignored: 'rollouts/copy.yaml', kept: 'rollouts/ebg.yaml' };
+    app = buildServer(
+      serverDepsFor(fakeController(new FakeStore(), [], { ready: true, reason: null }, [dup]), {
+        metrics: new StagegateMetrics({ defaultMetrics: false }),
+        logger: silentLogger(),
+        config: config({}),
+        env: {},
+      }),
+    );
+    const list = await app.inject({ method: 'GET', url: '/api/rollouts' });
+    expect(list.json()[0]).toMatchObject({
+      name: rollout.name,
+      duplicates: [{ ignored: 'rollouts/copy.yaml', kept: 'rollouts/ebg.yaml' }],
+    });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().warnings).toEqual([
+      `duplicate rollout name "${rollout.name}": rollouts/copy.yaml ignored, rollouts/ebg.yaml kept`,
+    ]);
   });
 
   it('/readyz says who acts: this replica is a follower, the lease holder and its epoch', async () => {

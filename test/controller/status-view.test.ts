@@ -35,6 +35,23 @@ function spec(name: string): Rollout {
 }
 
 describe('statusRows', () => {
+  it('a duplicate rollout name: the row of the kept rollout names the ignored file, the table says so', () => {
+    const problems = [
+      {
+        path: 'rollouts/copy.yaml',
+        line: 1,
+        col: 7,
+        message: 'name: duplicate rollout name "a-live" (also in rollouts/a-live.yaml)',
+        duplicateOf: { name: 'a-live', kept: 'rollouts/a-live.yaml' },
+      },
+    ];
+    const rows = statusRows([record('a-live', {})], [spec('a-live')], [], problems);
+    expect(rows[0]?.duplicates).toEqual([{ ignored: 'rollouts/copy.yaml', kept: 'rollouts/a-live.yaml' }]);
+    expect(formatStatusTable(rows, NOW)).toContain(
+      '[duplicate name: rollouts/copy.yaml ignored, rollouts/a-live.yaml kept]',
+    );
+  });
+
   it('joins records with rollout files: never-checked pending rows, removed files, sorted by name', () => {
     const rows = statusRows(
       [
@@ -56,6 +73,7 @@ describe('statusRows', () => {
         fileProblem: null,
         pendingIntent: true,
         version: 3,
+        duplicates: [],
       },
       {
         name: 'b-gone',
@@ -69,6 +87,7 @@ describe('statusRows', () => {
         fileProblem: null,
         pendingIntent: false,
         version: 3,
+        duplicates: [],
       },
       {
         name: 'c-new',
@@ -82,6 +101,7 @@ describe('statusRows', () => {
         fileProblem: null,
         pendingIntent: false,
         version: 0,
+        duplicates: [],
       },
     ]);
   });

@@ -31,6 +31,7 @@ let logLines: Record<string, unknown>[];
 let notified: RolloutEvent[];
 let errorsPerSecond: number;
 let clock: number;
+let closeRunner: (() => void) | undefined;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stagegate-savefail-'));
@@ -43,9 +44,19 @@ beforeEach(async () => {
   clock = Date.UTC(2026, 0, 5, 12);
 });
 afterEach(async () => {
+  closeRunner?.();
+  closeRunner = undefined;
   execFileSync('umount', ['-l', mnt]);
   await rm(dir, { recursive: true, force: true });
 });
+
+async function until(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const started = performance.now();
+  while (!(await what())) {
+    if (performance.now() - started > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 function setup(toggles: MemoryToggleProvider) {
   const store = new FileStateStore({ dir: join(mnt, 'state'), lockWaitMs: 60_000 });
@@ -79,7 +90,10 @@ function setup(toggles: MemoryToggleProvider) {
     notify: (_n, e) => notified.push(e),
     logger: createLogger({ level: 'info', destination }),
     now: () => clock,
+    // the save retry's own timer, fast enough for a test
+    unsavedRetryMs: { baseMs: 20, capMs: 100 },
   });
+  closeRunner = runner.close;
   return { store, runner };
 }
 
@@ -150,5 +164,58 @@ describe('the record cannot be saved during a breach', () => {
     ).toBe(true);
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
     toggles.disable = realDisable;
+  });
+
+  it('the save is retried on its own timer: saved with no further check once the disk has room', async () => {
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
+    const { store, runner } = setup(toggles);
+    await runner.check(rollout);
+    await writeFile(join(mnt, 'ballast'), Buffer.alloc(2 * 1024 * 1024)).catch(() => undefined);
+    errorsPerSecond = 60;
+    clock += 60_000;
+    expect((await runner.check(rollout)).action).toBe('off-anyway');
+    expect(runner.unsaved().map((u) => u.name)).toEqual(['disk']);
+    // the timer keeps failing while the disk is full...
+    await until(
+      async () => logLines.filter((l) => l.msg === 'state still unsaved, check skipped').length >= 2,
+    );
+    expect((await store.load('disk'))?.summary.state).toBe('running');
+    // ...and lands once it has room, though no check runs
+    await rm(join(mnt, 'ballast'));
+    await until(async () => (await store.load('disk'))?.summary.state === 'rolled_back');
+    expect(runner.unsaved()).toEqual([]);
+    expect(logLines.some((l) => l.msg === 'state saved after the store recovered')).toBe(true);
+  });
+
+  it("a toggle write's result that cannot be saved is kept and retried, never thrown away", async () => {
+    const toggles = new MemoryToggleProvider({ features: [FEATURE] });
+    const { store, runner } = setup(toggles);
+    // the disk fills between the intent's save and the result's: the write lands, its result cannot be saved
+    const realSet = toggles.setPercent.bind(toggles);
+    toggles.setPercent = async (...args) => {
+      const state = await realSet(...args);
+      await writeFile(join(mnt, 'ballast'), Buffer.alloc(2 * 1024 * 1024)).catch(() => undefined);
+      return state;
+    };
+    const report = await runner.check(rollout);
+    expect(report.action).not.toBeNull();
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
+    // stored: the intent only; in memory: the result, kept for the retried save
+    expect((await store.load('disk'))?.intent?.action).toBe('set');
+    expect(runner.unsaved().map((u) => u.name)).toEqual(['disk']);
+    expect(
+      logLines.find((l) => l.msg === 'toggle written but state not saved, retrying the save'),
+    ).toMatchObject({
+      level: 60,
+      errno: 'ENOSPC',
+    });
+    toggles.setPercent = realSet;
+    await rm(join(mnt, 'ballast'));
+    await until(async () => (await store.load('disk'))?.intent === null);
+    const rec = await store.load('disk');
+    expect(rec?.summary).toMatchObject({ state: 'running', percent: 5 });
+    const types = (await store.history('disk')).map((e) => e.type);
+    expect(types.indexOf('toggle-intent')).toBeLessThan(types.indexOf('toggle-result'));
+    expect(types.filter((t) => t === 'toggle-result')).toHaveLength(1);
   });
 });

@@ -53,6 +53,27 @@ describe('retryWindowMs', () => {
 });
 
 describe('settlePendingRollbacks', () => {
+  it('an unsaved rollback (toggle off, record not saved) is pending too, until its save lands', async () => {
+    const store = await storeWith({ a: false });
+    let mono = 0;
+    let unsaved = true;
+    let attempts = 0;
+    const left = await settlePendingRollbacks([rollout('a', '5s')], {
+      store,
+      unsaved: () => unsaved,
+      applyPending: async () => {
+        // the second attempt's save lands
+        if (++attempts === 2) unsaved = false;
+        return true;
+      },
+      logger: silentLogger(),
+      clock: () => mono,
+      sleep: async (ms) => void (mono += ms),
+    });
+    expect(left).toEqual([]);
+    expect(attempts).toBe(2);
+  });
+
   it('retries each pending rollback until its window ends on the monotonic clock, whatever the wall clock does', async () => {
     const store = await storeWith({ a: true, b: false });
     let mono = 0;

@@ -2,7 +2,9 @@ import { writeOut } from '../output.js';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyOperatorCommand } from '../../runtime/commands.js';
-import { applyAbort } from '../../runtime/abort-first.js';
+import { applyAbort, type AbortResult } from '../../runtime/abort-first.js';
+import { retryWindowMs } from '../../runtime/pending-rollbacks.js';
+import { createAbortSpool, spoolDirFor } from '../../controller/abort-spool.js';
 import { checkOperatorInput } from '../../rollout/operator-input.js';
 import { createToggleProvider } from '../../providers/toggles/factory.js';
 import type { ToggleProvider } from '../../ports/toggle-provider.js';
@@ -69,6 +71,43 @@ function togglesFrom(config: Config, logger: Logger): (provider: string) => Togg
   };
 }
 
+/**
+ * The abort's record could not be saved, even after retrying for one check interval: the toggle write was
+ * made first, so say what the toggle IS, leave the marker a later controller applies, exit 3.
+ */
+async function unsavedAbort(
+  config: Config,
+  rollout: Rollout,
+  meta: { readonly by: string; readonly reason: string | null; readonly now: number },
+  result: AbortResult,
+  retried: boolean,
+): Promise<StagegateError> {
+  const off = result.toggleOff === true;
+  const stateError = result.stateError ?? 'unknown';
+  const where = await createAbortSpool(spoolDirFor(config))
+    .put({
+      rollout: rollout.name,
+      feature: rollout.toggle.feature,
+      by: meta.by,
+      reason: meta.reason,
+      at: meta.now,
+      error: stateError,
+    })
+    .then(
+      (path) => `the next \`stagegate run\` on this host records the abort (marker ${path})`,
+      (err: unknown) =>
+        `no marker could be left either (${err instanceof Error ? err.message : String(err)}): run \`stagegate abort\` again once the store is back`,
+    );
+  const toggle = off
+    ? `the toggle ${rollout.toggle.feature} IS off`
+    : `the toggle write failed too: ${rollout.toggle.feature} may still be on`;
+  return new StagegateError(
+    'E_ROLLBACK_PENDING',
+    `abort of ${rollout.name}: ${toggle}; the record is not saved (${stateError}) ${retried ? ` after retrying for ${retryWindowMs(rollout) / 1000}s` : ''}; ${where}`,
+    { stateError },
+  );
+}
+
 function defaultUser(): string {
   try {
     return userInfo().username;
@@ -130,14 +169,16 @@ export function register(program: Command): void {
         };
         const result =
           name === 'abort'
-            ? await applyAbort(store, rollout, { ...commandOpts, toggleFor: togglesFrom(config, logger) })
+            ? await applyAbort(store, rollout, {
+                ...commandOpts,
+                toggleFor: togglesFrom(config, logger),
+                // a running controller keeps an unsaved abort itself; without one, this process retries
+                ...(controllerRunning !== true && { retrySave: { windowMs: retryWindowMs(rollout) } }),
+              })
             : { ...(await applyOperatorCommand(store, rollout, name, commandOpts)), stateError: null };
         await notifications?.drain(NOTIFY_WAIT_MS);
-        if (result.stateError !== null) {
-          // the toggle write was made (or tried) first; the bookkeeping is what failed
-          writeOut(`${result.message}\n`);
-          throw new StagegateError('E_STORE_UNAVAILABLE', `state not saved: ${result.stateError}`);
-        }
+        if (result.stateError !== null)
+          throw await unsavedAbort(config, rollout, commandOpts, result, controllerRunning !== true);
         if (opts.json) {
           const { accepted, message, summary } = result;
           writeOut(`${JSON.stringify({ accepted, message, summary }, null, 2)}\n`);

@@ -57,9 +57,14 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ServerDeps): vo
     problems.push(...(deps.readiness ? await deps.readiness() : []));
     // a follower is ready (it serves reads and relays commands); the body says who acts
     const leadership = leadershipView(deps);
+    // warned, not failed: pulling the instance would take away the API on-call needs (duplicates.ts)
+    const warnings = (deps.duplicates?.() ?? []).map(
+      (d) => `duplicate rollout name "${d.name}": ${d.ignored} ignored, ${d.kept} kept`,
+    );
+    const extra = warnings.length > 0 ? { warnings } : {};
     if (problems.length > 0)
-      return reply.code(503).send({ status: 'not ready', problems, records, leadership });
-    return { status: 'ready', problems: [], records, leadership };
+      return reply.code(503).send({ status: 'not ready', problems, records, leadership, ...extra });
+    return { status: 'ready', problems: [], records, leadership, ...extra };
   });
 
   app.get('/metrics', async (_req, reply) => {

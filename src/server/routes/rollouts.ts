@@ -27,7 +27,14 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: ServerDeps): v
     const items = new Map<string, RolloutListItem>(records.map((r) => [r.name, listItem(r)]));
     for (const p of problems) items.set(p.name, problemItem(p));
     for (const name of loaded()) if (!items.has(name)) items.set(name, pendingItem(name));
-    return [...items.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // a file ignored for claiming a running rollout's name shows on that rollout (issue 11 item 4)
+    const dups = deps.duplicates?.() ?? [];
+    return [...items.values()]
+      .map((item) => {
+        const mine = dups.filter((d) => d.name === item.name).map(({ ignored, kept }) => ({ ignored, kept }));
+        return mine.length > 0 ? { ...item, duplicates: mine } : item;
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
   });
 
   app.get('/api/rollouts/:name', async (req) => {
