@@ -6,13 +6,26 @@ import {
   type DatadogClientOptions,
 } from '../../../../src/providers/metrics/datadog/client.js';
 import { DatadogFailure } from '../../../../src/providers/metrics/datadog/errors.js';
-import { API_KEY, APP_KEY, FROM, TO, captureLogs, rateLimitHeaders, scalarAnswer } from './test-kit.js';
+import type { MetricRequest } from '../../../../src/ports/metrics-provider.js';
+import {
+  API_KEY,
+  APP_KEY,
+  FROM,
+  TO,
+  WINDOW,
+  captureLogs,
+  makeProvider,
+  rateLimitHeaders,
+  scalarAnswer,
+} from './test-kit.js';
 
 /*
  * client.ts on its own: the official API classes over our transport, one
  * retry loop, the rate-limit gate, stats, and the API-key probe — against
  * nock answering as Datadog does (v2 scalar, logs and RUM aggregate, v1
  * validate). Waits go through an injected sleep and clock, never wall time.
+ * The rate-limit cases drive the client through the provider, which exposes
+ * the gate's last headers and the stats.
  */
 
 const DD = 'https://api.datadoghq.com';
@@ -45,6 +58,13 @@ const LOGS: v2.LogsAggregateRequest = {
 const RUM: v2.RUMAggregateRequest = {
   compute: [{ aggregation: 'cardinality', metric: '@usr.id', type: 'total' }],
   filter: { query: '@view.name:/claims', from: String(FROM), to: String(TO) },
+};
+
+/** the provider's request for the same metric (the rate-limit cases, moved from provider.test.ts) */
+const SENT_VALUE: MetricRequest = {
+  id: 'v',
+  query: { kind: 'value', query: 'sum:ebg.email.sent{env:prod}.as_count()', aggregator: 'sum' },
+  window: WINDOW,
 };
 
 const BUCKETS = { data: { buckets: [{ by: {}, computes: { c0: 12 } }] }, meta: { status: 'done' } };
@@ -191,51 +211,74 @@ describe('retries', () => {
   });
 });
 
-describe('rate limits', () => {
-  it('a 429 closes the gate until its reset; the retry waits there, then goes out', async () => {
-    const { client, sleeps, logs } = makeClient();
-    nock(DD)
+describe('rate limits (through the provider, which reads the client’s gate and stats)', () => {
+  it('on 429 waits until X-RateLimit-Reset (plus jitter) and then retries', async () => {
+    const { provider, sleeps, logs } = makeProvider();
+    const scope = nock(DD)
       .post('/api/v2/query/scalar')
       .reply(429, { errors: ['Too many requests'] }, { ...J, ...rateLimitHeaders(0, 7) })
       .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [3] }), { ...J, ...rateLimitHeaders(99, 10) });
-    await client.queryScalar(SCALAR);
-    // 7 s asked, plus the jitter of up to 1 s (random 0.5): the one wait, before the retry
-    expect(sleeps).toEqual([7_500]);
-    const limited = logs.entries().find((e) => e.msg === 'datadog rate limited');
-    expect(limited).toMatchObject({
-      operation: 'metrics query',
-      capped: false,
-      requestedMs: 7_500,
-      waitMs: 7_500,
+      .reply(200, scalarAnswer({ a: [12] }), { ...J, ...rateLimitHeaders(99, 10) });
+    expect(await provider.queryMany([SENT_VALUE])).toEqual([{ kind: 'value', value: 12 }]);
+    expect(scope.isDone()).toBe(true);
+    // reset 7 s + jitter (random 0.5 × 1 s)
+    expect(sleeps).toEqual([7500]);
+    expect(provider.rateLimit()).toEqual({
+      limit: 100,
+      remaining: 99,
+      reset: 10,
+      period: 10,
+      name: 'metrics_query',
     });
-    expect(client.rateLimit()).toMatchObject({ name: 'metrics_query', remaining: 99, limit: 100 });
+    expect(logs.entries().some((e) => e.msg === 'datadog rate limited' && e.waitMs === 7500)).toBe(true);
   });
 
-  it('a reset beyond the cap fails calls at once until the gate reopens, without sending', async () => {
-    const { client, sleeps } = makeClient({ maxRateLimitWaitMs: 5_000, retries: 0 });
-    nock(DD)
+  it('does not wait for a reset beyond the cap: fails now, keeps requests out for the cap only', async () => {
+    const { provider, sleeps, clock } = makeProvider({}, { maxRateLimitWaitMs: 30_000 });
+    const scope = nock(DD)
       .post('/api/v2/query/scalar')
-      .reply(429, { errors: ['Too many requests'] }, { ...J, ...rateLimitHeaders(0, 3_600) });
-    expect((await failure(client.queryScalar(SCALAR))).code).toBe('E_PROVIDER_RATE_LIMITED');
-    // nock has nothing left to answer: a request going out would fail differently
-    const f = await failure(client.queryScalar(SCALAR));
-    expect(f.code).toBe('E_PROVIDER_RATE_LIMITED');
-    expect(f.message).toMatch(/beyond the 5 s cap on waits; no metrics query goes out for \d+ s$/);
+      .reply(429, { errors: ['Too many requests'] }, { ...J, ...rateLimitHeaders(0, 600) })
+      .post('/api/v2/query/scalar')
+      .reply(200, scalarAnswer({ a: [3] }), J);
+    const [first] = await provider.queryMany([SENT_VALUE]);
+    expect(first).toEqual({
+      kind: 'error',
+      code: 'E_PROVIDER_RATE_LIMITED',
+      message:
+        'Datadog rate limit exhausted: its reset is beyond the 30 s cap on waits; no metrics query goes out for 30 s',
+    });
+    // a check within the cap does not even try
+    clock.now += 10_000;
+    const [second] = await provider.queryMany([SENT_VALUE]);
+    expect(second).toMatchObject({ kind: 'error', code: 'E_PROVIDER_RATE_LIMITED' });
+    expect(provider.stats()).toEqual({ requests: 1, errors: 1 });
+    // the next check after the cap tries again: a far reset never shuts a rollback's checks out for longer
+    clock.now += 20_000;
+    expect(await provider.queryMany([SENT_VALUE])).toEqual([{ kind: 'value', value: 3 }]);
+    expect(scope.isDone()).toBe(true);
     expect(sleeps).toEqual([]);
-    expect(client.stats().requests).toBe(1);
   });
 
-  it('warns once when the budget turns low, not on every answer while it stays low', async () => {
-    const { client, logs } = makeClient();
+  it('remembers the last rate-limit headers and warns once when the budget runs low', async () => {
+    const { provider, logs } = makeProvider();
     nock(DD)
       .post('/api/v2/query/scalar')
       .reply(200, scalarAnswer({ a: [1] }), { ...J, ...rateLimitHeaders(50) })
       .post('/api/v2/query/scalar')
-      .times(2)
-      .reply(200, scalarAnswer({ a: [1] }), { ...J, ...rateLimitHeaders(5) });
-    for (let i = 0; i < 3; i++) await client.queryScalar(SCALAR);
-    expect(logs.entries().filter((e) => e.msg === 'datadog rate-limit budget low')).toHaveLength(1);
+      .reply(200, scalarAnswer({ a: [1] }), { ...J, ...rateLimitHeaders(9) })
+      .post('/api/v2/query/scalar')
+      .reply(200, scalarAnswer({ a: [1] }), { ...J, ...rateLimitHeaders(8) });
+    for (let i = 0; i < 3; i++) await provider.queryMany([SENT_VALUE]);
+    expect(provider.rateLimit()).toEqual({
+      limit: 100,
+      remaining: 8,
+      reset: 7,
+      period: 10,
+      name: 'metrics_query',
+    });
+    const warnings = logs.entries().filter((e) => e.msg === 'datadog rate-limit budget low');
+    expect(warnings).toHaveLength(1);
+    expect(logs.entries().filter((e) => e.msg === 'datadog response' && e.level === 20)).toHaveLength(3);
   });
 });
 
