@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide, ZERO_COUNTERS, type DecideInput, type GateName } from '../../src/engine/decide.js';
+import { beforeStart } from '../../src/engine/decide-start.js';
 import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import {
@@ -123,41 +124,11 @@ describe('each gate holds the rollout on its own', () => {
 });
 
 describe('before the first stage', () => {
-  it.each<[string, Partial<Rollout['start']> & Rollout['start'], boolean, string, boolean]>([
-    ['immediately', { kind: 'immediately' }, false, 'advance', false],
-    ['at a time not reached', { kind: 'at', at: T0 + HOUR }, false, 'hold', false],
-    ['at a time reached', { kind: 'at', at: T0 - HOUR }, false, 'advance', false],
-    ['manual, not approved', { kind: 'manual' }, false, 'hold', true],
-    ['manual, approved', { kind: 'manual' }, true, 'advance', false],
-  ])('start %s', (_name, start, approved, action, awaiting) => {
-    const d = decide(
-      input({ stageIndex: -1, stageStartedAt: null, now: T0, approved }, makeRollout({ start })),
-    );
-    expect(d).toMatchObject({ action, awaitingApproval: awaiting, stageIndex: -1 });
-    if (action === 'advance') expect(d.targetStage).toBe(0);
-  });
-
-  it('says when a timed start will happen', () => {
-    const d = decide(
-      input({ stageIndex: -1, now: T0 }, makeRollout({ start: { kind: 'at', at: T0 + HOUR } })),
-    );
-    expect(d.reasons).toEqual(['starts at 2025-06-17T14:00:00.000Z']);
-  });
-
-  it('a first stage with approval waits for it; the advance window applies to the start', () => {
-    const approvalFirst = makeRollout({
-      stages: [stage('canary', 10, { approval: true }), stage('full', 100)],
-    });
-    expect(decide(input({ stageIndex: -1, now: T0 }, approvalFirst))).toMatchObject({
-      action: 'hold',
-      awaitingApproval: true,
-      reasons: ['canary requires approval, waiting for approve'],
-    });
-    const weekend = decide(
-      input({ stageIndex: -1, now: SATURDAY_NOON }, makeRollout({ advanceDuring: WEEKDAYS })),
-    );
-    expect(weekend.action).toBe('hold');
-    expect(weekend.gates.find((g) => g.gate === 'advanceDuring')?.open).toBe(false);
+  // its gates are decide-start.ts's (test/engine/decide-start.test.ts); decide hands the whole decision over
+  it('decides by beforeStart, whatever the measurements say', () => {
+    const i = input({ stageIndex: -1, stageStartedAt: null, now: T0, measurements: breaching() });
+    expect(decide(i)).toEqual(beforeStart(i));
+    expect(decide(i).results).toEqual([]);
   });
 });
 

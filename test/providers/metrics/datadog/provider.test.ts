@@ -1,16 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRequest } from '../../../../src/ports/metrics-provider.js';
-import {
-  API_KEY,
-  APP_KEY,
-  FROM,
-  TO,
-  WINDOW,
-  makeProvider,
-  rateLimitHeaders,
-  scalarAnswer,
-} from './test-kit.js';
+import { API_KEY, APP_KEY, FROM, TO, WINDOW, makeProvider, scalarAnswer } from './test-kit.js';
 
 const DD = 'https://api.datadoghq.com';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -364,77 +355,6 @@ describe('failures become error measurements', () => {
       code: 'E_PROVIDER_UNREACHABLE',
       message: 'Datadog metrics query was cancelled',
     });
-  });
-});
-
-describe('rate limits', () => {
-  it('on 429 waits until X-RateLimit-Reset (plus jitter) and then retries', async () => {
-    const { provider, sleeps, logs } = makeProvider();
-    const scope = nock(DD)
-      .post('/api/v2/query/scalar')
-      .reply(429, { errors: ['Too many requests'] }, { ...JSON_HEADERS, ...rateLimitHeaders(0, 7) })
-      .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [12] }), { ...JSON_HEADERS, ...rateLimitHeaders(99, 10) });
-    expect(await provider.queryMany([value('v', SENT)])).toEqual([{ kind: 'value', value: 12 }]);
-    expect(scope.isDone()).toBe(true);
-    // reset 7 s + jitter (random 0.5 × 1 s)
-    expect(sleeps).toEqual([7500]);
-    expect(provider.rateLimit()).toEqual({
-      limit: 100,
-      remaining: 99,
-      reset: 10,
-      period: 10,
-      name: 'metrics_query',
-    });
-    expect(logs.entries().some((e) => e.msg === 'datadog rate limited' && e.waitMs === 7500)).toBe(true);
-  });
-
-  it('does not wait for a reset beyond the cap: fails now, keeps requests out for the cap only', async () => {
-    const { provider, sleeps, clock } = makeProvider({}, { maxRateLimitWaitMs: 30_000 });
-    const scope = nock(DD)
-      .post('/api/v2/query/scalar')
-      .reply(429, { errors: ['Too many requests'] }, { ...JSON_HEADERS, ...rateLimitHeaders(0, 600) })
-      .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [3] }), JSON_HEADERS);
-    const [first] = await provider.queryMany([value('v', SENT)]);
-    expect(first).toEqual({
-      kind: 'error',
-      code: 'E_PROVIDER_RATE_LIMITED',
-      message:
-        'Datadog rate limit exhausted: its reset is beyond the 30 s cap on waits; no metrics query goes out for 30 s',
-    });
-    // a check within the cap does not even try
-    clock.now += 10_000;
-    const [second] = await provider.queryMany([value('v', SENT)]);
-    expect(second).toMatchObject({ kind: 'error', code: 'E_PROVIDER_RATE_LIMITED' });
-    expect(provider.stats()).toEqual({ requests: 1, errors: 1 });
-    // the next check after the cap tries again: a far reset never shuts a rollback's checks out for longer
-    clock.now += 20_000;
-    expect(await provider.queryMany([value('v', SENT)])).toEqual([{ kind: 'value', value: 3 }]);
-    expect(scope.isDone()).toBe(true);
-    expect(sleeps).toEqual([]);
-  });
-
-  it('remembers the last rate-limit headers and warns once when the budget runs low', async () => {
-    const { provider, logs } = makeProvider();
-    nock(DD)
-      .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [1] }), { ...JSON_HEADERS, ...rateLimitHeaders(50) })
-      .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [1] }), { ...JSON_HEADERS, ...rateLimitHeaders(9) })
-      .post('/api/v2/query/scalar')
-      .reply(200, scalarAnswer({ a: [1] }), { ...JSON_HEADERS, ...rateLimitHeaders(8) });
-    for (let i = 0; i < 3; i++) await provider.queryMany([value('v', SENT)]);
-    expect(provider.rateLimit()).toEqual({
-      limit: 100,
-      remaining: 8,
-      reset: 7,
-      period: 10,
-      name: 'metrics_query',
-    });
-    const warnings = logs.entries().filter((e) => e.msg === 'datadog rate-limit budget low');
-    expect(warnings).toHaveLength(1);
-    expect(logs.entries().filter((e) => e.msg === 'datadog response' && e.level === 20)).toHaveLength(3);
   });
 });
 
