@@ -24,7 +24,7 @@ describe('MemoryStateStore copies', () => {
     const store = new MemoryStateStore();
     const input = record('alpha');
     await store.save(input, 0);
-    input.summary.percent = 99;
+    (input.summary as { percent: number }).percent = 99;
     (input as { specHash: string }).specHash = 'changed';
     const loaded = await store.load('alpha');
     expect(loaded?.summary.percent).toBe(2);
@@ -34,13 +34,13 @@ describe('MemoryStateStore copies', () => {
   it('hands out a new object on every save, load and list', async () => {
     const store = new MemoryStateStore();
     const saved = await store.save(record('alpha'), 0);
-    saved.summary.percent = 50;
+    (saved.summary as { percent: number }).percent = 50;
     const loaded = await store.load('alpha');
     expect(loaded?.summary.percent).toBe(2);
-    if (loaded) loaded.summary.stage = 'mutated';
+    if (loaded) (loaded.summary as { stage: string }).stage = 'mutated';
     const [listed] = await store.list();
     expect(listed?.summary.stage).toBe('canary');
-    if (listed) listed.summary.state = 'paused';
+    if (listed) (listed.summary as { state: string }).state = 'paused';
     expect((await store.load('alpha'))?.summary.state).toBe('running');
   });
 
