@@ -7,8 +7,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/ports/state-store.js';
 import { FileStateStore } from '../../src/store/file-store.js';
-import { createStateStore } from '../../src/store/factory.js';
-import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { captureLogger, record, removeDir } from './helpers.js';
 
 let dir: string;
@@ -220,24 +218,5 @@ describe('file state store recovery', () => {
     expect((await rejection(store.save(record('alpha'), 0))).code).toBe('E_STORE_IO');
     expect((await rejection(store.appendHistory('alpha', check(1)))).code).toBe('E_STORE_IO');
     expect((await rejection(store.list())).code).toBe('E_STORE_IO');
-  });
-});
-
-describe('createStateStore', () => {
-  it('builds a file store with dir resolved against baseDir', () => {
-    const store = createStateStore({ type: 'file', dir: 'state' }, { baseDir: dir });
-    expect(store).toBeInstanceOf(FileStateStore);
-    expect((store as FileStateStore).dir).toBe(join(dir, 'state'));
-  });
-
-  it('builds a memory store', () => {
-    expect(createStateStore({ type: 'memory' })).toBeInstanceOf(MemoryStateStore);
-  });
-
-  it('throws E_UNKNOWN_TYPE for a type it does not know', () => {
-    const config = JSON.parse('{"type":"redis"}') as Parameters<typeof createStateStore>[0];
-    expect(() => createStateStore(config)).toThrow(
-      expect.objectContaining({ code: 'E_UNKNOWN_TYPE', message: 'unknown state store type "redis"' }),
-    );
   });
 });

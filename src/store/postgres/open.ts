@@ -5,7 +5,7 @@ import { PgLeadership } from './leadership.js';
 import { readLease } from './lease-sql.js';
 import { PgListener } from './listener.js';
 import { migrate, type MigrateResult } from './migrate.js';
-import { createPool } from './pool.js';
+import { createPool, storeError } from './pool.js';
 import { PostgresStateStore } from './postgres-store.js';
 import { quoteSchema } from './sql-ident.js';
 import type { LeaseInfo } from '../../ports/leadership.js';
@@ -111,23 +111,46 @@ async function migrateWhenReachable(
     try {
       return await migrate(pool, schema, { logger });
     } catch (err) {
-      const retriable =
-        err instanceof StagegateError &&
-        err.code === 'E_STORE_IO' &&
-        err.details.pgCode === undefined &&
-        err.details.known === undefined;
-      if (!retriable || Date.now() >= end) throw err;
+      if (!retriableAtStart(err) || Date.now() >= end) throw err;
       logger?.warn({ attempt, error: err.message }, 'postgres not reachable yet, retrying');
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
 }
 
+/*
+ * storeError puts the driver's code in `pgCode`, a SQLSTATE or a socket errno:
+ * a refused or reset connection (the server restarting) and "starting up" /
+ * "shutting down" are worth the wait; a refused login, a missing database, a
+ * malformed URL or a schema newer than this stagegate (`known`) are not.
+ */
+const TRANSIENT_CODES: ReadonlySet<unknown> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01',
+  '57P03',
+]);
+
+function retriableAtStart(err: unknown): err is StagegateError {
+  if (!(err instanceof StagegateError) || err.code !== 'E_STORE_IO' || err.details.known !== undefined) {
+    return false;
+  }
+  return err.details.pgCode === undefined || TRANSIENT_CODES.has(err.details.pgCode);
+}
+
 /** Who holds the lease, for `status` and a follower's /readyz, without taking part in the election. */
 export async function describeLease(config: Pick<PostgresStateConfig, 'url' | 'schema'>): Promise<LeaseInfo> {
+  const s = quoteSchema(config.schema);
   const pool = createPool({ url: config.url, max: 1 });
   try {
-    return await readLease(pool, quoteSchema(config.schema));
+    return await readLease(pool, s);
+  } catch (err) {
+    // typed like every other store failure: exit code 3, and a missing schema says to migrate
+    throw storeError(err, 'read lease');
   } finally {
     await pool.end();
   }
