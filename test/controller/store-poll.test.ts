@@ -12,8 +12,8 @@ async function storeWithIntent(): Promise<MemoryStateStore> {
   const store = new MemoryStateStore();
   const rec: RolloutRecord = {
     ...record('polled'),
-    intent: { id: 'i1', action: 'disable', mode: 'zero', at: 0 },
-  } as RolloutRecord;
+    intent: { id: 'i1', action: 'disable', percent: 0, gate: 'percentage_of_actors', mode: 'zero', at: 0 },
+  };
   await store.save(rec, 0);
   return store;
 }

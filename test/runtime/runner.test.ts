@@ -134,9 +134,9 @@ describe('runner.check', () => {
       'history check',
       'history toggle-intent',
       'toggle set 5',
-      'history toggle-result',
+      // the result, its entry and what it caused (users now see the first stage), in one atomic save
       'save v1 intent=none',
-      // what the result caused: users now see the first stage
+      'history toggle-result',
       'history stage',
     ]);
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
@@ -166,8 +166,8 @@ describe('runner.check', () => {
     expect(events.slice(0, 6)).toEqual([
       'history toggle-intent',
       'toggle set 5',
-      'history toggle-result',
       'save v1 intent=none',
+      'history toggle-result',
       'history stage',
       'query',
     ]);
