@@ -128,3 +128,75 @@ describe('applyAbort', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('applyAbort retrySave (no controller keeps the abort: the CLI)', () => {
+  it('retries the save on the monotonic clock until it lands, writing the toggle off only once', async () => {
+    const full = { on: true };
+    let t = 0;
+    const slept: number[] = [];
+    const result = await applyAbort(failingStore(store, full), rollout, {
+      by: 'oncall',
+      reason: null,
+      now: NOW + 10,
+      toggleFor: loggedToggles,
+      retrySave: {
+        windowMs: 5_000,
+        pollMs: 1_000,
+        clock: () => t,
+        sleep: async (ms) => {
+          slept.push(ms);
+          t += ms;
+          // the disk frees up after the second pause
+          if (slept.length === 2) full.on = false;
+        },
+      },
+    });
+    expect(result.stateError).toBeNull();
+    expect(result.summary.state).toBe('rolled_back');
+    expect(slept).toEqual([1_000, 1_000]);
+    expect(events.slice(0, 4)).toEqual(['toggle off', 'save failed', 'save failed', 'save']);
+    expect(events.filter((e) => e === 'toggle off')).toHaveLength(1);
+    expect((await store.load('r1'))?.intent).toBeNull();
+  });
+
+  it('gives up when the window ends, the toggle off and the failure named', async () => {
+    let t = 0;
+    const slept: number[] = [];
+    const result = await applyAbort(failingStore(store, { on: true }), rollout, {
+      by: 'oncall',
+      reason: null,
+      now: NOW + 10,
+      toggleFor: loggedToggles,
+      retrySave: {
+        windowMs: 2_500,
+        pollMs: 1_000,
+        clock: () => t,
+        sleep: async (ms) => {
+          slept.push(ms);
+          t += ms;
+        },
+      },
+    });
+    expect(result.stateError).toMatch(/ENOSPC/);
+    expect(result.toggleOff).toBe(true);
+    // the last pause is cut to what is left of the window
+    expect(slept).toEqual([1_000, 1_000, 500]);
+    expect(events.filter((e) => e === 'toggle off')).toHaveLength(1);
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(0);
+  });
+});
+
+describe('operatorCommand', () => {
+  it('passes a command other than abort to the usual command path, writing no toggle', async () => {
+    const result = await operatorCommand(store, rollout, 'pause', {
+      by: 'api',
+      reason: null,
+      now: NOW + 10,
+      toggleFor: loggedToggles,
+    });
+    expect(result.accepted).toBe(true);
+    expect(result.summary.state).toBe('paused');
+    expect(events).toEqual([]);
+    expect((await toggles.read(FEATURE)).percentageOfActors).toBe(5);
+  });
+});
