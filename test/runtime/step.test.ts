@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { historyEntry, type HistoryEntry } from '../../src/ports/history.js';
-import type { RolloutRecord, SaveOptions } from '../../src/ports/state-store.js';
+import type { RolloutRecord, SaveOptions, ToggleIntent } from '../../src/ports/state-store.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
@@ -260,7 +260,14 @@ describe('rollbackFailedNotice and describeError', () => {
   it('raises rollback_failed only for a failed disable the engine did not report', async () => {
     const session = openEngineSession(rollout, undefined);
     promote(session);
-    const intent = { id: 'i1', action: 'disable' as const, mode: 'zero' as const };
+    const intent: ToggleIntent = {
+      id: 'i1',
+      action: 'disable',
+      percent: 0,
+      gate: 'percentage_of_actors',
+      mode: 'zero',
+      at: NOW,
+    };
     const step = {
       record: undefined,
       session,
@@ -276,7 +283,7 @@ describe('rollbackFailedNotice and describeError', () => {
     });
     expect(rollbackFailedNotice(rollout, { ...failed, failure: null }, [])).toBeNull();
     expect(
-      rollbackFailedNotice(rollout, { ...failed, intent: { ...intent, action: 'set' as never } }, []),
+      rollbackFailedNotice(rollout, { ...failed, intent: { ...intent, action: 'set', percent: 5 } }, []),
     ).toBeNull();
     expect(describeError(new Error('boom'))).toBe('boom');
     expect(describeError('plain')).toBe('plain');
