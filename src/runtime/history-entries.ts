@@ -150,3 +150,27 @@ export function stageErrorsEntry(
     historyEntry({ type: 'stage-errors', at, stage, from: window.from, to: window.to, errors }),
   );
 }
+
+/**
+ * What one check saw and caused, in causal order: `spec` (when the spec changed), `check`, then the tick's
+ * transitions and stage moves. The runner commits them with the record the tick saved (issue 14).
+ */
+export function tickEntries(
+  rollout: Rollout,
+  specChanged: boolean,
+  before: RolloutSummary,
+  outcome: StepOutcome,
+  facts: CheckFacts,
+): HistoryEntry[] {
+  const spec = historyEntry({
+    type: 'spec',
+    at: facts.at,
+    specHash: rollout.specHash,
+    source: rollout.source ?? null,
+  });
+  return [
+    ...(specChanged ? [spec] : []),
+    checkEntry(rollout, facts),
+    ...stepEntries(before, facts.summary, outcome, facts.at),
+  ];
+}
