@@ -8,6 +8,7 @@ import {
   type StageEntry,
 } from '../ports/history.js';
 import type { RolloutSummary } from '../ports/state-store.js';
+import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import { scrubDeep } from '../secrets/scrubber.js';
 import type { JudgedCriterion } from './check-log.js';
@@ -173,4 +174,22 @@ export function tickEntries(
     checkEntry(rollout, facts),
     ...stepEntries(before, facts.summary, outcome, facts.at),
   ];
+}
+
+/** the `toggle-result` entry of a write: what it answered (`state`), or why it failed */
+export function toggleResultEntry(
+  rollout: Rollout,
+  intentId: string,
+  at: number,
+  state: ToggleState | null,
+  error: string | null,
+): HistoryEntry {
+  return historyEntry({
+    type: 'toggle-result',
+    at,
+    intentId,
+    ok: state !== null,
+    percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+    error,
+  });
 }

@@ -2,13 +2,12 @@ import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { RolloutEvent } from '../ports/notifier.js';
-import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
-import { stepEntries } from './history-entries.js';
-import { describeError, isConflict, type Stepper } from './step.js';
+import { stepEntries, toggleResultEntry } from './history-entries.js';
+import { describeError, isConflict, type StepDeps, type Stepper } from './step.js';
 
 /*
  * Safety before bookkeeping (issue 11 item 1). The usual order is "save the
@@ -27,11 +26,8 @@ import { describeError, isConflict, type Stepper } from './step.js';
  * A conflict is not a failing store (someone saved meanwhile): never here.
  */
 
-export interface SafetyNetDeps {
-  readonly toggleFor: (provider: string) => ToggleProvider;
+export interface SafetyNetDeps extends Pick<StepDeps, 'toggleFor' | 'now' | 'observer'> {
   readonly notify: (names: readonly string[], event: RolloutEvent) => void;
-  readonly now: () => number;
-  readonly observer?: ControllerObserver;
   /** a position was left unsaved: its save is retried on a timer (unsaved-retry.ts), not only at check cadence */
   readonly onUnsaved?: (rollout: Rollout) => void;
 }
@@ -134,16 +130,7 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     }
     const at = deps.now();
     deps.observer?.recordToggleWrite({ rollout: rollout.name, action: intent.action, ok: state !== null });
-    entries.push(
-      historyEntry({
-        type: 'toggle-result',
-        at,
-        intentId: intent.id,
-        ok: state !== null,
-        percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
-        error,
-      }),
-    );
+    entries.push(toggleResultEntry(rollout, intent.id, at, state, error));
     const outcome = state ? session.toggleApplied(at, state) : session.toggleFailed(at, error ?? 'unknown');
     const after = session.summary();
     entries.push(...stepEntries(before, after, outcome, at));

@@ -4,11 +4,11 @@ import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { MetricReading, RolloutEvent } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, RolloutSummary, StateStore, ToggleIntent } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import { appendHistoryEntries } from '../ports/history-append.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
-import { stepEntries } from './history-entries.js';
+import { stepEntries, toggleResultEntry } from './history-entries.js';
 
 /*
  * The one way an engine step reaches the store and the toggle (DESIGN.md §4),
@@ -205,14 +205,7 @@ export function createStepper(deps: StepDeps): Stepper {
       error = describeError(err);
     }
     const at = now();
-    const result = historyEntry({
-      type: 'toggle-result',
-      at,
-      intentId: intent.id,
-      ok: state !== undefined,
-      percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
-      error,
-    });
+    const result = toggleResultEntry(rollout, intent.id, at, state ?? null, error);
     deps.observer?.recordToggleWrite({
       rollout: rollout.name,
       action: intent.action,

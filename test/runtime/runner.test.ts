@@ -62,6 +62,21 @@ function spyStore(inner: MemoryStateStore): MemoryStateStore {
   });
 }
 
+/** The spied store, refusing every save (E_STORE_IO, as a full disk) until `recover()`. */
+function flakyStore(): { store: MemoryStateStore; recover: () => void } {
+  const spied = spyStore(store);
+  const flaky = Object.create(spied) as MemoryStateStore;
+  let down = true;
+  flaky.save = async (rec, v, opts) => {
+    if (down) {
+      events.push('save refused');
+      throw new StagegateError('E_STORE_IO', 'disk full');
+    }
+    return spied.save(rec, v, opts);
+  };
+  return { store: flaky, recover: () => (down = false) };
+}
+
 function deps(overrides: Partial<RunnerDeps> = {}): RunnerDeps {
   const metrics: MetricsProvider = {
     name: 'fake',
@@ -210,21 +225,12 @@ describe('runner.check', () => {
   });
 
   it("commits none of a check's entries when its save fails; the next check commits its own once", async () => {
-    const spied = spyStore(store);
-    const flaky = Object.create(spied) as MemoryStateStore;
-    let down = true;
-    flaky.save = async (rec, v, opts) => {
-      if (down) {
-        events.push('save refused');
-        throw new StagegateError('E_STORE_IO', 'disk full');
-      }
-      return spied.save(rec, v, opts);
-    };
-    const runner = createRunner(deps({ store: flaky }));
+    const flaky = flakyStore();
+    const runner = createRunner(deps({ store: flaky.store }));
     await expect(runner.check(rollout)).rejects.toThrow('disk full');
     expect(events).toEqual(['query', 'tick', 'save refused']);
     expect(await store.history('r1')).toEqual([]);
-    down = false;
+    flaky.recover();
     await runner.check(rollout);
     expect((await store.history('r1')).map((e) => e.type)).toEqual([
       'spec',
@@ -237,17 +243,8 @@ describe('runner.check', () => {
 
   it("keeps a rollback check's entries when its save fails and commits them once with the retried save", async () => {
     xValue = 12;
-    const spied = spyStore(store);
-    const flaky = Object.create(spied) as MemoryStateStore;
-    let down = true;
-    flaky.save = async (rec, v, opts) => {
-      if (down) {
-        events.push('save refused');
-        throw new StagegateError('E_STORE_IO', 'disk full');
-      }
-      return spied.save(rec, v, opts);
-    };
-    const runner = createRunner(deps({ store: flaky }));
+    const flaky = flakyStore();
+    const runner = createRunner(deps({ store: flaky.store }));
     try {
       expect((await runner.check(rollout)).action).toBe('off-anyway');
       // the toggle went off anyway; nothing of the check reached the store
@@ -255,7 +252,7 @@ describe('runner.check', () => {
       expect(await store.history('r1')).toEqual([]);
       expect((await runner.check(rollout)).action).toBe('unsaved');
       expect(await store.history('r1')).toEqual([]);
-      down = false;
+      flaky.recover();
       events.length = 0;
       await runner.check(rollout);
       // one save carries the check, what it decided, the write and its result, in causal order
