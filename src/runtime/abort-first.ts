@@ -1,14 +1,17 @@
 import { StagegateError } from '../errors.js';
-import { silentLogger } from '../log.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
-import { appliedMessage, applyOperatorCommand, type CommandOptions, type CommandResult } from './commands.js';
+import {
+  appliedMessage,
+  applyOperatorCommand,
+  openCommand,
+  type CommandOptions,
+  type CommandResult,
+} from './commands.js';
 import { createAnnouncer } from './announce.js';
 import { confirmingOff } from './confirmed-off.js';
-import { scrubbingStore } from './scrubbing-store.js';
-import { openEngineSession } from './engine-adapter.js';
 import type { OperatorCommand } from './engine-session.js';
 import { describeError, createStepper } from './step.js';
 import { monotonicMs, type MonotonicClock } from '../ports/clock.js';
@@ -73,15 +76,12 @@ function replay(real: ToggleProvider, written: ToggleState | null, error: string
 }
 
 export async function applyAbort(
-  store: StateStore,
+  stored: StateStore,
   rollout: Rollout,
   opts: AbortOptions,
 ): Promise<AbortResult> {
-  const open = opts.openSession ?? openEngineSession;
-  const log = opts.logger ?? silentLogger();
   // what the abort writes down is scrubbed like the runner's writes
-  store = scrubbingStore(store);
-  const record = await store.load(rollout.name);
+  const { store, open, log, record } = await openCommand(stored, rollout, opts);
   const session = open(rollout, record);
   // a refusal (already rolled back) writes nothing: the command records why
   if (!session.canAccept('abort').ok)

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../log.js';
-import { historyEntry } from '../ports/history.js';
+import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { RolloutEvent } from '../ports/notifier.js';
 import type { RolloutRecord, RolloutSummary, StateStore } from '../ports/state-store.js';
 import type { ToggleProvider } from '../ports/toggle-provider.js';
@@ -92,22 +92,57 @@ export function appliedMessage(
   return `${cmd} accepted for ${rollout}; now ${position(summary)}${write}`;
 }
 
+/** what every command starts from: its engine, its logger, the store scrubbing on the way in, the record */
+export async function openCommand(
+  store: StateStore,
+  rollout: Rollout,
+  opts: CommandOptions,
+): Promise<{
+  store: StateStore;
+  open: (rollout: Rollout, record: RolloutRecord | undefined) => EngineSession;
+  log: Logger;
+  record: RolloutRecord | undefined;
+}> {
+  // `reason` and `by` end up in history; scrubbed on the way in like the runner's writes
+  const scrubbed = scrubbingStore(store);
+  return {
+    store: scrubbed,
+    open: opts.openSession ?? openEngineSession,
+    log: opts.logger ?? silentLogger(),
+    record: await scrubbed.load(rollout.name),
+  };
+}
+
+/** the `command` entry of a command, accepted or refused, with who and why */
+function commandEntry(
+  cmd: OperatorCommand,
+  opts: CommandOptions,
+  accepted: boolean,
+  message: string,
+): HistoryEntry {
+  return historyEntry({
+    type: 'command',
+    at: opts.now,
+    command: cmd,
+    by: opts.by,
+    reason: opts.reason,
+    accepted,
+    message,
+  });
+}
+
 const NO_TOGGLES = (): ToggleProvider => {
   throw new Error('operator commands write no toggle themselves');
 };
 
 export async function applyOperatorCommand(
-  store: StateStore,
+  stored: StateStore,
   rollout: Rollout,
   cmd: OperatorCommand,
   opts: CommandOptions,
 ): Promise<CommandResult> {
-  const open = opts.openSession ?? openEngineSession;
-  const log = opts.logger ?? silentLogger();
-  // `reason` and `by` end up in history; scrubbed on the way in like the runner's writes
-  store = scrubbingStore(store);
+  const { store, open, log, record } = await openCommand(stored, rollout, opts);
   const stepper = createStepper({ store, toggleFor: NO_TOGGLES, openSession: open, now: () => opts.now });
-  const record = await store.load(rollout.name);
   let refusal: string | null = null;
   const step = await stepper.commit(
     rollout,
@@ -123,18 +158,7 @@ export async function applyOperatorCommand(
   const summary = step.session.summary();
   if (refusal !== null) {
     const message = `${cmd} refused for ${rollout.name}: ${String(refusal)}`;
-    await store.appendHistory(
-      rollout.name,
-      historyEntry({
-        type: 'command',
-        at: opts.now,
-        command: cmd,
-        by: opts.by,
-        reason: opts.reason,
-        accepted: false,
-        message,
-      }),
-    );
+    await store.appendHistory(rollout.name, commandEntry(cmd, opts, false, message));
     return { accepted: false, message, summary, outcome: EMPTY, record: step.record };
   }
   const { outcome } = step;
@@ -148,15 +172,7 @@ export async function applyOperatorCommand(
     opts.callerWrites,
   );
   await stepper.append(rollout.name, [
-    historyEntry({
-      type: 'command',
-      at: opts.now,
-      command: cmd,
-      by: opts.by,
-      reason: opts.reason,
-      accepted: true,
-      message,
-    }),
+    commandEntry(cmd, opts, true, message),
     ...stepEntries(step.before, summary, outcome, opts.now),
   ]);
   for (const event of outcome.notices) opts.notify?.(rollout.notify, event);

@@ -8,6 +8,7 @@ import {
   type StageEntry,
 } from '../ports/history.js';
 import type { RolloutSummary } from '../ports/state-store.js';
+import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import { scrubDeep } from '../secrets/scrubber.js';
 import type { JudgedCriterion } from './check-log.js';
@@ -149,4 +150,46 @@ export function stageErrorsEntry(
   return scrubDeep(
     historyEntry({ type: 'stage-errors', at, stage, from: window.from, to: window.to, errors }),
   );
+}
+
+/**
+ * What one check saw and caused, in causal order: `spec` (when the spec changed), `check`, then the tick's
+ * transitions and stage moves. The runner commits them with the record the tick saved (issue 14).
+ */
+export function tickEntries(
+  rollout: Rollout,
+  specChanged: boolean,
+  before: RolloutSummary,
+  outcome: StepOutcome,
+  facts: CheckFacts,
+): HistoryEntry[] {
+  const spec = historyEntry({
+    type: 'spec',
+    at: facts.at,
+    specHash: rollout.specHash,
+    source: rollout.source ?? null,
+  });
+  return [
+    ...(specChanged ? [spec] : []),
+    checkEntry(rollout, facts),
+    ...stepEntries(before, facts.summary, outcome, facts.at),
+  ];
+}
+
+/** the `toggle-result` entry of a write: what it answered (`state`), or why it failed */
+export function toggleResultEntry(
+  rollout: Rollout,
+  intentId: string,
+  at: number,
+  state: ToggleState | null,
+  error: string | null,
+): HistoryEntry {
+  return historyEntry({
+    type: 'toggle-result',
+    at,
+    intentId,
+    ok: state !== null,
+    percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
+    error,
+  });
 }

@@ -2,13 +2,12 @@ import { StagegateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { RolloutEvent } from '../ports/notifier.js';
-import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import { effectivePercent, type ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
-import { stepEntries } from './history-entries.js';
-import { describeError, isConflict, type Stepper } from './step.js';
+import { stepEntries, toggleResultEntry } from './history-entries.js';
+import { describeError, isConflict, type StepDeps, type Stepper } from './step.js';
 
 /*
  * Safety before bookkeeping (issue 11 item 1). The usual order is "save the
@@ -22,15 +21,13 @@ import { describeError, isConflict, type Stepper } from './step.js';
  *      rollback_failed);
  *   3. keep the unsaved position in memory and retry the save before every
  *      later check of that rollout (which does nothing else until it lands);
- *      the history it could not append goes with it, in order.
+ *      the history it could not commit goes with it, in order, and commits
+ *      with the save that lands.
  * A conflict is not a failing store (someone saved meanwhile): never here.
  */
 
-export interface SafetyNetDeps {
-  readonly toggleFor: (provider: string) => ToggleProvider;
+export interface SafetyNetDeps extends Pick<StepDeps, 'toggleFor' | 'now' | 'observer'> {
   readonly notify: (names: readonly string[], event: RolloutEvent) => void;
-  readonly now: () => number;
-  readonly observer?: ControllerObserver;
   /** a position was left unsaved: its save is retried on a timer (unsaved-retry.ts), not only at check cadence */
   readonly onUnsaved?: (rollout: Rollout) => void;
 }
@@ -76,13 +73,16 @@ export interface SafetyNet {
    * (what the write's result caused) is notified and counted here, as the announcer would have
    */
   keep(rollout: Rollout, position: UnsavedPosition, cause: unknown, log: Logger, outcome?: StepOutcome): void;
-  /** `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null */
+  /**
+   * `fn` saves a step of `from`; when the store fails under a write toward off: offAnyway, and null.
+   * `lead`, asked only then: the history that failed save was to commit, kept for the retried save.
+   */
   guard<T>(
     rollout: Rollout,
     from: { record: RolloutRecord | undefined; session: EngineSession },
     log: Logger,
     fn: () => Promise<T>,
-    lead?: readonly HistoryEntry[],
+    lead?: () => readonly HistoryEntry[],
   ): Promise<T | null>;
 }
 
@@ -130,16 +130,7 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     }
     const at = deps.now();
     deps.observer?.recordToggleWrite({ rollout: rollout.name, action: intent.action, ok: state !== null });
-    entries.push(
-      historyEntry({
-        type: 'toggle-result',
-        at,
-        intentId: intent.id,
-        ok: state !== null,
-        percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
-        error,
-      }),
-    );
+    entries.push(toggleResultEntry(rollout, intent.id, at, state, error));
     const outcome = state ? session.toggleApplied(at, state) : session.toggleFailed(at, error ?? 'unknown');
     const after = session.summary();
     entries.push(...stepEntries(before, after, outcome, at));
@@ -217,10 +208,12 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
     const unsaved = pending.get(rollout.name);
     if (!unsaved) return true;
     try {
-      // on a conflict, commit redoes on the stored version: that record is kept (the toggle is off either way)
+      // on a conflict, commit redoes on the stored version: that record is kept (the toggle is off either way);
+      // the kept history commits with it, atomically, so a crash now neither loses nor doubles it
       await stepper.commit(rollout, { record: unsaved.previous, session: unsaved.session }, () => EMPTY, {
         log,
         specHash: 'rollout',
+        history: () => unsaved.entries,
       });
     } catch (err) {
       log.error(
@@ -230,14 +223,6 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
       return false;
     }
     pending.delete(rollout.name);
-    await stepper
-      .append(rollout.name, unsaved.entries)
-      .catch((err: unknown) =>
-        log.error(
-          { error: describeError(err), entries: unsaved.entries.length },
-          'history of the unsaved steps lost',
-        ),
-      );
     log.warn({ since: new Date(unsaved.since).toISOString() }, 'state saved after the store recovered');
     return true;
   }
@@ -247,13 +232,13 @@ export function createSafetyNet(deps: SafetyNetDeps): SafetyNet {
 
   return {
     applies,
-    async guard(rollout, from, log, fn, lead = []) {
+    async guard(rollout, from, log, fn, lead = () => []) {
       try {
         return await fn();
       } catch (err) {
         // the session is the one the failed save was for: the tick (or command) has already run on it
         if (!applies(err, from.session)) throw err;
-        await offAnyway(rollout, from, err, log, lead);
+        await offAnyway(rollout, from, err, log, lead());
         return null;
       }
     },

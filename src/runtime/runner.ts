@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { historyEntry, type HistoryEntry } from '../ports/history.js';
+import type { HistoryEntry } from '../ports/history.js';
 import type { Measurement } from '../ports/metrics-provider.js';
 import type { RolloutEventType } from '../ports/notifier.js';
 import type { RolloutRecord } from '../ports/state-store.js';
@@ -14,7 +14,7 @@ import { createSafetyNet } from './off-anyway.js';
 import { confirmingOff } from './confirmed-off.js';
 import { createRetryClock } from './retry-clock.js';
 import { scrubbingStore } from './scrubbing-store.js';
-import { checkEntry, stageErrorsEntry, stepEntries } from './history-entries.js';
+import { stageErrorsEntry, tickEntries } from './history-entries.js';
 import { measureCheck } from './measure.js';
 import { createStepper, describeError, ResultUnsavedError, type Position } from './step.js';
 import { createUnsavedRetry } from './unsaved-retry.js';
@@ -26,10 +26,11 @@ import { queryTopErrors } from './top-errors.js';
  * One check of one rollout (DESIGN.md §4), in this order:
  *   load record → restore engine → re-apply a pending intent (a crash or an
  *   operator command left one) → read the toggle → query metrics (one
- *   queryMany per provider) → TICK → save the record WITH the new intent →
- *   log one line → notify → history (spec, check, transitions, stage moves,
- *   toggle-intent) → write the toggle → history toggle-result → save the
- *   result → history of what the result caused (step.ts does the writes).
+ *   queryMany per provider) → TICK → save the record WITH the new intent and,
+ *   in the same atomic write, its history (spec, check, transitions, stage
+ *   moves) → log one line → notify → history toggle-intent → write the toggle
+ *   → save the result with its toggle-result entry and what it caused
+ *   (step.ts does the writes).
  *
  * Writes per check: at most one attempt per intent, so at most two writes: a
  * pending intent found at the start, then the one this check's TICK decided.
@@ -87,16 +88,15 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  /** The intent written (with `lead` appended first); the position after, and the notices it raised. */
+  /** The intent written; the position after, and the notices it raised. */
   async function writeIntent(
     rollout: Rollout,
     from: Position,
     log: Logger,
-    lead: readonly HistoryEntry[] = [],
   ): Promise<{ position: Position; notices: RolloutEventType[] } | null> {
     let report;
     try {
-      report = await stepper.applyIntent(rollout, from, log, lead);
+      report = await stepper.applyIntent(rollout, from, log);
     } catch (err) {
       if (!(err instanceof ResultUnsavedError)) throw err;
       // the toggle moved and the store failed: kept, retried on the timer, what it caused notified
@@ -188,19 +188,41 @@ export function createRunner(deps: RunnerDeps): Runner {
     const measurements: Record<string, Measurement> = measured?.measurements ?? {};
     const tickAt = now();
     const from = current;
-    const ticked = await safety.guard(rollout, from, log, () =>
-      stepper.commit(
-        rollout,
-        from,
-        (s) =>
-          s.tick({
-            now: tickAt,
-            measurements,
-            toggle,
-            ...(measured && { increments: measured.increments, ledger: measured.ledger }),
-          }),
-        { log, specHash: 'rollout' },
-      ),
+    // what the check saw and decided commits with the record it saved (a redo recomputes it); when the
+    // store fails under a rollback, the safety net keeps the last computed entries for the retried save
+    let tickHistory: readonly HistoryEntry[] = [];
+    const ticked = await safety.guard(
+      rollout,
+      from,
+      log,
+      () =>
+        stepper.commit(
+          rollout,
+          from,
+          (s) =>
+            s.tick({
+              now: tickAt,
+              measurements,
+              toggle,
+              ...(measured && { increments: measured.increments, ledger: measured.ledger }),
+            }),
+          {
+            log,
+            specHash: 'rollout',
+            history: (b, s, outcome) =>
+              (tickHistory = tickEntries(rollout, specChanged, b, outcome, {
+                at: tickAt,
+                summary: s.summary(),
+                measurements,
+                results: outcome.decision?.results ?? [],
+                decision: outcome.decision,
+                toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
+                exposure: toggle ? formatExposure(toggle) : null,
+                durationMs: tickAt - started,
+              })),
+          },
+        ),
+      () => tickHistory,
     );
     if (!ticked) return idle(undefined, 'off-anyway');
     const decision = ticked.outcome.decision;
@@ -219,46 +241,13 @@ export function createRunner(deps: RunnerDeps): Runner {
       deps.observer,
     );
     announcer.step(rollout, ticked, log);
-    const summary = ticked.session.summary();
-    const lead: HistoryEntry[] = [
-      ...(specChanged
-        ? [
-            historyEntry({
-              type: 'spec',
-              at: tickAt,
-              specHash: rollout.specHash,
-              source: rollout.source ?? null,
-            }),
-          ]
-        : []),
-      checkEntry(rollout, {
-        at: tickAt,
-        summary,
-        measurements,
-        results: decision?.results ?? [],
-        decision,
-        toggle: toggle ? effectivePercent(toggle, rollout.toggle.gate) : null,
-        exposure: toggle ? formatExposure(toggle) : null,
-        durationMs: tickAt - started,
-      }),
-      ...stepEntries(ticked.before, summary, ticked.outcome, tickAt),
-    ];
-
     let after: Position = ticked;
     const pending = ticked.session.intent();
     if (pending && !attempted.has(pending.id) && retries.due(ticked.session)) {
-      const written = await safety.guard(
-        rollout,
-        ticked,
-        log,
-        () => writeIntent(rollout, ticked, log, lead),
-        lead,
-      );
+      const written = await safety.guard(rollout, ticked, log, () => writeIntent(rollout, ticked, log));
       if (!written) return { ...idle(undefined, 'off-anyway'), checked: true, facts };
       after = written.position;
       notices.push(...written.notices);
-    } else {
-      await stepper.append(rollout.name, lead);
     }
     const top = await errors;
     if (top !== null)

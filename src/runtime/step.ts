@@ -4,11 +4,11 @@ import { historyEntry, type HistoryEntry } from '../ports/history.js';
 import type { MetricReading, RolloutEvent } from '../ports/notifier.js';
 import type { ControllerObserver } from '../ports/observer.js';
 import type { RolloutRecord, RolloutSummary, StateStore, ToggleIntent } from '../ports/state-store.js';
-import { effectivePercent, type ToggleProvider, type ToggleState } from '../ports/toggle-provider.js';
+import type { ToggleProvider, ToggleState } from '../ports/toggle-provider.js';
 import type { Rollout } from '../rollout/types.js';
 import { appendHistoryEntries } from '../ports/history-append.js';
 import type { EngineSession, StepOutcome } from './engine-session.js';
-import { stepEntries } from './history-entries.js';
+import { stepEntries, toggleResultEntry } from './history-entries.js';
 
 /*
  * The one way an engine step reaches the store and the toggle (DESIGN.md §4),
@@ -18,8 +18,8 @@ import { stepEntries } from './history-entries.js';
  *                left; on E_STORE_CONFLICT (someone saved meanwhile) reload
  *                and redo the step on the new version with the same inputs
  *                (a redo never measures again).
- *   applyIntent: history (what led to the write, then toggle-intent) → the
- *                toggle write → save the result with its toggle-result entry
+ *   applyIntent: history toggle-intent (what led to it committed with the
+ *                record holding the intent) → the toggle write → save the result with its toggle-result entry
  *                and what it caused (transitions, stage moves), atomically.
  *
  * A commit's `history` entries are saved in the same atomic write as the
@@ -80,13 +80,8 @@ export interface Stepper {
     step: (s: EngineSession) => StepOutcome,
     opts: CommitOptions,
   ): Promise<Step>;
-  /** the record's intent written; `lead` (what decided it) appended first, in the same batch as the intent */
-  applyIntent(
-    rollout: Rollout,
-    from: Position,
-    log: Logger,
-    lead?: readonly HistoryEntry[],
-  ): Promise<WriteReport | null>;
+  /** the record's intent written (what decided it was committed with the record that holds the intent) */
+  applyIntent(rollout: Rollout, from: Position, log: Logger): Promise<WriteReport | null>;
   append(name: string, entries: readonly HistoryEntry[]): Promise<void>;
   /** whether the session's intent may be written now (no retry wait pending) */
   due(session: EngineSession): boolean;
@@ -197,18 +192,10 @@ export function createStepper(deps: StepDeps): Stepper {
     await appendHistoryEntries(store, name, entries);
   }
 
-  async function applyIntent(
-    rollout: Rollout,
-    from: Position,
-    log: Logger,
-    lead: readonly HistoryEntry[] = [],
-  ): Promise<WriteReport | null> {
+  async function applyIntent(rollout: Rollout, from: Position, log: Logger): Promise<WriteReport | null> {
     const intent = from.session.intent();
-    if (!intent) {
-      await append(rollout.name, lead);
-      return null;
-    }
-    await append(rollout.name, [...lead, historyEntry({ type: 'toggle-intent', at: now(), intent })]);
+    if (!intent) return null;
+    await append(rollout.name, [historyEntry({ type: 'toggle-intent', at: now(), intent })]);
     const started = now();
     let state: ToggleState | undefined;
     let error: string | null = null;
@@ -218,14 +205,7 @@ export function createStepper(deps: StepDeps): Stepper {
       error = describeError(err);
     }
     const at = now();
-    const result = historyEntry({
-      type: 'toggle-result',
-      at,
-      intentId: intent.id,
-      ok: state !== undefined,
-      percent: state ? effectivePercent(state, rollout.toggle.gate) : null,
-      error,
-    });
+    const result = toggleResultEntry(rollout, intent.id, at, state ?? null, error);
     deps.observer?.recordToggleWrite({
       rollout: rollout.name,
       action: intent.action,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeHistoryEntry } from '../../src/ports/history.js';
+import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import type { RolloutSummary } from '../../src/ports/state-store.js';
 import {
   checkEntry,
@@ -7,6 +8,8 @@ import {
   stageEntries,
   stageErrorsEntry,
   stepEntries,
+  tickEntries,
+  toggleResultEntry,
   transitionEntries,
 } from '../../src/runtime/history-entries.js';
 import type { StepOutcome } from '../../src/runtime/engine-session.js';
@@ -129,6 +132,57 @@ describe('stepEntries', () => {
     expect(entries.map((e) => e.type)).toEqual(['transition', 'stage']);
     expect(JSON.stringify(entries)).not.toContain(SECRET);
     expect(entries[1]).toMatchObject({ event: 'left', why: `403 key=${REDACTED}` });
+  });
+});
+
+describe('tickEntries', () => {
+  const facts = {
+    at: 7,
+    summary: summary({ state: 'rolling_back' }),
+    measurements: {},
+    results: [],
+    decision: { action: 'rollback', reasons: ['error_rate > 20%'] },
+    toggle: 5,
+    exposure: null,
+    durationMs: 3,
+  };
+  const breach = outcome([
+    { from: 'running', to: 'rolling_back', stage: 'canary', percent: 5, reason: 'error_rate > 20%' },
+  ]);
+
+  it('spec (when it changed) → check → what the tick caused, all at the tick', () => {
+    const entries = tickEntries(rollout, true, summary({}), breach, facts);
+    expect(entries.map((e) => e.type)).toEqual(['spec', 'check', 'transition', 'stage']);
+    expect(entries[0]).toMatchObject({ specHash: rollout.specHash, at: 7 });
+    expect(entries[1]).toMatchObject({ stage: 'canary', detail: { state: 'rolling_back' } });
+    expect(entries.every((e) => e.at === 7)).toBe(true);
+  });
+
+  it('no spec entry when the spec is the one last checked', () => {
+    expect(
+      tickEntries(rollout, false, summary({}), outcome(), { ...facts, summary: summary({}) }),
+    ).toMatchObject([{ type: 'check' }]);
+    expect(tickEntries(rollout, false, summary({}), outcome(), facts)).toHaveLength(2);
+  });
+});
+
+describe('toggleResultEntry', () => {
+  it('a landed write records its effective percent, a failed one its error', async () => {
+    const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });
+    const state = await toggles.setPercent(rollout.toggle.feature, 25, rollout.toggle.gate);
+    expect(toggleResultEntry(rollout, 'r1#3', 9, state, null)).toMatchObject({
+      type: 'toggle-result',
+      at: 9,
+      intentId: 'r1#3',
+      ok: true,
+      percent: 25,
+      error: null,
+    });
+    expect(toggleResultEntry(rollout, 'r1#3', 9, null, 'refused')).toMatchObject({
+      ok: false,
+      percent: null,
+      error: 'refused',
+    });
   });
 });
 

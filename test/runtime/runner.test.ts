@@ -62,6 +62,21 @@ function spyStore(inner: MemoryStateStore): MemoryStateStore {
   });
 }
 
+/** The spied store, refusing every save (E_STORE_IO, as a full disk) until `recover()`. */
+function flakyStore(): { store: MemoryStateStore; recover: () => void } {
+  const spied = spyStore(store);
+  const flaky = Object.create(spied) as MemoryStateStore;
+  let down = true;
+  flaky.save = async (rec, v, opts) => {
+    if (down) {
+      events.push('save refused');
+      throw new StagegateError('E_STORE_IO', 'disk full');
+    }
+    return spied.save(rec, v, opts);
+  };
+  return { store: flaky, recover: () => (down = false) };
+}
+
 function deps(overrides: Partial<RunnerDeps> = {}): RunnerDeps {
   const metrics: MetricsProvider = {
     name: 'fake',
@@ -129,7 +144,7 @@ describe('runner.check', () => {
       'query',
       'tick',
       'save v0 intent=set:5',
-      // causal order: the check that decided the write, then the intent, the write, its result
+      // committed with the intent's record: the check that decided the write; then the intent, the write
       'history spec',
       'history check',
       'history toggle-intent',
@@ -180,7 +195,7 @@ describe('runner.check', () => {
     let raced = false;
     const spied = spyStore(inner);
     const racing = Object.create(spied) as MemoryStateStore;
-    racing.save = async (rec, v) => {
+    racing.save = async (rec, v, opts) => {
       if (!raced) {
         raced = true;
         // an operator command lands between the runner's load and save
@@ -198,13 +213,62 @@ describe('runner.check', () => {
           0,
         );
       }
-      return spied.save(rec, v);
+      return spied.save(rec, v, opts);
     };
     await createRunner(deps({ store: racing })).check(rollout);
     expect(queryMany).toHaveBeenCalledTimes(1);
     expect(events.filter((e) => e === 'tick')).toHaveLength(2);
+    // the redo recomputed the check's entries and committed them with its save: once, not per attempt
+    expect((await store.history('r1')).filter((e) => e.type === 'check')).toHaveLength(1);
     expect(logLines.some((l) => String(l.msg).startsWith('record changed during the step'))).toBe(true);
     expect((await store.load('r1'))?.version).toBe(3);
+  });
+
+  it("commits none of a check's entries when its save fails; the next check commits its own once", async () => {
+    const flaky = flakyStore();
+    const runner = createRunner(deps({ store: flaky.store }));
+    await expect(runner.check(rollout)).rejects.toThrow('disk full');
+    expect(events).toEqual(['query', 'tick', 'save refused']);
+    expect(await store.history('r1')).toEqual([]);
+    flaky.recover();
+    await runner.check(rollout);
+    expect((await store.history('r1')).map((e) => e.type)).toEqual([
+      'spec',
+      'check',
+      'toggle-intent',
+      'toggle-result',
+      'stage',
+    ]);
+  });
+
+  it("keeps a rollback check's entries when its save fails and commits them once with the retried save", async () => {
+    xValue = 12;
+    const flaky = flakyStore();
+    const runner = createRunner(deps({ store: flaky.store }));
+    try {
+      expect((await runner.check(rollout)).action).toBe('off-anyway');
+      // the toggle went off anyway; nothing of the check reached the store
+      expect(events).toEqual(['query', 'tick', 'save refused', 'toggle disable zero']);
+      expect(await store.history('r1')).toEqual([]);
+      expect((await runner.check(rollout)).action).toBe('unsaved');
+      expect(await store.history('r1')).toEqual([]);
+      flaky.recover();
+      events.length = 0;
+      await runner.check(rollout);
+      // one save carries the check, what it decided, the write and its result, in causal order
+      expect(events).toEqual([
+        'save v0 intent=none',
+        'history spec',
+        'history check',
+        'history transition',
+        'history toggle-intent',
+        'history toggle-result',
+        'history transition',
+      ]);
+      expect((await store.load('r1'))?.summary.state).toBe('rolled_back');
+    } finally {
+      runner.close();
+    }
   });
 
   it('logs one check line with each metric value and the decision', async () => {
