@@ -125,7 +125,7 @@ describe('guard', () => {
         events.push('save failed');
         throw ENOSPC;
       },
-      lead,
+      () => lead,
     );
     expect(out).toBeNull();
     expect(events).toEqual(['save failed', 'toggle off']);

@@ -188,34 +188,32 @@ describe('applyIntent', () => {
     );
   }
 
-  it('appends lead and intent, writes the toggle, then saves the result with its entry', async () => {
+  it('appends the intent, writes the toggle, then saves the result with its entry', async () => {
     const from = await promoted();
     events = [];
-    const report = await stepper().applyIntent(rollout, from, log, [marker(0)]);
+    const report = await stepper().applyIntent(rollout, from, log);
     const percent = from.record?.intent?.action === 'set' ? from.record.intent.percent : -1;
     expect(events[0]).toMatch(/^append|^save/);
     const toggleAt = events.indexOf(`toggle ${percent}`);
-    expect(events.slice(0, toggleAt).join(' ')).toContain('command');
     expect(events.slice(0, toggleAt).join(' ')).toContain('toggle-intent');
     expect(events[toggleAt + 1]).toMatch(/^save toggle-result/);
     expect(report?.failure).toBeNull();
     expect((await inner.load('r1'))?.intent).toBeNull();
     const types = (await inner.history('r1')).map((e) => e.type);
-    expect(types.indexOf('command')).toBeLessThan(types.indexOf('toggle-intent'));
+    expect(types.indexOf('toggle-intent')).toBeGreaterThanOrEqual(0);
     expect(types.indexOf('toggle-intent')).toBeLessThan(types.indexOf('toggle-result'));
     expect((await toggles.read(FEATURE)).percentageOfActors).toBe(percent);
   });
 
-  it('without an intent appends only the lead and writes no toggle', async () => {
+  it('without an intent appends nothing and writes no toggle', async () => {
     const report = await stepper().applyIntent(
       rollout,
       { record: undefined, session: openEngineSession(rollout, undefined) },
       log,
-      [marker(0)],
     );
     expect(report).toBeNull();
     expect(events.some((e) => e.startsWith('toggle'))).toBe(false);
-    expect((await inner.history('r1')).map((e) => e.type)).toEqual(['command']);
+    expect(await inner.history('r1')).toEqual([]);
   });
 
   it('a failed write is reported and its intent stays in the record for the next try', async () => {
