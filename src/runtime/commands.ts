@@ -144,6 +144,7 @@ export async function applyOperatorCommand(
   const { store, open, log, record } = await openCommand(stored, rollout, opts);
   const stepper = createStepper({ store, toggleFor: NO_TOGGLES, openSession: open, now: () => opts.now });
   let refusal: string | null = null;
+  let message = '';
   const step = await stepper.commit(
     rollout,
     { record, session: open(rollout, record) },
@@ -153,28 +154,33 @@ export async function applyOperatorCommand(
       refusal = verdict.ok ? null : verdict.reason;
       return verdict.ok ? session.command(cmd, { now: opts.now, by: opts.by, reason: opts.reason }) : EMPTY;
     },
-    { log, specHash: 'keep', skip: () => refusal !== null },
+    {
+      log,
+      specHash: 'keep',
+      skip: () => refusal !== null,
+      // the command and what it caused commit with the record that says so: a kill loses none of them
+      history: (before, session, outcome) => {
+        const summary = session.summary();
+        message = acceptedMessage(
+          cmd,
+          rollout.name,
+          outcome,
+          summary,
+          session.intent() !== null,
+          opts.controllerRunning,
+          opts.callerWrites,
+        );
+        return [commandEntry(cmd, opts, true, message), ...stepEntries(before, summary, outcome, opts.now)];
+      },
+    },
   );
   const summary = step.session.summary();
   if (refusal !== null) {
-    const message = `${cmd} refused for ${rollout.name}: ${String(refusal)}`;
+    message = `${cmd} refused for ${rollout.name}: ${String(refusal)}`;
     await store.appendHistory(rollout.name, commandEntry(cmd, opts, false, message));
     return { accepted: false, message, summary, outcome: EMPTY, record: step.record };
   }
   const { outcome } = step;
-  const message = acceptedMessage(
-    cmd,
-    rollout.name,
-    outcome,
-    summary,
-    step.record?.intent != null,
-    opts.controllerRunning,
-    opts.callerWrites,
-  );
-  await stepper.append(rollout.name, [
-    commandEntry(cmd, opts, true, message),
-    ...stepEntries(step.before, summary, outcome, opts.now),
-  ]);
   for (const event of outcome.notices) opts.notify?.(rollout.notify, event);
   return { accepted: true, message, summary, outcome, record: step.record };
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyOperatorCommand } from '../../src/runtime/commands.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
-import type { RolloutRecord } from '../../src/ports/state-store.js';
+import type { HistoryEntry, RolloutRecord, SaveOptions } from '../../src/ports/state-store.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { fakeSession } from './fake-session.js';
@@ -16,6 +16,38 @@ beforeEach(() => {
 });
 
 describe('applyOperatorCommand', () => {
+  it('commits the command entry and what it caused in the same save as the record (a kill loses none)', async () => {
+    const saves: { state: string; entries: string[] }[] = [];
+    const appended: string[] = [];
+    const watched = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'save')
+          return (rec: RolloutRecord, v: number, opts?: SaveOptions) => {
+            saves.push({ state: rec.summary.state, entries: (opts?.history ?? []).map((e) => e.type) });
+            return target.save(rec, v, opts);
+          };
+        if (prop === 'appendHistory')
+          return (name: string, e: HistoryEntry) => {
+            appended.push(e.type);
+            return target.appendHistory(name, e);
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const result = await applyOperatorCommand(watched, rollout, 'pause', {
+      by: 'oncall',
+      reason: 'x',
+      now: NOW,
+    });
+    expect(result.accepted).toBe(true);
+    expect(saves).toEqual([{ state: 'paused', entries: ['command', 'transition'] }]);
+    expect(appended).toEqual([]);
+    const history = await store.history('r1');
+    expect(history.map((e) => e.type)).toEqual(['command', 'transition']);
+    expect(history[0]).toMatchObject({ type: 'command', accepted: true, message: result.message });
+  });
+
   it("notifies the rollout's notifiers of what an accepted command changed, after saving it", async () => {
     const notified = parseRolloutText(
       rolloutYaml({ name: 'r2', extra: 'notify: [hook, slack]\n' }),
