@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ExchangeLimits, HttpRequest, HttpResponse } from '../../src/http/exchange.js';
+import type { ExchangeLimits, HttpRequest, RawResponse } from '../../src/http/exchange.js';
 import type { LocalServer } from './local-server.js';
 
 /*
@@ -8,7 +8,7 @@ import type { LocalServer } from './local-server.js';
  * error while reading, not after buffering it; the caller's signal stops an exchange at once.
  */
 
-export type Send = (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => Promise<HttpResponse>;
+export type Send = (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => Promise<RawResponse>;
 
 export const LIMITS: ExchangeLimits = { maxBytes: 8 * 1024 * 1024, connectTimeoutMs: 1_000 };
 
