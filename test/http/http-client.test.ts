@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
 import {
   DEFAULT_RETRY_DELAYS,
   errorBodyFields,
@@ -15,6 +14,7 @@ import {
 } from '../../src/http/http-client.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { useLocalServer } from './local-server.js';
+import { failure } from '../stagegate-error.js';
 
 /*
  * The retrying path of the toggle providers, against a local server: 5xx,
@@ -45,16 +45,6 @@ function sequence(path: string, answers: readonly [number, string][]): void {
     n += 1;
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<StagegateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError');
 }
 
 describe('sendWithRetry', () => {
