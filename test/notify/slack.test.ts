@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
+import type { StagegateError } from '../../src/errors.js';
 import { SlackNotifier } from '../../src/notify/slack.js';
 import { slackMessage } from '../../src/notify/slack-message.js';
 import { rolledBack } from './fixtures.js';
