@@ -1,5 +1,6 @@
 import type { Measurement, MetricRequest, MetricsProvider } from '../../src/ports/metrics-provider.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
+import type { RolloutSummary } from '../../src/ports/state-store.js';
 import type { Rollout } from '../../src/rollout/types.js';
 import { rolloutYaml } from '../controller/rollout-yaml.js';
 
@@ -15,6 +16,19 @@ export function twoStageRollout(name: string): Rollout {
     }),
     `rollouts/${name}.yaml`,
   );
+}
+
+/** A rollout of twoStageRollout() running in its canary (5%), checked once at t=1. */
+export function canarySummary(over: Partial<RolloutSummary> = {}): RolloutSummary {
+  return {
+    state: 'running',
+    stage: 'canary',
+    stageIndex: 0,
+    percent: 5,
+    reason: null,
+    lastCheck: 1,
+    ...over,
+  };
 }
 
 /** 60,000 sends per check with `errorPercent()`% of them failed: 1 is healthy, 20 a breach. */
