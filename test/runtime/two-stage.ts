@@ -31,6 +31,19 @@ export function canarySummary(over: Partial<RolloutSummary> = {}): RolloutSummar
   };
 }
 
+/** One check's measurements of twoStageRollout(): 60,000 requests, `errorPercent`% of them failed. */
+export function looks(errorPercent: number): Record<string, Measurement> {
+  return {
+    error_rate: {
+      kind: 'ratio',
+      value: errorPercent / 100,
+      numerator: errorPercent * 600,
+      denominator: 60_000,
+    },
+    requests: { kind: 'value', value: 60_000 },
+  };
+}
+
 /** 60,000 sends per check with `errorPercent()`% of them failed: 1 is healthy, 20 a breach. */
 export function errorRateProvider(errorPercent: () => number): MetricsProvider {
   return {
