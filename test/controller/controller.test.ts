@@ -6,7 +6,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { createController, type Controller } from '../../src/controller/controller.js';
 import type { Wiring } from '../../src/controller/wiring.js';
 import { silentLogger } from '../../src/log.js';
-import type { Measurement, MetricsProvider } from '../../src/ports/metrics-provider.js';
+import { healthy } from '../providers/metrics/healthy.js';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
@@ -20,19 +20,6 @@ import { rolloutYaml } from './rollout-yaml.js';
 
 const T0 = Date.parse('2025-06-17T13:00:00Z');
 const FEATURE = 'r1_enabled';
-
-const healthy: MetricsProvider = {
-  name: 'fake',
-  query: () => Promise.resolve({ kind: 'value', value: 1000 }),
-  queryMany: (requests) =>
-    Promise.resolve(
-      requests.map((r): Measurement =>
-        r.query.kind === 'ratio'
-          ? { kind: 'ratio', numerator: 1, denominator: 1000, value: 0.001 }
-          : { kind: 'value', value: 1000 },
-      ),
-    ),
-};
 
 let dir: string;
 let store: MemoryStateStore;

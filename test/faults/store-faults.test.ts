@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { StagegateError } from '../../src/errors.js';
 import { buildServer } from '../../src/server/server.js';
 import { FileStateStore } from '../../src/store/file-store.js';
 import { createWorkspace, runCli } from '../e2e/harness.js';
 import { deps, record } from '../server/helpers.js';
+import { failure } from '../stagegate-error.js';
 
 /*
  * Item 5 and item 1 (store side) of issue 11, on real files: one truncated
@@ -28,15 +28,6 @@ afterEach(async () => {
   app = undefined;
   await rm(dir, { recursive: true, force: true });
 });
-
-async function failure(p: Promise<unknown>): Promise<StagegateError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof StagegateError)) throw new Error(`expected a StagegateError, got ${String(err)}`);
-  return err;
-}
 
 function serverOn(store: FileStateStore): FastifyInstance {
   // deps() wants the test FakeStore type; the file store has the same port

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   connectTimeoutError,
   describeUrl,
@@ -8,52 +8,20 @@ import {
   type HttpRequest,
 } from '../../src/http/exchange.js';
 import { StagegateError } from '../../src/errors.js';
-import { startLocalServer, type LocalServer } from './local-server.js';
+import { exchangeGuarantees, LIMITS } from './exchange-guarantees.js';
+import { useLocalServer } from './local-server.js';
 
 /*
- * The exchange through an injected fetch, against a local server: a redirect
- * is an answer, never followed (the target is never asked); an answer over
- * the cap is an error while reading, not after buffering it; the caller's
- * signal stops an exchange at once. node-http.test.ts asserts the same of
- * the node:http exchange.
+ * The exchange through an injected fetch, against a local server: the
+ * guarantees every exchange keeps (exchange-guarantees.ts, also asserted of the
+ * node:http exchange), then what only this one does.
  */
 
-let srv: LocalServer;
-beforeAll(async () => {
-  srv = await startLocalServer();
-});
-afterAll(() => srv.close());
-
-const limits: ExchangeLimits = { maxBytes: 8 * 1024 * 1024, connectTimeoutMs: 1_000 };
+const srv = useLocalServer();
 const send = (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => fetchExchange(fetch, r, s, l);
 
 describe('fetchExchange (an injected fetch)', () => {
-  it('returns a redirect as an answer and never asks its target', async () => {
-    srv.hits.length = 0;
-    const res = await send(srv.get('/redirect'), AbortSignal.timeout(2_000), limits);
-    expect(res.status).toBe(302);
-    expect(srv.hits).toEqual(['/redirect']);
-  });
-
-  it('stops reading past the cap with E_PROVIDER_TOO_LARGE', async () => {
-    await expect(send(srv.get('/huge'), AbortSignal.timeout(5_000), limits)).rejects.toMatchObject({
-      code: 'E_PROVIDER_TOO_LARGE',
-      message: `GET ${srv.base}/huge answered more than 8388608 bytes: stopped reading`,
-    });
-  });
-
-  it('returns headers and body', async () => {
-    const res = await send(srv.get('/ok'), AbortSignal.timeout(2_000), limits);
-    expect(res).toMatchObject({ status: 200, body: '{"ok":true}' });
-    expect(res.headers['x-ratelimit-reset']).toBe('5');
-  });
-
-  it("stops when the caller's signal fires, with its reason", async () => {
-    const controller = new AbortController();
-    const pending = send(srv.get('/hang'), controller.signal, limits);
-    setTimeout(() => controller.abort(new Error('operator abort')), 20);
-    await expect(pending).rejects.toThrow('operator abort');
-  });
+  exchangeGuarantees(srv, send);
 });
 
 describe('fetchExchange: beyond the shared guarantees', () => {
@@ -82,7 +50,7 @@ describe('fetchExchange: beyond the shared guarantees', () => {
     const res = await send(
       { method: 'POST', url: new URL(`${srv.base}/echo`), headers: { 'x-test': 'yes' }, body: '{"a":1}' },
       AbortSignal.timeout(2_000),
-      limits,
+      LIMITS,
     );
     expect(res).toMatchObject({ status: 204, body: '' });
     expect(seen).toBe('POST yes {"a":1}');

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_RETRY_DELAYS,
   errorBodyFields,
@@ -14,7 +13,8 @@ import {
   type HttpRequest,
 } from '../../src/http/http-client.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { startLocalServer, type LocalServer } from './local-server.js';
+import { useLocalServer } from './local-server.js';
+import { failure } from '../stagegate-error.js';
 
 /*
  * The retrying path of the toggle providers, against a local server: 5xx,
@@ -22,11 +22,7 @@ import { startLocalServer, type LocalServer } from './local-server.js';
  * and what finally fails is a typed error scrubbed of the caller's secrets.
  */
 
-let srv: LocalServer;
-beforeAll(async () => {
-  srv = await startLocalServer();
-});
-afterAll(() => srv.close());
+const srv = useLocalServer();
 
 const FAST = { ...DEFAULT_RETRY_DELAYS, minTimeoutMs: 1, maxTimeoutMs: 2, randomize: false };
 
@@ -49,16 +45,6 @@ function sequence(path: string, answers: readonly [number, string][]): void {
     n += 1;
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<StagegateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError');
 }
 
 describe('sendWithRetry', () => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import type { HttpRequest } from '../../src/http/exchange.js';
 
 /*
@@ -64,5 +65,34 @@ export async function startLocalServer(): Promise<LocalServer> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
+  };
+}
+
+/**
+ * A LocalServer started before the file's tests and closed after them; its fields read through to
+ * the live server, so a test file declares it once at the top.
+ */
+export function useLocalServer(): LocalServer {
+  let srv: LocalServer | undefined;
+  const live = (): LocalServer => {
+    if (!srv) throw new Error('local server not started: use it inside a test');
+    return srv;
+  };
+  beforeAll(async () => {
+    srv = await startLocalServer();
+  });
+  afterAll(() => srv?.close());
+  return {
+    get base() {
+      return live().base;
+    },
+    get hits() {
+      return live().hits;
+    },
+    get routes() {
+      return live().routes;
+    },
+    get: (path) => live().get(path),
+    close: () => live().close(),
   };
 }

@@ -1,51 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExchangeLimits, HttpRequest } from '../../src/http/exchange.js';
 import { exchange } from '../../src/http/node-http.js';
-import { startLocalServer, type LocalServer } from './local-server.js';
+import { exchangeGuarantees, LIMITS } from './exchange-guarantees.js';
+import { useLocalServer } from './local-server.js';
 
 /*
- * The exchange through node:http, against a local server: a redirect is an
- * answer, never followed (the target is never asked); an answer over the cap
- * is an error while reading, not after buffering it; the caller's signal
- * stops an exchange at once (exchange.test.ts: the same of fetchExchange).
+ * The exchange through node:http, against a local server: the guarantees every
+ * exchange keeps (exchange-guarantees.ts, also asserted of fetchExchange), then
+ * what only this one does.
  */
 
-let srv: LocalServer;
-beforeAll(async () => {
-  srv = await startLocalServer();
-});
-afterAll(() => srv.close());
-
-const limits: ExchangeLimits = { maxBytes: 8 * 1024 * 1024, connectTimeoutMs: 1_000 };
+const srv = useLocalServer();
 const send = (r: HttpRequest, s: AbortSignal, l: ExchangeLimits) => exchange(r, s, l);
 
 describe('exchange via node:http', () => {
-  it('returns a redirect as an answer and never asks its target', async () => {
-    srv.hits.length = 0;
-    const res = await send(srv.get('/redirect'), AbortSignal.timeout(2_000), limits);
-    expect(res.status).toBe(302);
-    expect(srv.hits).toEqual(['/redirect']);
-  });
-
-  it('stops reading past the cap with E_PROVIDER_TOO_LARGE', async () => {
-    await expect(send(srv.get('/huge'), AbortSignal.timeout(5_000), limits)).rejects.toMatchObject({
-      code: 'E_PROVIDER_TOO_LARGE',
-      message: `GET ${srv.base}/huge answered more than 8388608 bytes: stopped reading`,
-    });
-  });
-
-  it('returns headers and body', async () => {
-    const res = await send(srv.get('/ok'), AbortSignal.timeout(2_000), limits);
-    expect(res).toMatchObject({ status: 200, body: '{"ok":true}' });
-    expect(res.headers['x-ratelimit-reset']).toBe('5');
-  });
-
-  it("stops when the caller's signal fires, with its reason", async () => {
-    const controller = new AbortController();
-    const pending = send(srv.get('/hang'), controller.signal, limits);
-    setTimeout(() => controller.abort(new Error('operator abort')), 20);
-    await expect(pending).rejects.toThrow('operator abort');
-  });
+  exchangeGuarantees(srv, send);
 });
 
 describe('exchange via node:http: beyond the shared guarantees', () => {
@@ -68,7 +37,7 @@ describe('exchange via node:http: beyond the shared guarantees', () => {
         body: '{"é":1}',
       },
       AbortSignal.timeout(2_000),
-      limits,
+      LIMITS,
     );
     // content-length counts bytes (8), not characters (7)
     expect(seen).toBe('POST 8 {"é":1}');
@@ -82,11 +51,11 @@ describe('exchange via node:http: beyond the shared guarantees', () => {
       res.write('partial');
       setTimeout(() => res.destroy(), 10);
     });
-    await expect(send(srv.get('/cut'), AbortSignal.timeout(2_000), limits)).rejects.toThrow();
+    await expect(send(srv.get('/cut'), AbortSignal.timeout(2_000), LIMITS)).rejects.toThrow();
   });
 
   it('rejects with the deadline when no answer comes', async () => {
-    await expect(send(srv.get('/hang'), AbortSignal.timeout(50), limits)).rejects.toMatchObject({
+    await expect(send(srv.get('/hang'), AbortSignal.timeout(50), LIMITS)).rejects.toMatchObject({
       name: 'TimeoutError',
     });
   });

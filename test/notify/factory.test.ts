@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
 import { createNotifier, createNotifiers, type NotifierConfig } from '../../src/notify/factory.js';
 import { SlackNotifier } from '../../src/notify/slack.js';
 import { WebhookNotifier } from '../../src/notify/webhook.js';
-
-function thrown(fn: () => unknown): StagegateError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../stagegate-error.js';
 
 const SLACK_URL = 'https://hooks.slack.com/services/T0/B0/s3cr3t';
 

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
 import { postJson, type PostJsonRequest } from '../../src/notify/http-post.js';
+import { failure } from '../stagegate-error.js';
 
 /*
  * One notifier POST against nock: what is sent, and every failure typed with
@@ -24,16 +24,6 @@ function req(over: Partial<PostJsonRequest> = {}): PostJsonRequest {
     timeoutMs: 2_000,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<StagegateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError');
 }
 
 describe('postJson', () => {

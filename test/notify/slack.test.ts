@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
+import type { StagegateError } from '../../src/errors.js';
 import { SlackNotifier } from '../../src/notify/slack.js';
 import { slackMessage } from '../../src/notify/slack-message.js';
 import { rolledBack } from './fixtures.js';
+import { failure as failureOf } from '../stagegate-error.js';
 
 const SECRET_PATH = '/services/T0001/B0002/s3cr3tT0k3nXYZ';
 const WEBHOOK = `https://hooks.slack.com${SECRET_PATH}`;
@@ -27,11 +28,7 @@ function slack(url = WEBHOOK, timeoutMs = 2_000): SlackNotifier {
 }
 
 async function failure(promise: Promise<unknown>): Promise<StagegateError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof StagegateError)) throw new Error(`expected a StagegateError, got ${String(err)}`);
+  const err = await failureOf(promise);
   // whatever went wrong, the webhook URL is not in what gets logged
   expect(`${err.message} ${JSON.stringify(err.details)}`).not.toContain('s3cr3t');
   return err;

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { StagegateError } from '../../src/errors.js';
 import { checkRecord, issuesLine, recordSchema } from '../../src/ports/record-schema.js';
 import { record } from '../store/helpers.js';
+import { thrown } from '../stagegate-error.js';
 
 const FRACTIONAL = 1_764_650_000_000.5;
-
-function thrown(fn: () => unknown): StagegateError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError');
-}
 
 describe('checkRecord', () => {
   it.each([

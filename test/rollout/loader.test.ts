@@ -5,22 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblem, SpecError } from '../../src/rollout/errors.js';
 import {
   checkRolloutPaths,
-  checkRolloutText,
   loadRolloutFile,
   loadRolloutsDir,
   parseRolloutText,
 } from '../../src/rollout/loader.js';
-
-const MINIMAL = `name: tiny
-toggle: { provider: local, feature: tiny_feature }
-check: { every: 1m }
-stages:
-  - { name: all, percent: 100 }
-`;
-
-function problemsOf(text: string, opts: Parameters<typeof checkRolloutText>[2] = {}): string[] {
-  return checkRolloutText(text, 'r.yaml', opts).problems.map(formatProblem);
-}
+import { MINIMAL, problemsIn } from './rollout-text.js';
 
 describe('problems', () => {
   it('reports every problem of a file at once, in line order', () => {
@@ -33,7 +22,7 @@ stages:
 criteria:
   advance: [missing < 1]
 `;
-    expect(problemsOf(text)).toEqual([
+    expect(problemsIn(text)).toEqual([
       'r.yaml:1:7: name: must be lowercase letters, digits and dashes (max 63)',
       'r.yaml:2:46: toggle.gate: must be one of percentage_of_actors, percentage_of_time, got "sometimes"',
       'r.yaml:3:31: check.timezone: unknown time zone "Mars/Olympus"',
@@ -63,14 +52,14 @@ criteria:
   });
 
   it('points a criterion error at the character inside a double-quoted scalar', () => {
-    expect(problemsOf(MINIMAL + 'criteria:\n  advance: ["x <> 1"]\n')).toEqual([
+    expect(problemsIn(MINIMAL + 'criteria:\n  advance: ["x <> 1"]\n')).toEqual([
       'r.yaml:7:16: criteria.advance[0]: "<>" is not an operator: did you mean "!="?',
     ]);
   });
 
   it('refuses a file over 1 MiB before parsing it', () => {
     const big = MINIMAL + `description: "${'x'.repeat(1024 * 1024)}"\n`;
-    expect(problemsOf(big)).toEqual([
+    expect(problemsIn(big)).toEqual([
       `r.yaml:1:1: file is too large: ${Buffer.byteLength(big)} bytes, the limit is 1 MiB`,
     ]);
   });
@@ -79,23 +68,23 @@ criteria:
     const head = MINIMAL + 'description: ""\n';
     const padded = head.replace('""', `"${'x'.repeat(1024 * 1024 - Buffer.byteLength(head))}"`);
     expect(Buffer.byteLength(padded)).toBe(1024 * 1024);
-    expect(problemsOf(padded)).toEqual([]);
+    expect(problemsIn(padded)).toEqual([]);
   });
 
   it('rejects an unsupported tag instead of reading it as text', () => {
-    expect(problemsOf(MINIMAL.replace('name: tiny', 'name: !!js/function tiny'))).toEqual([
+    expect(problemsIn(MINIMAL.replace('name: tiny', 'name: !!js/function tiny'))).toEqual([
       'r.yaml:1:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function',
     ]);
   });
 
   it('refuses a list or mapping used as a key', () => {
-    expect(problemsOf(MINIMAL + '? [a, b]\n: 1\n')).toEqual([
+    expect(problemsIn(MINIMAL + '? [a, b]\n: 1\n')).toEqual([
       'r.yaml:6:3: a key must be a plain value, not a list or mapping',
     ]);
   });
 
   it('treats __proto__ as an ordinary unknown key', () => {
-    expect(problemsOf(MINIMAL + '__proto__: { polluted: true }\n')).toEqual([
+    expect(problemsIn(MINIMAL + '__proto__: { polluted: true }\n')).toEqual([
       'r.yaml:6:1: __proto__: unknown key',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -114,13 +103,13 @@ criteria:
   b: { datadog: { query: q } }
 notify: [slack-releases, pager]
 `;
-    expect(problemsOf(text, { config })).toEqual([
+    expect(problemsIn(text, { config })).toEqual([
       'r.yaml:2:21: toggle.provider: unknown toggle provider "flipr" (did you mean "flipper"?)',
       'r.yaml:7:18: metrics.a.provider: unknown metrics provider "dd" (the config defines datadog)',
       'r.yaml:9:10: notify[0]: unknown notifier "slack-releases" (did you mean "slack-release"?)',
       'r.yaml:9:26: notify[1]: unknown notifier "pager" (the config defines slack-release)',
     ]);
-    expect(problemsOf(text)).toEqual([]);
+    expect(problemsIn(text)).toEqual([]);
   });
 
   it('asks for a metric provider when the config defines several', () => {
@@ -132,7 +121,7 @@ notify: [slack-releases, pager]
       toggles: { local: { type: 'file' as const, path: 'x' } },
       notifiers: {},
     };
-    expect(problemsOf(`${MINIMAL}metrics:\n  a: { datadog: { query: q } }\n`, { config })).toEqual([
+    expect(problemsIn(`${MINIMAL}metrics:\n  a: { datadog: { query: q } }\n`, { config })).toEqual([
       'r.yaml:7:3: metrics.a: needs provider: the config defines several (us, gov)',
     ]);
   });

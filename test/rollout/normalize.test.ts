@@ -4,20 +4,13 @@ import { loadRolloutFile, parseRolloutText } from '../../src/rollout/loader.js';
 import { normalizeRollout, specHash, toRollout } from '../../src/rollout/normalize.js';
 import { rolloutFileSchema } from '../../src/rollout/schema.js';
 import type { Rollout } from '../../src/rollout/types.js';
-import { problemsIn, rolloutText } from './rollout-text.js';
+import { MINIMAL, problemsIn, rolloutText } from './rollout-text.js';
 
 /*
  * From the file as written to the Rollout the engine reads. Files are read
  * through the loader (parseRolloutText, loadRolloutFile) where the example
  * rollouts matter; objects go to normalizeRollout / toRollout directly.
  */
-
-const MINIMAL = `name: tiny
-toggle: { provider: local, feature: tiny_feature }
-check: { every: 1m }
-stages:
-  - { name: all, percent: 100 }
-`;
 
 describe('normalization', () => {
   it('applies every default to a minimal file', () => {

@@ -30,6 +30,14 @@ ${parts.policy === undefined ? '' : `policy: ${parts.policy}`}
 `;
 }
 
-export function problemsIn(text: string): string[] {
-  return checkRolloutText(text, 'r.yaml').problems.map(formatProblem);
+/** The smallest valid rollout file: one stage, defaults for everything else. */
+export const MINIMAL = `name: tiny
+toggle: { provider: local, feature: tiny_feature }
+check: { every: 1m }
+stages:
+  - { name: all, percent: 100 }
+`;
+
+export function problemsIn(text: string, opts: Parameters<typeof checkRolloutText>[2] = {}): string[] {
+  return checkRolloutText(text, 'r.yaml', opts).problems.map(formatProblem);
 }

@@ -1,29 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/rollout/errors.js';
-import { checkRolloutText, parseRolloutText } from '../../src/rollout/loader.js';
+import { parseRolloutText } from '../../src/rollout/loader.js';
 import {
   AGGREGATORS,
   datadogSourceSchema,
   metricSchema,
   reportSchema,
 } from '../../src/rollout/schema-metrics.js';
+import { MINIMAL, problemsIn } from './rollout-text.js';
 
 /*
  * A rollout file's metrics and its report's errors query: the schemas
  * directly, and `report.errors` (the optional "types of errors logged" query)
  * as the loader places its problems and normalizes it.
  */
-
-const MINIMAL = `name: tiny
-toggle: { provider: local, feature: tiny_feature }
-check: { every: 1m }
-stages:
-  - { name: all, percent: 100 }
-`;
-
-function problemsOf(text: string, opts: Parameters<typeof checkRolloutText>[2] = {}): string[] {
-  return checkRolloutText(text, 'r.yaml', opts).problems.map(formatProblem);
-}
 
 describe('report.errors', () => {
   it('normalizes a logs query, with top defaulting to 5', () => {
@@ -90,7 +79,7 @@ describe('report.errors', () => {
     },
   ];
   it.each(invalid)('refuses $name with a positioned problem', ({ yaml, problem }) => {
-    const problems = problemsOf(`${MINIMAL}${yaml}`);
+    const problems = problemsIn(`${MINIMAL}${yaml}`);
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join('\n')).toContain(problem);
     expect(problems[0]).toMatch(/^r\.yaml:7:\d+: /);
@@ -104,7 +93,7 @@ describe('report.errors', () => {
       toggles: { local: { type: 'file' as const, path: 't.json' } },
       notifiers: {},
     };
-    const problems = problemsOf(
+    const problems = problemsIn(
       `${MINIMAL}report:\n  errors: { provider: datadgo, logs: { search: a }, groupBy: "@m" }\n`,
       { config },
     );

@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutEvent } from '../../src/ports/notifier.js';
 import { noopMetrics, type ControllerObserver } from '../../src/ports/observer.js';
-import type { RolloutSummary, ToggleIntent } from '../../src/ports/state-store.js';
+import type { ToggleIntent } from '../../src/ports/state-store.js';
 import { createAnnouncer } from '../../src/runtime/announce.js';
 import type { CheckDecision, StepOutcome, Transition } from '../../src/runtime/engine-session.js';
 import type { Step, WriteReport } from '../../src/runtime/step.js';
 import { captureLogger } from '../store/helpers.js';
-import { twoStageRollout } from './two-stage.js';
+import { canarySummary, twoStageRollout } from './two-stage.js';
 
 const rollout = { ...twoStageRollout('r1'), notify: ['slack-release'] };
-const summary: RolloutSummary = {
-  state: 'running',
-  stage: 'canary',
-  stageIndex: 0,
-  percent: 5,
-  reason: null,
-  lastCheck: 1,
-};
+const summary = canarySummary();
 
 function stepOf(outcome: Partial<StepOutcome>, stage = 'canary'): Step {
   return {

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Measurement } from '../../src/ports/metrics-provider.js';
 import type { ToggleState } from '../../src/ports/toggle-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { judgeLook, openEngineSession } from '../../src/runtime/engine-adapter.js';
 import type { EngineSession } from '../../src/runtime/engine-session.js';
 import { record } from '../store/helpers.js';
-import { twoStageRollout } from './two-stage.js';
+import { looks, twoStageRollout } from './two-stage.js';
 
 const rollout = twoStageRollout('r1');
 const T0 = 1_000_000;
-
-function looks(errorPercent: number): Record<string, Measurement> {
-  return {
-    error_rate: {
-      kind: 'ratio',
-      value: errorPercent / 100,
-      numerator: errorPercent * 600,
-      denominator: 60_000,
-    },
-    requests: { kind: 'value', value: 60_000 },
-  };
-}
 
 /** a session started and observing its canary at 5% */
 async function observing(): Promise<{ s: EngineSession; toggle: ToggleState }> {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Measurement } from '../../src/ports/metrics-provider.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { openEngineSession } from '../../src/runtime/engine-adapter.js';
 import { OPERATOR_COMMANDS, type EngineSession } from '../../src/runtime/engine-session.js';
 import { record } from '../store/helpers.js';
-import { twoStageRollout } from './two-stage.js';
+import { looks, twoStageRollout } from './two-stage.js';
 
 /*
  * The EngineSession contract (src/runtime/engine-session.ts), checked on the
@@ -16,15 +15,6 @@ import { twoStageRollout } from './two-stage.js';
 
 const rollout = twoStageRollout('r1');
 const T0 = 1_000_000;
-const looks = (errorPercent: number): Record<string, Measurement> => ({
-  error_rate: {
-    kind: 'ratio',
-    value: errorPercent / 100,
-    numerator: errorPercent * 600,
-    denominator: 60_000,
-  },
-  requests: { kind: 'value', value: 60_000 },
-});
 
 async function sessions(): Promise<Record<string, EngineSession>> {
   const toggles = new MemoryToggleProvider({ features: [rollout.toggle.feature] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import type { Measurement, MetricsProvider } from '../../src/ports/metrics-provider.js';
+import { healthy } from '../providers/metrics/healthy.js';
 import { MemoryToggleProvider } from '../../src/providers/toggles/memory.js';
 import { parseRolloutText } from '../../src/rollout/loader.js';
 import { applyOperatorCommand } from '../../src/runtime/commands.js';
@@ -18,19 +18,6 @@ import { rolloutYaml } from '../controller/rollout-yaml.js';
 
 const T0 = Date.parse('2025-06-17T13:00:00Z');
 const MIN = 60_000;
-
-const healthy: MetricsProvider = {
-  name: 'fake',
-  query: () => Promise.resolve({ kind: 'value', value: 1000 }),
-  queryMany: (requests) =>
-    Promise.resolve(
-      requests.map((r): Measurement =>
-        r.query.kind === 'ratio'
-          ? { kind: 'ratio', numerator: 1, denominator: 1000, value: 0.001 }
-          : { kind: 'value', value: 1000 },
-      ),
-    ),
-};
 
 describe('a percentage_of_time set by hand', () => {
   it('pauses the rollout with drift, shows in the check entry, and is zeroed by an abort', async () => {

@@ -14,23 +14,13 @@ import {
 } from '../../src/runtime/history-entries.js';
 import type { StepOutcome } from '../../src/runtime/engine-session.js';
 import { REDACTED, registerSecret, resetSecretsForTests } from '../../src/secrets/scrubber.js';
-import { twoStageRollout } from './two-stage.js';
+import { canarySummary, twoStageRollout } from './two-stage.js';
 
 const rollout = twoStageRollout('r1');
 const SECRET = 'dd-app-key-abcdef0123456789';
 afterEach(() => resetSecretsForTests());
 
-function summary(over: Partial<RolloutSummary>): RolloutSummary {
-  return {
-    state: 'running',
-    stage: 'canary',
-    stageIndex: 0,
-    percent: 5,
-    reason: null,
-    lastCheck: 1,
-    ...over,
-  };
-}
+const summary = canarySummary;
 
 function outcome(transitions: StepOutcome['transitions'] = []): StepOutcome {
   return { transitions, notices: [], decision: null };

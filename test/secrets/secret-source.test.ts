@@ -2,7 +2,6 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../src/errors.js';
 import { resetSecretsForTests, scrub } from '../../src/secrets/scrubber.js';
 import {
   fileSecret,
@@ -10,6 +9,7 @@ import {
   resolveSecret,
   type SecretWarn,
 } from '../../src/secrets/secret-source.js';
+import { thrown } from '../stagegate-error.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -17,16 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 afterEach(() => resetSecretsForTests());
-
-function thrown(fn: () => unknown): StagegateError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError');
-}
 
 describe('fileSecret', () => {
   it('re-reads the file when it changes (a Kubernetes-style swap), keeps both values scrubbed', async () => {

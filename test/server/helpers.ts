@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type {
@@ -10,6 +12,7 @@ import type {
 } from '../../src/ports/state-store.js';
 import type { ApplyCommand, CommandOutcome, OperatorCommandName, ServerDeps } from '../../src/server/deps.js';
 import { StagegateMetrics } from '../../src/server/metrics.js';
+import { buildServer } from '../../src/server/server.js';
 
 /** A StateStore over two maps, with a switch to simulate an unreachable store. */
 export class FakeStore implements StateStore {
@@ -156,4 +159,24 @@ export function filledStore(): FakeStore {
     },
   ]);
   return store;
+}
+
+/**
+ * Registers an afterEach that closes the server of the current test, and returns the builder each
+ * route test uses: a server over a (filled or empty) FakeStore that records operator commands.
+ */
+export function serverSetup() {
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  return function setup(over: Partial<ServerDeps> = {}, fill = true) {
+    const store = fill ? filledStore() : new FakeStore();
+    const calls: CommandCall[] = [];
+    const d = deps(store, calls, over);
+    const built = buildServer(d);
+    app = built;
+    return { app: built, store, calls, deps: d };
+  };
 }

@@ -7,20 +7,11 @@ import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { PostgresStateStore } from '../../src/store/postgres/postgres-store.js';
 import { record } from './helpers.js';
 import { usePostgres } from './pg-fixture.js';
+import { thrown } from '../stagegate-error.js';
 
 /* config.state → the store it names; a config the store cannot work with is a typed error at creation. */
 
 const pg = usePostgres();
-
-function thrown(fn: () => unknown): StagegateError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StagegateError) return err;
-    throw err;
-  }
-  throw new Error('expected a StagegateError, nothing was thrown');
-}
 
 describe('createStateStore', () => {
   it('builds a file store with a relative dir resolved against baseDir', () => {

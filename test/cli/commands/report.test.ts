@@ -8,6 +8,7 @@ import { StagegateError } from '../../../src/errors.js';
 import { registerSecret } from '../../../src/secrets/scrubber.js';
 import { createStateStore } from '../../../src/store/factory.js';
 import { completedHistory, recordFor } from '../../report/fixtures.js';
+import { captureOutput } from '../helpers.js';
 
 const ROLLOUT_YAML = `name: event-bus-gateway-emails
 description: Notification emails through Event Bus Gateway
@@ -52,14 +53,10 @@ beforeEach(async () => {
   for (const entry of completedHistory()) await store.appendHistory(rec.name, entry);
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
+  captureOutput(
+    (text) => (out += text),
+    (text) => (err += text),
+  );
 });
 
 afterEach(() => {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { register } from '../../../src/cli/commands/run.js';
-import { StagegateError } from '../../../src/errors.js';
 import { startDatadogSandbox, type DatadogSandbox } from '../../../src/sandbox/datadog-server.js';
 import { startFlipperSandbox, type FlipperSandbox } from '../../../src/sandbox/flipper-server.js';
 import { FileStateStore } from '../../../src/store/file-store.js';
 import { queriesFor, rolloutYaml } from '../../controller/rollout-yaml.js';
+import { failure as failureOf } from '../../stagegate-error.js';
 
 /* `stagegate run --once` in-process against the Datadog and Flipper sandboxes (the long-running mode is e2e). */
 
@@ -62,14 +62,7 @@ async function run(...args: string[]): Promise<void> {
   await program.parseAsync(['node', 'stagegate', '--config', join(dir, 'stagegate.yaml'), 'run', ...args]);
 }
 
-async function failure(...args: string[]): Promise<StagegateError> {
-  const e = await run(...args).then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(StagegateError);
-  return e as StagegateError;
-}
+const failure = (...args: string[]) => failureOf(run(...args));
 
 describe('stagegate run --once', () => {
   it('checks every rollout once: the first stage is written to the toggle and recorded', async () => {

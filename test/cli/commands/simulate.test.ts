@@ -33,6 +33,19 @@ async function stagegate(...args: string[]): Promise<Run> {
   }
 }
 
+/** `stagegate simulate` of the ebg rollout over one series of the fixtures, from FROM */
+function simulate(series: string, ...args: string[]): Promise<Run> {
+  return stagegate(
+    'simulate',
+    ROLLOUT,
+    '--metrics',
+    join(FIXTURES, `${series}.csv`),
+    '--from',
+    FROM,
+    ...args,
+  );
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stagegate-simulate-'));
@@ -43,14 +56,7 @@ afterAll(async () => {
 
 describe('stagegate simulate', () => {
   it('prints the decision timeline and the final state', async () => {
-    const r = await stagegate(
-      'simulate',
-      ROLLOUT,
-      '--metrics',
-      join(FIXTURES, 'ebg-regression.csv'),
-      '--from',
-      FROM,
-    );
+    const r = await simulate('ebg-regression');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
@@ -70,15 +76,7 @@ describe('stagegate simulate', () => {
   });
 
   it('--json prints the same timeline for machines', async () => {
-    const r = await stagegate(
-      'simulate',
-      ROLLOUT,
-      '--metrics',
-      join(FIXTURES, 'ebg-healthy.csv'),
-      '--from',
-      FROM,
-      '--json',
-    );
+    const r = await simulate('ebg-healthy', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
       stoppedBecause: string;
@@ -101,15 +99,7 @@ describe('stagegate simulate', () => {
   });
 
   it('--auto-approve gives the approvals and the rollout completes', async () => {
-    const r = await stagegate(
-      'simulate',
-      ROLLOUT,
-      '--metrics',
-      join(FIXTURES, 'ebg-healthy.csv'),
-      '--from',
-      FROM,
-      '--auto-approve',
-    );
+    const r = await simulate('ebg-healthy', '--auto-approve');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('final: completed at stage-e, 100% after 4h (stopped: completed)');
   });

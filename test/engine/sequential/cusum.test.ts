@@ -8,16 +8,11 @@ import {
   type CusumState,
   type Increment,
 } from '../../../src/engine/sequential/cusum.js';
+import { feed } from './feed.js';
 
 // Reference values: Python 3.11 math.log (ln 4, ln(0.9/0.975)).
 const LN4 = 1.3862943611198906;
 const DOWN_5 = -0.08004270767353637;
-
-function feed(state: CusumState, incs: readonly Increment[], tau = 0.05): CusumState {
-  const d = cusumDesign({ op: '>', threshold: tau });
-  if (!d) throw new Error('no design');
-  return incs.reduce((s, inc) => updateCusum(d, s, inc).state, state);
-}
 
 describe('cusumDesign', () => {
   it.each([

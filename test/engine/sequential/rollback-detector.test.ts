@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cusumDesign,
-  EMPTY_CUSUM,
-  updateCusum,
-  type CusumState,
-  type Increment,
-} from '../../../src/engine/sequential/cusum.js';
+import { EMPTY_CUSUM } from '../../../src/engine/sequential/cusum.js';
 import { formatEvidence, judgeByDetector } from '../../../src/engine/sequential/rollback-detector.js';
 import { parseCriterion } from '../../../src/rollout/criteria.js';
-
-function feed(state: CusumState, incs: readonly Increment[], tau = 0.05): CusumState {
-  const d = cusumDesign({ op: '>', threshold: tau });
-  if (!d) throw new Error('no design');
-  return incs.reduce((s, inc) => updateCusum(d, s, inc).state, state);
-}
+import { feed } from './feed.js';
 
 describe('formatEvidence', () => {
   it('prints the evidence against the threshold for the check line', () => {

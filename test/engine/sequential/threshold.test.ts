@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './prng.js';
-import {
-  cusumDesign,
-  EMPTY_CUSUM,
-  updateCusum,
-  type CusumState,
-  type Increment,
-} from '../../../src/engine/sequential/cusum.js';
+import { cusumDesign, EMPTY_CUSUM, type CusumState } from '../../../src/engine/sequential/cusum.js';
 import {
   checkIntervalMs,
   criterionThreshold,
@@ -17,14 +11,9 @@ import {
 } from '../../../src/engine/sequential/threshold.js';
 import { parseCriterion } from '../../../src/rollout/criteria.js';
 import { HOUR, MIN, makeRollout, stage } from '../rollout-factory.js';
+import { feed } from './feed.js';
 
 // Reference value: Python 3.11 math.log(432/0.05) = 9.064157861798101.
-
-function feed(state: CusumState, incs: readonly Increment[], tau = 0.05): CusumState {
-  const d = cusumDesign({ op: '>', threshold: tau });
-  if (!d) throw new Error('no design');
-  return incs.reduce((s, inc) => updateCusum(d, s, inc).state, state);
-}
 
 describe('the threshold from α and the horizon', () => {
   it('counts the planned checks: minDuration per stage, capped by maxStageDuration', () => {

@@ -6,6 +6,7 @@ import { StagegateError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { FileToggleProvider } from '../../../src/providers/toggles/file.js';
 import { toggleProviderContract } from './contract.js';
+import { failure } from '../../stagegate-error.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -49,15 +50,6 @@ describe('FileToggleProvider', () => {
     path = join(dir, 'nested', 'toggles.json');
     provider = new FileToggleProvider({ name: 'local', path, logger: silentLogger() });
   });
-
-  async function failure(promise: Promise<unknown>): Promise<StagegateError> {
-    const err: unknown = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StagegateError);
-    return err as StagegateError;
-  }
 
   it('creates the directory and writes the documented format, keeping other features', async () => {
     await mkdir(join(dir, 'nested'));

@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../../src/errors.js';
 import { REDACT_PATHS, silentLogger, type Logger } from '../../../src/log.js';
 import { FlipperToggleProvider, type FlipperToggleOptions } from '../../../src/providers/toggles/flipper.js';
 import { toggleState } from '../../../src/providers/toggles/toggle-state.js';
+import { failure } from '../../stagegate-error.js';
 
 /*
  * The Flipper provider against flipper-api payloads (flippercloud/flipper,
@@ -88,15 +88,6 @@ function provider(overrides: Partial<FlipperToggleOptions> = {}): FlipperToggleP
     logger: silentLogger(),
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<StagegateError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StagegateError);
-  return err as StagegateError;
 }
 
 const READ_HEADERS = {

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StagegateError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import type { RetryPolicy } from '../../../src/http/http-client.js';
 import { WebhookToggleProvider, type WebhookToggleOptions } from '../../../src/providers/toggles/webhook.js';
 import { toggleProviderContract } from './contract.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './webhook-receiver.js';
+import { failure } from '../../stagegate-error.js';
 
 const FAST_RETRY: RetryPolicy = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 1, factor: 1, randomize: false };
 const SECRET = 'whsec-9d1c-never-log-me';
@@ -56,15 +56,6 @@ describe('WebhookToggleProvider', () => {
   afterEach(async () => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
-
-  async function failure(promise: Promise<unknown>): Promise<StagegateError> {
-    const err: unknown = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StagegateError);
-    return err as StagegateError;
-  }
 
   it.each([
     [

@@ -1,24 +1,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/server/server.js';
-import type { ServerDeps } from '../../../src/server/deps.js';
-import { FakeStore, T0, TOKEN, deps, fakeApply, filledStore, record, type CommandCall } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { T0, TOKEN, record, serverSetup } from '../helpers.js';
 
-let app: FastifyInstance | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-function setup(over: Partial<ServerDeps> = {}, fill = true) {
-  const store = fill ? filledStore() : new FakeStore();
-  const calls: CommandCall[] = [];
-  const d = deps(store, calls, over);
-  app = buildServer(d);
-  return { app, store, calls, deps: d };
-}
+const setup = serverSetup();
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -256,14 +241,8 @@ describe('logging', () => {
         done();
       },
     });
-    const store = new FakeStore();
+    const { app, store } = setup({ logger: pino({ level: 'debug' }, sink) }, false);
     store.records.set('alpha', record('alpha'));
-    const calls: CommandCall[] = [];
-    app = buildServer({
-      ...deps(store, calls),
-      logger: pino({ level: 'debug' }, sink),
-      applyCommand: fakeApply(store, calls),
-    });
     await app.inject({
       method: 'POST',
       url: '/api/rollouts/alpha/pause',

@@ -1,22 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/server/server.js';
-import type { ServerDeps } from '../../../src/server/deps.js';
-import { FakeStore, deps, filledStore, type CommandCall } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { serverSetup } from '../helpers.js';
 
-let app: FastifyInstance | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-function setup(over: Partial<ServerDeps> = {}, fill = true) {
-  const store = fill ? filledStore() : new FakeStore();
-  const calls: CommandCall[] = [];
-  const d = deps(store, calls, over);
-  app = buildServer(d);
-  return { app, store, calls, deps: d };
-}
+const setup = serverSetup();
 
 describe('health and metrics', () => {
   it('GET /healthz answers 200', async () => {
@@ -47,9 +32,8 @@ describe('health and metrics', () => {
   });
 
   it('GET /readyz is 503 when the store hangs past the timeout', async () => {
-    const store = new FakeStore();
+    const { app, store } = setup({ storeTimeoutMs: 20 }, false);
     store.list = () => new Promise(() => undefined);
-    app = buildServer({ ...deps(store, []), storeTimeoutMs: 20 });
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json().problems).toEqual(['state store unreachable: state store did not answer within 20 ms']);

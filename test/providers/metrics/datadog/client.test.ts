@@ -14,6 +14,7 @@ import {
   TO,
   WINDOW,
   captureLogs,
+  fakeTime,
   makeProvider,
   rateLimitHeaders,
   scalarAnswer,
@@ -71,8 +72,7 @@ const BUCKETS = { data: { buckets: [{ by: {}, computes: { c0: 12 } }] }, meta: {
 
 function makeClient(o: Partial<DatadogClientOptions> = {}) {
   const logs = captureLogs();
-  const sleeps: number[] = [];
-  const clock = { now: FROM };
+  const { sleeps, clock, time } = fakeTime(FROM);
   const client = new DatadogClient({
     site: 'datadoghq.com',
     apiKey: API_KEY,
@@ -82,13 +82,7 @@ function makeClient(o: Partial<DatadogClientOptions> = {}) {
     logger: logs.logger,
     minRetryDelayMs: 1,
     maxRetryDelayMs: 2,
-    now: () => clock.now,
-    random: () => 0.5,
-    sleep: (ms) => {
-      sleeps.push(ms);
-      clock.now += ms;
-      return Promise.resolve();
-    },
+    ...time,
     ...o,
   });
   return { client, logs, sleeps, clock };

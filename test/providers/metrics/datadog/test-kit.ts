@@ -41,26 +41,35 @@ export interface TestProvider {
   clock: { now: number };
 }
 
+/** A fake clock that only the client's sleeps advance, and every sleep asked for. */
+export function fakeTime(start: number) {
+  const sleeps: number[] = [];
+  const clock = { now: start };
+  const time = {
+    now: () => clock.now,
+    random: () => 0.5,
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      clock.now += ms;
+      return Promise.resolve();
+    },
+  };
+  return { sleeps, clock, time };
+}
+
 export function makeProvider(
   config: Partial<DatadogProviderConfig> = {},
   deps: Partial<MetricsProviderDeps> = {},
 ): TestProvider {
   const logs = captureLogs();
-  const sleeps: number[] = [];
-  const clock = { now: 1_750_000_000_000 };
+  const { sleeps, clock, time } = fakeTime(1_750_000_000_000);
   const provider = createMetricsProvider(
     'datadog',
     { type: 'datadog', site: 'datadoghq.com', timeoutMs: 2000, maxRetries: 2, ...config },
     {
       env: ENV,
       logger: logs.logger,
-      now: () => clock.now,
-      random: () => 0.5,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        clock.now += ms;
-        return Promise.resolve();
-      },
+      ...time,
       minRetryDelayMs: 1,
       maxRetryDelayMs: 2,
       ...deps,
