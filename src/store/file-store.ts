@@ -19,7 +19,7 @@ import { commitId, flushPending, readHistory, type PendingHistory } from './file
 import { RecordFiles, withoutPending } from './record-file.js';
 import { withRecordLock } from './record-lock.js';
 import { assertRolloutName } from './rollout-name.js';
-import { WriteHealth, problemOf, storeIoError } from './store-errors.js';
+import { WriteHealth, checkExpectedVersion, conflictError, problemOf, storeIoError } from './store-errors.js';
 
 /*
  * File state store (DESIGN.md §5). Layout under `dir`:
@@ -124,24 +124,13 @@ export class FileStateStore implements StateStore {
     const name = record.name;
     assertRolloutName(name);
     checkRecord(record);
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new StagegateError(
-        'E_USAGE',
-        `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
-      );
-    }
+    checkExpectedVersion(expectedVersion);
     const file = this.recordFile(name);
     try {
       await this.ensureDirs();
       const result = await this.underLock(name, async () => {
         const stored = await this.records.stored(name);
-        if (stored.version !== expectedVersion) {
-          throw new StagegateError(
-            'E_STORE_CONFLICT',
-            `state of ${name} changed underneath: stored version is ${stored.version}, expected ${expectedVersion}; reload and retry`,
-            { name, expectedVersion, storedVersion: stored.version },
-          );
-        }
+        if (stored.version !== expectedVersion) throw conflictError(name, expectedVersion, stored.version);
         // the batch the replaced record committed must be in the file before the record is gone
         if (stored.pending !== null && !stored.flushed) await this.flush(name, stored.pending);
         const saved: RolloutRecord = { ...withoutPending(record), version: expectedVersion + 1 };

@@ -1,5 +1,5 @@
+import { checkExpectedVersion, conflictError } from './store-errors.js';
 import { checkRecord } from '../ports/record-schema.js';
-import { StagegateError } from '../errors.js';
 import type {
   HistoryEntry,
   HistoryPage,
@@ -30,22 +30,11 @@ export class MemoryStateStore implements StateStore {
   async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkRecord(record);
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new StagegateError(
-        'E_USAGE',
-        `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
-      );
-    }
+    checkExpectedVersion(expectedVersion);
     // read, compare and write with no await in between: that is the atomicity here
     const current = this.records.get(record.name);
     const stored = current === undefined ? 0 : (JSON.parse(current) as RolloutRecord).version;
-    if (stored !== expectedVersion) {
-      throw new StagegateError(
-        'E_STORE_CONFLICT',
-        `state of ${record.name} changed underneath: stored version is ${stored}, expected ${expectedVersion}; reload and retry`,
-        { name: record.name, expectedVersion, storedVersion: stored },
-      );
-    }
+    if (stored !== expectedVersion) throw conflictError(record.name, expectedVersion, stored);
     const json = JSON.stringify({ ...record, version: expectedVersion + 1 });
     this.records.set(record.name, json);
     // still no await since the compare: the record and its entries land together

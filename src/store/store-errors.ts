@@ -96,3 +96,22 @@ export function problemOf(name: string, file: string, err: unknown): StoreProble
   const message = err instanceof Error ? err.message : String(err);
   return { name, code: 'E_STORE_IO', message, path: file };
 }
+
+/** what every store checks before a save: the caller's expected version is a whole number >= 0 */
+export function checkExpectedVersion(expectedVersion: number): void {
+  if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+    throw new StagegateError(
+      'E_USAGE',
+      `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
+    );
+  }
+}
+
+/** the optimistic-concurrency refusal, worded the same by every store */
+export function conflictError(name: string, expectedVersion: number, storedVersion: number): StagegateError {
+  return new StagegateError(
+    'E_STORE_CONFLICT',
+    `state of ${name} changed underneath: stored version is ${storedVersion}, expected ${expectedVersion}; reload and retry`,
+    { name, expectedVersion, storedVersion },
+  );
+}

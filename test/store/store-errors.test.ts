@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { StagegateError } from '../../src/errors.js';
 import {
+  checkExpectedVersion,
+  conflictError,
   corruptRecord,
   errnoOf,
   isUnavailableErrno,
@@ -120,5 +122,30 @@ describe('corruptRecord / problemOf', () => {
       message: 'boom',
       path: '/f',
     });
+  });
+});
+
+describe('checkExpectedVersion and conflictError', () => {
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses expectedVersion %s with E_USAGE', (v) => {
+    expect(() => checkExpectedVersion(v)).toThrow(
+      expect.objectContaining({
+        code: 'E_USAGE',
+        message: `expectedVersion must be a whole number >= 0, got ${v}`,
+      }),
+    );
+  });
+
+  it.each([0, 1, 41])('accepts %s', (v) => {
+    expect(() => checkExpectedVersion(v)).not.toThrow();
+  });
+
+  it('words the conflict once for every store, with the versions in its details', () => {
+    const err = conflictError('alpha', 1, 2);
+    expect(err).toBeInstanceOf(StagegateError);
+    expect(err.code).toBe('E_STORE_CONFLICT');
+    expect(err.message).toBe(
+      'state of alpha changed underneath: stored version is 2, expected 1; reload and retry',
+    );
+    expect(err.details).toEqual({ name: 'alpha', expectedVersion: 1, storedVersion: 2 });
   });
 });

@@ -1,3 +1,4 @@
+import { checkExpectedVersion, conflictError } from '../store-errors.js';
 import { checkRecord } from '../../ports/record-schema.js';
 import type pg from 'pg';
 import { StagegateError } from '../../errors.js';
@@ -38,15 +39,6 @@ export interface PostgresStoreOptions {
 
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function checkExpected(expectedVersion: number): void {
-  if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-    throw new StagegateError(
-      'E_USAGE',
-      `expectedVersion must be a whole number >= 0, got ${expectedVersion}`,
-    );
-  }
 }
 
 function checkPage(page: HistoryPage): void {
@@ -94,7 +86,7 @@ export class PostgresStateStore implements FenceableStore {
   async save(record: RolloutRecord, expectedVersion: number, opts: SaveOptions = {}): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkRecord(record);
-    checkExpected(expectedVersion);
+    checkExpectedVersion(expectedVersion);
     const entries = opts.history ?? [];
     if (entries.length === 0) return this.write(this.pool, record, expectedVersion, 0);
     try {
@@ -114,7 +106,7 @@ export class PostgresStateStore implements FenceableStore {
   ): Promise<RolloutRecord> {
     assertRolloutName(record.name);
     checkRecord(record);
-    checkExpected(expectedVersion);
+    checkExpectedVersion(expectedVersion);
     const entries = opts.history ?? [];
     return this.fenced('save', token, (client) =>
       this.commit(client, record, expectedVersion, entries, token.epoch),
@@ -223,11 +215,7 @@ export class PostgresStateStore implements FenceableStore {
       record.name,
     ]);
     const storedVersion = (now.rows[0] as { version: number } | undefined)?.version ?? 0;
-    throw new StagegateError(
-      'E_STORE_CONFLICT',
-      `state of ${record.name} changed underneath: stored version is ${storedVersion}, expected ${expectedVersion}; reload and retry`,
-      { name: record.name, expectedVersion, storedVersion },
-    );
+    throw conflictError(record.name, expectedVersion, storedVersion);
   }
 
   /** the record, then its entries, on one client inside the caller's transaction */
