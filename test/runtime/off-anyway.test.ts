@@ -103,20 +103,23 @@ describe('errnoOf and writeIsTowardOff', () => {
   });
 });
 
+/** the history entry of the operator abort the position came from */
+function abortEntry() {
+  return historyEntry({
+    type: 'command',
+    at: NOW,
+    command: 'abort',
+    by: 'oncall',
+    reason: 'spike',
+    accepted: true,
+    message: null,
+  });
+}
+
 describe('guard', () => {
   it('a failing save under a write toward off: the toggle goes off anyway, the position is kept', async () => {
     const from = await aborting();
-    const lead = [
-      historyEntry({
-        type: 'command',
-        at: NOW,
-        command: 'abort',
-        by: 'oncall',
-        reason: 'spike',
-        accepted: true,
-        message: null,
-      }),
-    ];
+    const lead = [abortEntry()];
     const out = await net.guard(
       rollout,
       from,
@@ -183,17 +186,7 @@ describe('offAnyway', () => {
 describe('flush', () => {
   it('retries the save until the store answers, then appends the kept history in order', async () => {
     const from = await aborting();
-    const lead = [
-      historyEntry({
-        type: 'command',
-        at: NOW,
-        command: 'abort',
-        by: 'oncall',
-        reason: 'spike',
-        accepted: true,
-        message: null,
-      }),
-    ];
+    const lead = [abortEntry()];
     await net.offAnyway(rollout, from, ENOSPC, log, lead);
     failSaves = true;
     expect(await net.flush(rollout, stepper(), log)).toBe(false);
